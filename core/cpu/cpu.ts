@@ -1,0 +1,722 @@
+/**
+ * One AArch64 processing element running EL0 and EL1 code, with EL2 provided by TypeScript:
+ * `run(budget)` executes translated blocks until the budget is spent or something needs the
+ * hypervisor or board (an Exit, like KVM_RUN). The PE depends only on a small environment.
+ */
+import type { Decoder } from "./decode/decoder.ts";
+import { CpuRegs } from "./state.ts";
+import { type Exit, type ExitKind, newExit } from "./exit.ts";
+import type { El2Controls } from "./el2.ts";
+import { HCR } from "./el2.ts";
+import { type Block, CodeCache } from "./engine/code_cache.ts";
+import { Tlb, tlbIndex, vpnOf } from "./engine/tlb.ts";
+import { translateBlock } from "./engine/translator.ts";
+import type { PhysMemory } from "../mem/phys_memory.ts";
+import type { MmioAccess, MmioOutcome } from "../mem/mmio_bus.ts";
+import { PAGE_SIZE } from "../mem/phys_memory.ts";
+import { Mmu } from "./mmu/mmu.ts";
+import { SysRegs } from "./sysreg/sysregs.ts";
+import { ExcClass } from "./exceptions.ts";
+import { dataAbortIss } from "./syndrome.ts";
+import { GenericTimer } from "./generic_timer.ts";
+
+/** The PE's view of the rest of the board. */
+export interface CpuEnv {
+  /** Guest-physical RAM. */
+  readonly mem: PhysMemory;
+  /** An access to a physical address outside RAM (a device). */
+  io(
+    pa: number,
+    size: 1 | 2 | 4 | 8,
+    write: boolean,
+    lo: number,
+    hi: number,
+  ): MmioAccess & { outcome: MmioOutcome };
+  /** The system counter (CNTPCT) now, in counter ticks. */
+  counter(): number;
+}
+
+/** Thrown (as a value) by generated code when an exception was taken: the block stops. */
+export const TAKEN = Symbol("exception taken");
+/** Thrown when the PE must exit to the hypervisor/board. */
+export const EXIT = Symbol("exit");
+
+/** Static configuration of a PE. */
+export interface CpuConfig {
+  /** MPIDR_EL1 affinity value (Aff0..Aff3 packed as the register). */
+  mpidr?: bigint;
+  /** Shared translated code (one per board). */
+  code?: CodeCache;
+}
+
+/** Counters a user can read to see what the PE did that it should not have needed to. */
+export interface CpuStats {
+  /** UNDEFINED encodings executed, by encoding (hex) -> count. */
+  undefined: Map<string, { count: number; pc: bigint; cls: string }>;
+  exceptions: number;
+  blocksCompiled: number;
+  tlbMisses: number;
+}
+
+/** One AArch64 PE. */
+export class Cpu extends CpuRegs {
+  readonly env: CpuEnv;
+  readonly decoder: Decoder;
+  readonly code: CodeCache;
+  readonly mmu: Mmu;
+  readonly sysregs: SysRegs;
+  readonly timer: GenericTimer;
+  /** EL2 controls; null when no hypervisor is attached (bare-metal board, EL1 top). */
+  el2: El2Controls | null = null;
+  readonly exit: Exit = newExit();
+  readonly stats: CpuStats = {
+    undefined: new Map(),
+    exceptions: 0,
+    blocksCompiled: 0,
+    tlbMisses: 0,
+  };
+
+  /** Instructions retired since reset. */
+  retired = 0;
+  /** Index of the executing instruction within the current block (set by generated code). */
+  ic = 0;
+  /** Start of the executing block. */
+  blkLo = 0;
+  blkHi = 0;
+  /** High half of the last 64-bit load. */
+  hi = 0;
+  /** Interrupt inputs as presented to EL1 (physical on a bare board, virtual under a hypervisor). */
+  irqLine = false;
+  fiqLine = false;
+  serrorLine = false;
+  /** Set by WFE/SEV. */
+  eventRegister = false;
+  /** Debugger: stop before executing these PCs (bigint addresses). */
+  readonly breakpoints = new Set<bigint>();
+  /** Instruction-level trace hook: called before every instruction (forces single stepping). */
+  traceHook: ((c: Cpu) => void) | null = null;
+
+  /** Exclusive monitor: physical address and size of the reservation, or -1. */
+  exAddr = -1;
+  exSize = 0;
+
+  #retireOnTaken = 0;
+  #stopRequested = false;
+  // Software TLBs per access kind and EL.
+  readonly #rd = [new Tlb(), new Tlb()];
+  readonly #wr = [new Tlb(), new Tlb()];
+  readonly #ex = [new Tlb(), new Tlb()];
+  #rdT: Tlb;
+  #wrT: Tlb;
+  #exT: Tlb;
+  #blockMode = 0;
+
+  constructor(env: CpuEnv, decoder: Decoder, config: CpuConfig = {}) {
+    super();
+    this.env = env;
+    this.decoder = decoder;
+    this.code = config.code ?? new CodeCache();
+    this.code.onNewCodePage.push((pfn) => {
+      for (const t of this.#wr) t.flushPfn(pfn);
+    });
+    this.mmu = new Mmu(this);
+    this.sysregs = new SysRegs(this, config.mpidr ?? 0x80000000n);
+    this.timer = new GenericTimer(this);
+    this.#rdT = this.#rd[1];
+    this.#wrT = this.#wr[1];
+    this.#exT = this.#ex[1];
+    this.reset();
+  }
+
+  /** Architectural reset: EL1h, all interrupts masked, MMU off, PC 0. */
+  reset(): void {
+    this.x.fill(0);
+    this.vw.fill(0);
+    this.spBank.fill(0);
+    this.pcLo = this.pcHi = 0;
+    this.n =
+      this.z =
+      this.c =
+      this.v =
+        0;
+    this.el = 1;
+    this.spsel = 1;
+    this.daif = 0xf;
+    this.fpcr = this.fpsr = 0;
+    this.exAddr = -1;
+    this.sysregs.reset();
+    this.modeChanged();
+  }
+
+  // ---------------------------------------------------------------- modes
+
+  /** Moves to exception level `el` with stack pointer selection `spsel`, banking SP. */
+  setMode(el: number, spsel: number): void {
+    const cur = this.#spBankIndex();
+    this.spBank[cur] = this.x[62];
+    this.spBank[cur + 1] = this.x[63];
+    this.el = el;
+    this.spsel = spsel;
+    const nxt = this.#spBankIndex();
+    this.x[62] = this.spBank[nxt];
+    this.x[63] = this.spBank[nxt + 1];
+    this.modeChanged();
+  }
+
+  #spBankIndex(): number {
+    return this.el === 0 || this.spsel === 0 ? 0 : 2;
+  }
+
+  /** Recomputes what depends on EL and on FP enables; call after changing either. */
+  modeChanged(): void {
+    const el = this.el;
+    this.#rdT = this.#rd[el];
+    this.#wrT = this.#wr[el];
+    this.#exT = this.#ex[el];
+    this.#blockMode = el | (this.fpEnabled() ? 2 : 0);
+  }
+
+  /** True when FP/SIMD instructions may execute at the current EL without trapping. */
+  fpEnabled(): boolean {
+    if (this.el2?.tfp) return false;
+    const fpen = this.sysregs.cpacrFpen();
+    return fpen === 3 || (fpen === 1 && this.el === 1);
+  }
+
+  /** Drops every cached translation (TLBI ALL, writes to SCTLR/TCR/TTBRn, stage-2 changes). */
+  flushTlb(): void {
+    for (const t of this.#rd) t.flush();
+    for (const t of this.#wr) t.flush();
+    for (const t of this.#ex) t.flush();
+  }
+
+  /** Drops cached translations of one virtual page (TLBI by VA). */
+  flushTlbPage(vpn: number): void {
+    for (const t of this.#rd) t.flushPage(vpn);
+    for (const t of this.#wr) t.flushPage(vpn);
+    for (const t of this.#ex) t.flushPage(vpn);
+  }
+
+  // ---------------------------------------------------------------- running
+
+  /** Asks a running `run()` to return at the next block boundary (from hooks or devices). */
+  requestStop(): void {
+    this.#stopRequested = true;
+  }
+
+  /** Runs at most `budget` instructions (a block may not be split, but budgets near zero step). */
+  run(budget: number): Exit {
+    const stopAt = this.retired + budget;
+    this.#stopRequested = false;
+    const single = this.traceHook !== null || this.breakpoints.size > 0;
+    for (;;) {
+      if (this.retired >= stopAt || this.#stopRequested) return this.#exitWith("budget");
+      if (this.irqLine || this.fiqLine || this.serrorLine) this.#checkInterrupts();
+      this.ic = 0;
+      this.blkLo = this.pcLo;
+      this.blkHi = this.pcHi;
+      try {
+        if (single) {
+          if (
+            this.breakpoints.size > 0 && this.breakpoints.has(this.pc) &&
+            this.retired !== this.#bpResume
+          ) {
+            this.#bpResume = this.retired;
+            return this.#exitWith("breakpoint");
+          }
+          this.traceHook?.(this);
+        }
+        const blk = this.#lookup(single || stopAt - this.retired < 64);
+        blk.fn(this);
+        this.retired += blk.n;
+      } catch (e) {
+        if (e === TAKEN) {
+          this.retired += this.ic + this.#retireOnTaken;
+          continue;
+        }
+        if (e === EXIT) {
+          this.retired += this.ic + this.#retireOnTaken;
+          return this.exit;
+        }
+        throw e;
+      }
+    }
+  }
+
+  #bpResume = -1;
+
+  /** Executes exactly one instruction (or takes one pending interrupt). */
+  step(): Exit {
+    const saved = this.traceHook;
+    this.traceHook = saved ?? (() => {});
+    try {
+      return this.run(1);
+    } finally {
+      this.traceHook = saved;
+    }
+  }
+
+  #exitWith(kind: ExitKind): Exit {
+    const x = this.exit;
+    x.kind = kind;
+    x.esr = 0;
+    x.far = 0n;
+    x.ipa = 0n;
+    x.imm = 0;
+    return x;
+  }
+
+  #lookup(single: boolean): Block {
+    const lo = this.pcLo, hi = this.pcHi;
+    if ((lo & 3) !== 0) this.pcAlignmentFault();
+    const vpn = vpnOf(lo, hi);
+    const t = this.#exT;
+    const i = tlbIndex(lo);
+    let pfn: number;
+    let page: DataView;
+    if (t.tag[i] === vpn) {
+      pfn = t.pfn[i];
+      page = t.page[i]!;
+    } else {
+      pfn = this.#translateFetch(lo, hi);
+      const p = this.env.mem.page(pfn);
+      if (!p) return this.#fetchFromNonRam(lo, hi, pfn);
+      page = p;
+      t.fill(vpn, pfn, page);
+    }
+    const mode = this.#blockMode | (single ? 4 : 0);
+    const key = ((lo & 0xfff) >>> 2) | (mode << 10);
+    const cp = this.code.page(pfn);
+    const b = cp.get(key);
+    if (b !== undefined && b.vpn === vpn) return b;
+    const off0 = lo & 0xfff;
+    const nb = translateBlock(
+      this.decoder,
+      lo,
+      hi,
+      vpn,
+      (k) => (off0 + 4 * k < PAGE_SIZE ? page.getUint32(off0 + 4 * k, true) : undefined),
+      { fpEnabled: (mode & 2) !== 0, single },
+    );
+    cp.set(key, nb);
+    this.stats.blocksCompiled++;
+    return nb;
+  }
+
+  #translateFetch(lo: number, hi: number): number {
+    this.stats.tlbMisses++;
+    return this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE;
+  }
+
+  #fetchFromNonRam(lo: number, hi: number, pfn: number): never {
+    // Instruction fetch from a device or from nothing: synchronous external abort on fetch.
+    void pfn;
+    this.raiseSync(this.el === 0 ? ExcClass.IABT_LOWER : ExcClass.IABT_SAME, 0x10, lo, hi, true);
+  }
+
+  // ---------------------------------------------------------------- memory (called by generated code)
+
+  /** Unsigned byte load. */
+  ld8(lo: number, hi: number): number {
+    const t = this.#rdT, i = tlbIndex(lo);
+    if (t.tag[i] === vpnOf(lo, hi)) return t.page[i]!.getUint8(lo & 0xfff);
+    return this.loadSlow(lo, hi, 1, false);
+  }
+
+  /** Unsigned halfword load. */
+  ld16(lo: number, hi: number): number {
+    const t = this.#rdT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4094) return t.page[i]!.getUint16(off, true);
+    return this.loadSlow(lo, hi, 2, false);
+  }
+
+  /** Word load (int32). */
+  ld32(lo: number, hi: number): number {
+    const t = this.#rdT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4092) return t.page[i]!.getInt32(off, true);
+    return this.loadSlow(lo, hi, 4, false);
+  }
+
+  /** Doubleword load: returns the low half; the high half is left in `c.hi`. */
+  ld64(lo: number, hi: number): number {
+    const t = this.#rdT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4088) {
+      const p = t.page[i]!;
+      this.hi = p.getInt32(off + 4, true);
+      return p.getInt32(off, true);
+    }
+    return this.loadSlow(lo, hi, 8, false);
+  }
+
+  /** Byte store. */
+  st8(lo: number, hi: number, v: number): void {
+    const t = this.#wrT, i = tlbIndex(lo);
+    if (t.tag[i] === vpnOf(lo, hi)) t.page[i]!.setUint8(lo & 0xfff, v);
+    else this.storeSlow(lo, hi, 1, v, 0, false);
+  }
+
+  /** Halfword store. */
+  st16(lo: number, hi: number, v: number): void {
+    const t = this.#wrT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4094) t.page[i]!.setUint16(off, v, true);
+    else this.storeSlow(lo, hi, 2, v, 0, false);
+  }
+
+  /** Word store. */
+  st32(lo: number, hi: number, v: number): void {
+    const t = this.#wrT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4092) t.page[i]!.setInt32(off, v, true);
+    else this.storeSlow(lo, hi, 4, v, 0, false);
+  }
+
+  /** Doubleword store of (vl, vh). */
+  st64(lo: number, hi: number, vl: number, vh: number): void {
+    const t = this.#wrT, i = tlbIndex(lo), off = lo & 0xfff;
+    if (t.tag[i] === vpnOf(lo, hi) && off <= 4088) {
+      const p = t.page[i]!;
+      p.setInt32(off, vl, true);
+      p.setInt32(off + 4, vh, true);
+    } else this.storeSlow(lo, hi, 8, vl, vh, false);
+  }
+
+  /**
+   * Load of `size` bytes with every check (page crossing, MMIO, faults). `unpriv` makes an EL1
+   * access use EL0 permissions (LDTR). Returns the low 32 bits (int32 for size 4 and 8,
+   * unsigned for 1 and 2); for size 8 the high half goes to `c.hi`.
+   */
+  loadSlow(lo: number, hi: number, size: 1 | 2 | 4 | 8, unpriv: boolean): number {
+    const off = lo & 0xfff;
+    const asEl0 = unpriv || this.el === 0;
+    if (off + size > PAGE_SIZE) {
+      // Crossing pages: translate both first so a fault leaves nothing half done.
+      let vL = 0, vH = 0;
+      for (let b = 0; b < size; b++) {
+        const [bl, bh] = addLo(lo, hi, b);
+        const byte = this.loadSlow(bl, bh, 1, unpriv) & 0xff;
+        if (b < 4) vL |= byte << (8 * b);
+        else vH |= byte << (8 * (b - 4));
+      }
+      this.hi = vH;
+      return size === 1 || size === 2 ? vL >>> 0 : vL | 0;
+    }
+    this.stats.tlbMisses++;
+    const pa = this.mmu.translate(lo, hi, 0, asEl0);
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    const page = this.env.mem.page(pfn);
+    if (page) {
+      if (!unpriv) this.#rdT.fill(vpnOf(lo, hi), pfn, page);
+      const o = pa & 0xfff;
+      switch (size) {
+        case 1:
+          return page.getUint8(o);
+        case 2:
+          return page.getUint16(o, true);
+        case 4:
+          return page.getInt32(o, true);
+        default:
+          this.hi = page.getInt32(o + 4, true);
+          return page.getInt32(o, true);
+      }
+    }
+    const a = this.env.io(pa, size, false, 0, 0);
+    if (a.outcome !== "done") this.#externalAbort(lo, hi, false);
+    this.hi = a.valueHi | 0;
+    return size === 1 || size === 2 ? a.value >>> 0 : a.value | 0;
+  }
+
+  /** Store with every check; see loadSlow. */
+  storeSlow(
+    lo: number,
+    hi: number,
+    size: 1 | 2 | 4 | 8,
+    vl: number,
+    vh: number,
+    unpriv: boolean,
+  ): void {
+    const off = lo & 0xfff;
+    const asEl0 = unpriv || this.el === 0;
+    if (off + size > PAGE_SIZE) {
+      const [l2, h2] = addLo(lo, hi, size - 1);
+      this.mmu.translate(lo, hi, 1, asEl0);
+      this.mmu.translate(l2, h2, 1, asEl0);
+      for (let b = 0; b < size; b++) {
+        const [bl, bh] = addLo(lo, hi, b);
+        const byte = b < 4 ? (vl >>> (8 * b)) & 0xff : (vh >>> (8 * (b - 4))) & 0xff;
+        this.storeSlow(bl, bh, 1, byte, 0, unpriv);
+      }
+      return;
+    }
+    this.stats.tlbMisses++;
+    const pa = this.mmu.translate(lo, hi, 1, asEl0);
+    const pfn = Math.floor(pa / PAGE_SIZE);
+    if (pa >= this.exAddr && pa < this.exAddr + this.exSize) this.exAddr = -1;
+    const page = this.env.mem.page(pfn);
+    if (page) {
+      if (this.code.hasCode(pfn)) this.code.invalidatePage(pfn);
+      else if (!unpriv) this.#wrT.fill(vpnOf(lo, hi), pfn, page);
+      const o = pa & 0xfff;
+      switch (size) {
+        case 1:
+          page.setUint8(o, vl);
+          return;
+        case 2:
+          page.setUint16(o, vl, true);
+          return;
+        case 4:
+          page.setInt32(o, vl, true);
+          return;
+        default:
+          page.setInt32(o, vl, true);
+          page.setInt32(o + 4, vh, true);
+          return;
+      }
+    }
+    const a = this.env.io(pa, size, true, vl >>> 0, vh >>> 0);
+    if (a.outcome !== "done") this.#externalAbort(lo, hi, true);
+  }
+
+  #externalAbort(lo: number, hi: number, write: boolean): never {
+    const ec = this.el === 0 ? ExcClass.DABT_LOWER : ExcClass.DABT_SAME;
+    this.raiseSync(ec, 0x10 | (write ? 1 << 6 : 0), lo, hi, true);
+  }
+
+  // ---------------------------------------------------------------- exceptions
+
+  /**
+   * Takes a synchronous exception to EL1 for the executing instruction (PC = block start + 4*ic)
+   * with syndrome (ec, iss); sets FAR_EL1 when `setFar`. Never returns.
+   */
+  raiseSync(ec: number, iss: number, farLo: number, farHi: number, setFar: boolean): never {
+    const [pl, ph] = addLo(this.blkLo, this.blkHi, 4 * this.ic);
+    this.enterException(0, ec, iss, farLo, farHi, setFar, pl, ph);
+    this.#retireOnTaken = 0;
+    throw TAKEN;
+  }
+
+  /** Takes an exception that completes the instruction (SVC, HVC to EL1...): returns to `next`. */
+  raiseAfter(ec: number, iss: number): never {
+    const [nl, nh] = addLo(this.blkLo, this.blkHi, 4 * this.ic + 4);
+    this.enterException(0, ec, iss, 0, 0, false, nl, nh);
+    this.#retireOnTaken = 1;
+    throw TAKEN;
+  }
+
+  /**
+   * Exception entry to EL1: `kind` 0 sync, 1 IRQ, 2 FIQ, 3 SError. Saves PSTATE in SPSR_EL1 and
+   * the return address in ELR_EL1, masks DAIF, selects SP_EL1 and jumps to VBAR_EL1 + offset.
+   */
+  enterException(
+    kind: number,
+    ec: number,
+    iss: number,
+    farLo: number,
+    farHi: number,
+    setFar: boolean,
+    retLo: number,
+    retHi: number,
+  ): void {
+    this.stats.exceptions++;
+    const s = this.sysregs;
+    s.setPair("SPSR_EL1", this.spsr(), 0);
+    s.setPair("ELR_EL1", retLo, retHi);
+    if (kind === 0) {
+      s.setPair("ESR_EL1", ((ec << 26) | (1 << 25) | (iss & 0x1ffffff)) | 0, 0);
+      if (setFar) s.setPair("FAR_EL1", farLo, farHi);
+    }
+    const vecOff = (this.el === 0 ? 0x400 : this.spsel ? 0x200 : 0) + kind * 0x80;
+    this.daif = 0xf;
+    this.ss = 0;
+    this.il = 0;
+    this.exAddr = -1;
+    this.setMode(1, 1);
+    const [vl, vh] = s.getPair("VBAR_EL1");
+    const [tl, th] = addLo(vl & ~0x7ff, vh, vecOff);
+    this.pcLo = tl;
+    this.pcHi = th;
+  }
+
+  /** PSTATE as an SPSR value (AArch64 format). */
+  spsr(): number {
+    return (this.nzcv | (this.ss << 21) | (this.il << 20) | (this.daif << 6) | (this.el << 2) |
+      (this.el === 1 ? this.spsel : 0)) | 0;
+  }
+
+  /** ERET from EL1: restores PSTATE from SPSR_EL1 and PC from ELR_EL1 (called by generated code). */
+  eret(): void {
+    const s = this.sysregs;
+    const spsr = s.getPair("SPSR_EL1")[0];
+    const [el, el2] = s.getPair("ELR_EL1");
+    const m = spsr & 0x1f;
+    let il = (spsr >>> 20) & 1;
+    let newEl = 1, newSp = 1;
+    if (m === 0) newEl = 0, newSp = 0;
+    else if (m === 4) newSp = 0;
+    else if (m !== 5) {
+      // Illegal return (AArch32 or a higher EL): PSTATE.IL set, EL unchanged.
+      il = 1;
+      newEl = this.el;
+      newSp = this.spsel;
+    }
+    this.nzcv = spsr;
+    this.daif = (spsr >>> 6) & 0xf;
+    this.ss = (spsr >>> 21) & 1;
+    this.il = il;
+    this.exAddr = -1;
+    this.setMode(newEl, newSp);
+    // An ERET to AArch64 with ELR misaligned is taken as a PC alignment fault at fetch.
+    this.pcLo = el;
+    this.pcHi = el2;
+  }
+
+  /** PC alignment fault at fetch (EC 0x22). */
+  pcAlignmentFault(): never {
+    this.raiseSync(ExcClass.PC_ALIGN, 0, this.pcLo, this.pcHi, true);
+  }
+
+  #checkInterrupts(): void {
+    // Priority: SError, FIQ, IRQ (as QEMU's arm_cpu_exec_interrupt).
+    let kind = -1;
+    if (this.serrorLine && !(this.daif & 4)) kind = 3;
+    else if (this.fiqLine && !(this.daif & 1)) kind = 2;
+    else if (this.irqLine && !(this.daif & 2)) kind = 1;
+    if (kind < 0) return;
+    if (kind === 3) this.serrorLine = false;
+    this.enterException(kind, 0, 0, 0, 0, false, this.pcLo, this.pcHi);
+  }
+
+  /** Executing an unallocated or unimplemented encoding: counted, then UNDEFINED (EC 0). */
+  undefinedInsn(word: number): never {
+    const key = word.toString(16).padStart(8, "0");
+    const [pl, ph] = addLo(this.blkLo, this.blkHi, 4 * this.ic);
+    const pc = (BigInt(ph >>> 0) << 32n) | BigInt(pl >>> 0);
+    const prev = this.stats.undefined.get(key);
+    if (prev) prev.count++;
+    else this.stats.undefined.set(key, { count: 1, pc, cls: classifyUnallocated(word) });
+    this.raiseSync(ExcClass.UNKNOWN, 0, 0, 0, false);
+  }
+
+  /** FP/SIMD access while disabled: to EL2 when CPTR_EL2.TFP, else EC 0x07 to EL1. */
+  fpTrap(): never {
+    const iss = (1 << 24) | (0xe << 20);
+    if (this.el2?.tfp) this.exitTrap("sysreg", (ExcClass.FP << 26) | (1 << 25) | iss);
+    this.raiseSync(ExcClass.FP, iss, 0, 0, false);
+  }
+
+  /**
+   * Leaves the run loop with an exit; `after` = the instruction completed (HVC), else PC stays at
+   * the instruction (trapped SMC/WFI/sysreg, stage-2 abort).
+   */
+  exitTrap(kind: ExitKind, esr: number, after = false, far = 0n, ipa = 0n, imm = 0): never {
+    const [pl, ph] = addLo(this.blkLo, this.blkHi, 4 * this.ic + (after ? 4 : 0));
+    this.pcLo = pl;
+    this.pcHi = ph;
+    const x = this.exit;
+    x.kind = kind;
+    x.esr = esr >>> 0;
+    x.far = far;
+    x.ipa = ipa;
+    x.imm = imm;
+    this.#retireOnTaken = after ? 1 : 0;
+    throw EXIT;
+  }
+
+  /** True when the hypervisor traps the HCR_EL2 bit `bit`. */
+  hcrTraps(bit: bigint): boolean {
+    return this.el2 !== null && (this.el2.hcr & bit) !== 0n;
+  }
+
+  /** SVC #imm (generated code). */
+  svc(imm: number): never {
+    this.raiseAfter(ExcClass.SVC64, imm);
+  }
+
+  /** HVC #imm: to the hypervisor from EL1; UNDEFINED at EL0. */
+  hvc(imm: number): never {
+    if (this.el === 0) this.undefinedInsn(0xd4000002 | (imm << 5));
+    this.exitTrap("hvc", (ExcClass.HVC64 << 26) | (1 << 25) | imm, true, 0n, 0n, imm);
+  }
+
+  /** SMC #imm: UNDEFINED at EL0; at EL1 goes to the hypervisor/board (PC at the SMC). */
+  smc(imm: number): never {
+    if (this.el === 0) this.undefinedInsn(0xd4000003 | (imm << 5));
+    this.exitTrap("smc", (ExcClass.SMC64 << 26) | (1 << 25) | imm, false, 0n, 0n, imm);
+  }
+
+  /** WFI (generated code; ends the block). */
+  wfi(): void {
+    if (this.el === 0 && !this.sysregs.sctlrBit(16)) this.raiseSync(ExcClass.WFX, 0, 0, 0, false);
+    if (this.hcrTraps(HCR.TWI)) {
+      this.exitTrap("wfi", (ExcClass.WFX << 26) | (1 << 25) | (0xe << 20) | (1 << 24));
+    }
+    if (this.irqLine || this.fiqLine || this.serrorLine) return;
+    this.exitTrap("wfi", 0, true);
+  }
+
+  /** WFE (generated code; ends the block). */
+  wfe(): void {
+    if (this.el === 0 && !this.sysregs.sctlrBit(18)) this.raiseSync(ExcClass.WFX, 1, 0, 0, false);
+    if (this.hcrTraps(HCR.TWE)) {
+      this.exitTrap("wfe", (ExcClass.WFX << 26) | (1 << 25) | (1 << 24) | (0xe << 20) | 1);
+    }
+    if (this.eventRegister) {
+      this.eventRegister = false;
+      return;
+    }
+    if (this.irqLine || this.fiqLine || this.serrorLine) return;
+    this.exitTrap("wfe", 0, true);
+  }
+
+  /** Stage-2 data abort: exit to the hypervisor with the syndrome of the faulting instruction. */
+  stage2DataAbort(
+    vaLo: number,
+    vaHi: number,
+    ipa: number,
+    write: boolean,
+    dfsc: number,
+    s1ptw: boolean,
+  ): never {
+    const [pl, ph] = addLo(this.blkLo, this.blkHi, 4 * this.ic);
+    const page = this.#fetchWordAt(pl, ph);
+    const iss = dataAbortIss(page, write, dfsc, s1ptw);
+    const ec = this.el === 0 ? ExcClass.DABT_LOWER : ExcClass.DABT_LOWER; // lower EL from EL2's view
+    this.exitTrap(
+      "dabt",
+      (ec << 26) | (1 << 25) | iss,
+      false,
+      (BigInt(vaHi >>> 0) << 32n) | BigInt(vaLo >>> 0),
+      BigInt(ipa),
+    );
+  }
+
+  #fetchWordAt(lo: number, hi: number): number {
+    const t = this.#exT, i = tlbIndex(lo);
+    if (t.tag[i] === vpnOf(lo, hi)) return t.page[i]!.getUint32(lo & 0xfff, true);
+    return this.env.mem.page(this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE)?.getUint32(
+      lo & 0xfff,
+      true,
+    ) ?? 0;
+  }
+
+  /** Reads a word of guest virtual memory for tools (no side effects beyond TLB fills). */
+  peek32(va: bigint): number {
+    const lo = Number(va & 0xffffffffn) | 0, hi = Number(va >> 32n) | 0;
+    return this.#fetchWordAt(lo, hi);
+  }
+}
+
+/** (lo, hi) + small non-negative delta, as int32 halves. */
+export function addLo(lo: number, hi: number, delta: number): [number, number] {
+  const s = (lo >>> 0) + delta;
+  return [s | 0, s >= 4294967296 ? (hi + 1) | 0 : hi];
+}
+
+/** Coarse class of an undecodable word by its op0 field (bits 28:25), for the UNDEFINED report. */
+export function classifyUnallocated(word: number): string {
+  const op0 = (word >>> 25) & 0xf;
+  if ((op0 & 0xe) === 0x8) return "dp_imm";
+  if ((op0 & 0xe) === 0xa) return "branch_sys";
+  if ((op0 & 0x5) === 0x4) return "ldst";
+  if ((op0 & 0x7) === 0x5) return "dp_reg";
+  if ((op0 & 0x7) === 0x7) return "simd_fp";
+  return op0 === 0 ? "reserved" : op0 === 2 ? "sve" : "unallocated";
+}

@@ -1,0 +1,31 @@
+/**
+ * The ISS a real EL2 receives for a data abort (ESR_EL2.ISS, EC 0x24): instruction-specific
+ * syndrome (ISV, SAS, SSE, SRT, SF, AR) only for single general-register loads and stores
+ * without writeback, as the Arm ARM (D13.2.39) and Xen's MMIO emulation expect.
+ */
+
+/** ISS for a data abort caused by the instruction `word`. */
+export function dataAbortIss(word: number, write: boolean, dfsc: number, s1ptw: boolean): number {
+  let iss = (dfsc & 0x3f) | (write ? 1 << 6 : 0) | (s1ptw ? 1 << 7 : 0);
+  if (s1ptw) return iss;
+  const v = (word >>> 26) & 1;
+  const size = word >>> 30;
+  const opc = (word >>> 22) & 3;
+  const rt = word & 31;
+  let valid = false, ar = false;
+  if (v === 0 && ((word & 0x3b000000) >>> 0) === 0x39000000) valid = true; // unsigned offset
+  else if (v === 0 && ((word & 0x3b200000) >>> 0) === 0x38000000) {
+    valid = ((word >>> 10) & 1) === 0; // unscaled or unprivileged, not pre/post-index
+  } else if (v === 0 && ((word & 0x3b200c00) >>> 0) === 0x38200800) valid = true; // register offset
+  else if (((word & 0x3f800000) >>> 0) === 0x08800000) {
+    valid = true; // LDAR/STLR family
+    ar = true;
+  }
+  if (!valid) return iss;
+  const load = ar ? ((word >>> 22) & 1) === 1 : opc !== 0;
+  const signed = !ar && (opc & 2) !== 0;
+  const sf = ar ? size === 3 : load ? (signed ? opc === 2 : size === 3) : size === 3;
+  iss |= (1 << 24) | (size << 22) | (signed ? 1 << 21 : 0) | (rt << 16) | (sf ? 1 << 15 : 0) |
+    (ar ? 1 << 14 : 0);
+  return iss;
+}

@@ -1,0 +1,266 @@
+/**
+ * The system register table: every register EL0/EL1 software may access on hvlab's PE, one row
+ * each. ID register values describe one coherent ARMv8.0-A CPU (Cortex-A57-like, AArch64 only,
+ * FP/AdvSIMD, CRC32; no AES/SHA/LSE/PAN/etc.), so software never finds a feature we lack.
+ */
+import type { SysRegDef } from "./sysreg_types.ts";
+import type { Cpu } from "../cpu.ts";
+
+const e = (op0: number, op1: number, crn: number, crm: number, op2: number) => ({
+  op0,
+  op1,
+  crn,
+  crm,
+  op2,
+});
+const cntk = (c: Cpu) => c.sysregs.sys[2 * c.sysregs.indexOf("CNTKCTL_EL1")];
+const sctlr = (c: Cpu, bit: number) => c.sysregs.sctlrBit(bit);
+
+/** ID register values (see the file comment). */
+export const ID_VALUES = {
+  MIDR_EL1: 0x411fd070n,
+  REVIDR_EL1: 0n,
+  /** AArch64 only at EL0..EL2, no EL3; FP and AdvSIMD implemented. */
+  ID_AA64PFR0_EL1: 0x0000000000000111n,
+  ID_AA64PFR1_EL1: 0n,
+  ID_AA64DFR0_EL1: 0x0000000010305106n,
+  ID_AA64DFR1_EL1: 0n,
+  ID_AA64AFR0_EL1: 0n,
+  ID_AA64AFR1_EL1: 0n,
+  /** CRC32 only. */
+  ID_AA64ISAR0_EL1: 0x0000000000010000n,
+  ID_AA64ISAR1_EL1: 0n,
+  /** PARange 48 bits, 16-bit ASIDs, 4 KiB granule only (TGran64 = 0xf, TGran16 = 0). */
+  ID_AA64MMFR0_EL1: 0x000000000f000025n,
+  ID_AA64MMFR1_EL1: 0n,
+  ID_AA64MMFR2_EL1: 0n,
+  /** 64-byte lines: IminLine 4, DminLine 4, L1Ip PIPT, CWG/ERG 4. */
+  CTR_EL0: 0x84448004n,
+  /** DC ZVA allowed, 64-byte blocks. */
+  DCZID_EL0: 0x4n,
+  CLIDR_EL1: 0x0a200023n,
+} as const;
+
+const id = (
+  name: keyof typeof ID_VALUES,
+  enc: ReturnType<typeof e>,
+  el0: SysRegDef["el0"] = "none",
+  trap = "tid3",
+): SysRegDef => ({
+  name,
+  enc,
+  ro: true,
+  el0,
+  el2Trap: trap,
+  read: () => ID_VALUES[name],
+});
+
+/** AArch32 ID registers and reserved ID space: RAZ on an AArch64-only PE (Arm ARM D17.2). */
+function razIds(): SysRegDef[] {
+  const rows: SysRegDef[] = [];
+  for (let crm = 1; crm <= 7; crm++) {
+    for (let op2 = 0; op2 < 8; op2++) {
+      if (crm >= 4) {
+        // CRm 4..7 hold the named AArch64 ID registers declared below.
+        const named = [[4, 0], [4, 1], [5, 0], [5, 1], [5, 4], [5, 5], [6, 0], [6, 1], [7, 0], [
+          7,
+          1,
+        ], [7, 2]];
+        if (named.some(([m, o]) => m === crm && o === op2)) continue;
+      }
+      rows.push({
+        name: `ID_RAZ_C${crm}_${op2}`,
+        enc: e(3, 0, 0, crm, op2),
+        ro: true,
+        el2Trap: "tid3",
+        read: () => 0n,
+      });
+    }
+  }
+  return rows;
+}
+
+/** Every system register of the PE. */
+export const SYSREG_TABLE: readonly SysRegDef[] = [
+  // PSTATE views.
+  {
+    name: "NZCV",
+    enc: e(3, 3, 4, 2, 0),
+    el0: "rw",
+    read: (c) => BigInt(c.nzcv),
+    write: (c, v) => (c.nzcv = Number(v & 0xf0000000n)),
+  },
+  {
+    name: "DAIF",
+    enc: e(3, 3, 4, 2, 1),
+    el0: (c) => sctlr(c, 9),
+    read: (c) => BigInt(c.daif << 6),
+    write: (c, v) => (c.daif = Number((v >> 6n) & 0xfn)),
+  },
+  { name: "CurrentEL", enc: e(3, 0, 4, 2, 2), ro: true, read: (c) => BigInt(c.el << 2) },
+  {
+    name: "SPSel",
+    enc: e(3, 0, 4, 2, 0),
+    read: (c) => BigInt(c.spsel),
+    write: (c, v) => c.setMode(c.el, Number(v & 1n)),
+  },
+  {
+    name: "FPCR",
+    enc: e(3, 3, 4, 4, 0),
+    el0: "rw",
+    read: (c) => BigInt(c.fpcr >>> 0),
+    write: (c, v) => (c.fpcr = Number(v & 0x07ff9f00n)),
+  },
+  {
+    name: "FPSR",
+    enc: e(3, 3, 4, 4, 1),
+    el0: "rw",
+    read: (c) => BigInt(c.fpsr >>> 0),
+    write: (c, v) => (c.fpsr = Number(v & 0xf800009fn)),
+  },
+  {
+    name: "SP_EL0",
+    enc: e(3, 0, 4, 1, 0),
+    read: (
+      c,
+    ) => (c.spsel === 0
+      ? c.getX(31)
+      : (BigInt(c.spBank[1] >>> 0) << 32n) | BigInt(c.spBank[0] >>> 0)),
+    write: (c, v) => {
+      if (c.spsel === 0) c.setX(31, v);
+      else {
+        c.spBank[0] = Number(v & 0xffffffffn) | 0;
+        c.spBank[1] = Number(v >> 32n) | 0;
+      }
+    },
+  },
+  { name: "SPSR_EL1", enc: e(3, 0, 4, 0, 0) },
+  { name: "ELR_EL1", enc: e(3, 0, 4, 0, 1) },
+  // Translation and system control (VM controls trap with HCR_EL2.TVM/TRVM).
+  {
+    name: "SCTLR_EL1",
+    enc: e(3, 0, 1, 0, 0),
+    reset: 0x30d00800n,
+    el2Trap: "tvm",
+    affectsTranslation: true,
+  },
+  { name: "ACTLR_EL1", enc: e(3, 0, 1, 0, 1), el2Trap: "tacr" },
+  { name: "CPACR_EL1", enc: e(3, 0, 1, 0, 2), writeMask: 0x00300000n, affectsTranslation: true },
+  { name: "TTBR0_EL1", enc: e(3, 0, 2, 0, 0), el2Trap: "tvm", affectsTranslation: true },
+  { name: "TTBR1_EL1", enc: e(3, 0, 2, 0, 1), el2Trap: "tvm", affectsTranslation: true },
+  { name: "TCR_EL1", enc: e(3, 0, 2, 0, 2), el2Trap: "tvm", affectsTranslation: true },
+  { name: "AFSR0_EL1", enc: e(3, 0, 5, 1, 0), el2Trap: "tvm" },
+  { name: "AFSR1_EL1", enc: e(3, 0, 5, 1, 1), el2Trap: "tvm" },
+  { name: "ESR_EL1", enc: e(3, 0, 5, 2, 0), el2Trap: "tvm" },
+  { name: "FAR_EL1", enc: e(3, 0, 6, 0, 0), el2Trap: "tvm" },
+  { name: "PAR_EL1", enc: e(3, 0, 7, 4, 0) },
+  { name: "MAIR_EL1", enc: e(3, 0, 10, 2, 0), el2Trap: "tvm", affectsTranslation: true },
+  { name: "AMAIR_EL1", enc: e(3, 0, 10, 3, 0), el2Trap: "tvm" },
+  { name: "VBAR_EL1", enc: e(3, 0, 12, 0, 0), writeMask: 0xfffffffffffff800n },
+  { name: "CONTEXTIDR_EL1", enc: e(3, 0, 13, 0, 1), el2Trap: "tvm" },
+  { name: "TPIDR_EL1", enc: e(3, 0, 13, 0, 4) },
+  { name: "TPIDR_EL0", enc: e(3, 3, 13, 0, 2), el0: "rw" },
+  { name: "TPIDRRO_EL0", enc: e(3, 3, 13, 0, 3), el0: "r" },
+  { name: "CNTKCTL_EL1", enc: e(3, 0, 14, 1, 0), writeMask: 0x3ffn },
+  { name: "CSSELR_EL1", enc: e(3, 2, 0, 0, 0), writeMask: 0xfn, el2Trap: "tid2" },
+  { name: "MDSCR_EL1", enc: e(2, 0, 0, 2, 2) },
+  // Identification.
+  id("MIDR_EL1", e(3, 0, 0, 0, 0), "none", "tid0"),
+  {
+    name: "MPIDR_EL1",
+    enc: e(3, 0, 0, 0, 5),
+    ro: true,
+    read: (c) => c.el2 ? c.el2.vmpidr : c.sysregs.mpidr,
+  },
+  id("REVIDR_EL1", e(3, 0, 0, 0, 6), "none", "tid1"),
+  id("ID_AA64PFR0_EL1", e(3, 0, 0, 4, 0)),
+  id("ID_AA64PFR1_EL1", e(3, 0, 0, 4, 1)),
+  id("ID_AA64DFR0_EL1", e(3, 0, 0, 5, 0)),
+  id("ID_AA64DFR1_EL1", e(3, 0, 0, 5, 1)),
+  id("ID_AA64AFR0_EL1", e(3, 0, 0, 5, 4)),
+  id("ID_AA64AFR1_EL1", e(3, 0, 0, 5, 5)),
+  id("ID_AA64ISAR0_EL1", e(3, 0, 0, 6, 0)),
+  id("ID_AA64ISAR1_EL1", e(3, 0, 0, 6, 1)),
+  id("ID_AA64MMFR0_EL1", e(3, 0, 0, 7, 0)),
+  id("ID_AA64MMFR1_EL1", e(3, 0, 0, 7, 1)),
+  id("ID_AA64MMFR2_EL1", e(3, 0, 0, 7, 2)),
+  ...razIds(),
+  id("CTR_EL0", e(3, 3, 0, 0, 1), (c) => sctlr(c, 15), "tid2"),
+  id("DCZID_EL0", e(3, 3, 0, 0, 7), "r", "tid0"),
+  id("CLIDR_EL1", e(3, 1, 0, 0, 1), "none", "tid2"),
+  {
+    name: "CCSIDR_EL1",
+    enc: e(3, 1, 0, 0, 0),
+    ro: true,
+    el2Trap: "tid2",
+    // L1D 32 KiB 2-way 64 B lines; L1I 48 KiB 3-way; L2 2 MiB 16-way (Cortex-A57 values).
+    read: (c) => {
+      const sel = c.sysregs.sys[2 * c.sysregs.indexOf("CSSELR_EL1")] & 0xf;
+      return sel === 0 ? 0x701fe00an : sel === 1 ? 0x201fe012n : sel === 2 ? 0x70ffe07an : 0n;
+    },
+  },
+  // Generic timer.
+  {
+    name: "CNTFRQ_EL0",
+    enc: e(3, 3, 14, 0, 0),
+    el0: (c, w) => !w && (cntk(c) & 3) !== 0,
+    read: (c) => BigInt(c.timer.frequency),
+    write: (c, v) => (c.timer.frequency = Number(v & 0xffffffffn)),
+  },
+  {
+    name: "CNTPCT_EL0",
+    enc: e(3, 3, 14, 0, 1),
+    ro: true,
+    el0: (c) => (cntk(c) & 1) !== 0,
+    read: (c) => c.timer.physCount(),
+  },
+  {
+    name: "CNTVCT_EL0",
+    enc: e(3, 3, 14, 0, 2),
+    ro: true,
+    el0: (c) => (cntk(c) & 2) !== 0,
+    read: (c) => c.timer.virtCount(),
+  },
+  {
+    name: "CNTP_TVAL_EL0",
+    enc: e(3, 3, 14, 2, 0),
+    el0: (c) => (cntk(c) & 0x200) !== 0,
+    read: (c) => c.timer.readTval("phys"),
+    write: (c, v) => c.timer.writeTval("phys", v),
+  },
+  {
+    name: "CNTP_CTL_EL0",
+    enc: e(3, 3, 14, 2, 1),
+    el0: (c) => (cntk(c) & 0x200) !== 0,
+    read: (c) => BigInt(c.timer.readCtl("phys")),
+    write: (c, v) => c.timer.writeCtl("phys", Number(v & 3n)),
+  },
+  {
+    name: "CNTP_CVAL_EL0",
+    enc: e(3, 3, 14, 2, 2),
+    el0: (c) => (cntk(c) & 0x200) !== 0,
+    read: (c) => c.timer.readCval("phys"),
+    write: (c, v) => c.timer.writeCval("phys", v),
+  },
+  {
+    name: "CNTV_TVAL_EL0",
+    enc: e(3, 3, 14, 3, 0),
+    el0: (c) => (cntk(c) & 0x100) !== 0,
+    read: (c) => c.timer.readTval("virt"),
+    write: (c, v) => c.timer.writeTval("virt", v),
+  },
+  {
+    name: "CNTV_CTL_EL0",
+    enc: e(3, 3, 14, 3, 1),
+    el0: (c) => (cntk(c) & 0x100) !== 0,
+    read: (c) => BigInt(c.timer.readCtl("virt")),
+    write: (c, v) => c.timer.writeCtl("virt", Number(v & 3n)),
+  },
+  {
+    name: "CNTV_CVAL_EL0",
+    enc: e(3, 3, 14, 3, 2),
+    el0: (c) => (cntk(c) & 0x100) !== 0,
+    read: (c) => c.timer.readCval("virt"),
+    write: (c, v) => c.timer.writeCval("virt", v),
+  },
+];
