@@ -204,13 +204,17 @@ export class Cpu extends CpuRegs {
     this.#stopRequested = true;
   }
 
-  /** Runs at most `budget` instructions (a block may not be split, but budgets near zero step). */
+  /**
+   * Runs until `budget` instructions have retired or an exit. Each exception taken also uses one
+   * unit of budget, so a PE stuck in a recursive fault still returns.
+   */
   run(budget: number): Exit {
     const stopAt = this.retired + budget;
+    let faults = 0;
     this.#stopRequested = false;
     const single = this.traceHook !== null || this.breakpoints.size > 0;
     for (;;) {
-      if (this.retired >= stopAt || this.#stopRequested) return this.#exitWith("budget");
+      if (this.retired + faults >= stopAt || this.#stopRequested) return this.#exitWith("budget");
       if (this.irqLine || this.fiqLine || this.serrorLine) this.#checkInterrupts();
       this.ic = 0;
       this.blkLo = this.pcLo;
@@ -232,6 +236,7 @@ export class Cpu extends CpuRegs {
       } catch (e) {
         if (e === TAKEN) {
           this.retired += this.ic + this.#retireOnTaken;
+          if (this.#retireOnTaken === 0) faults++;
           continue;
         }
         if (e === EXIT) {
@@ -305,7 +310,7 @@ export class Cpu extends CpuRegs {
 
   #translateFetch(lo: number, hi: number): number {
     this.stats.tlbMisses++;
-    return this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE;
+    return Math.floor(this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE);
   }
 
   #fetchFromNonRam(lo: number, hi: number, pfn: number): never {
@@ -691,10 +696,8 @@ export class Cpu extends CpuRegs {
   #fetchWordAt(lo: number, hi: number): number {
     const t = this.#exT, i = tlbIndex(lo);
     if (t.tag[i] === vpnOf(lo, hi)) return t.page[i]!.getUint32(lo & 0xfff, true);
-    return this.env.mem.page(this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE)?.getUint32(
-      lo & 0xfff,
-      true,
-    ) ?? 0;
+    const pfn = Math.floor(this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE);
+    return this.env.mem.page(pfn)?.getUint32(lo & 0xfff, true) ?? 0;
   }
 
   /** Reads a word of guest virtual memory for tools (no side effects beyond TLB fills). */
