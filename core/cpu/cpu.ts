@@ -36,6 +36,9 @@ export interface CpuEnv {
   counter(): number;
 }
 
+/** Entries in the per-PE jump cache (PC -> block), a power of two minus one. */
+const JUMP_CACHE_MASK = 4095;
+
 /** Thrown (as a value) by generated code when an exception was taken: the block stops. */
 export const TAKEN = Symbol("exception taken");
 /** Thrown when the PE must exit to the hypervisor/board. */
@@ -110,6 +113,7 @@ export class Cpu extends CpuRegs {
   #wrT: Tlb;
   #exT: Tlb;
   #blockMode = 0;
+  readonly #jumpCache: (Block | undefined)[] = new Array(JUMP_CACHE_MASK + 1).fill(undefined);
 
   constructor(env: CpuEnv, decoder: Decoder, config: CpuConfig = {}) {
     super();
@@ -185,6 +189,7 @@ export class Cpu extends CpuRegs {
 
   /** Drops every cached translation (TLBI ALL, writes to SCTLR/TCR/TTBRn, stage-2 changes). */
   flushTlb(): void {
+    this.#jumpCache.fill(undefined);
     for (const t of this.#rd) t.flush();
     for (const t of this.#wr) t.flush();
     for (const t of this.#ex) t.flush();
@@ -192,6 +197,7 @@ export class Cpu extends CpuRegs {
 
   /** Drops cached translations of one virtual page (TLBI by VA). */
   flushTlbPage(vpn: number): void {
+    this.#jumpCache.fill(undefined);
     for (const t of this.#rd) t.flushPage(vpn);
     for (const t of this.#wr) t.flushPage(vpn);
     for (const t of this.#ex) t.flushPage(vpn);
@@ -273,6 +279,11 @@ export class Cpu extends CpuRegs {
 
   #lookup(single: boolean): Block {
     const lo = this.pcLo, hi = this.pcHi;
+    const mode = this.#blockMode | (single ? 4 : 0);
+    // Jump cache: the last block seen at this PC, valid while TLBs are not flushed.
+    const ji = (lo >>> 2) & JUMP_CACHE_MASK;
+    const j = this.#jumpCache[ji];
+    if (j !== undefined && j.pcLo === lo && j.pcHi === hi && j.mode === mode && j.live) return j;
     if ((lo & 3) !== 0) this.pcAlignmentFault();
     const vpn = vpnOf(lo, hi);
     const t = this.#exT;
@@ -289,11 +300,13 @@ export class Cpu extends CpuRegs {
       page = p;
       t.fill(vpn, pfn, page);
     }
-    const mode = this.#blockMode | (single ? 4 : 0);
     const key = ((lo & 0xfff) >>> 2) | (mode << 10);
     const cp = this.code.page(pfn);
     const b = cp.get(key);
-    if (b !== undefined && b.vpn === vpn) return b;
+    if (b !== undefined && b.vpn === vpn) {
+      this.#jumpCache[ji] = b;
+      return b;
+    }
     const off0 = lo & 0xfff;
     const nb = translateBlock(
       this.decoder,
@@ -301,9 +314,10 @@ export class Cpu extends CpuRegs {
       hi,
       vpn,
       (k) => (off0 + 4 * k < PAGE_SIZE ? page.getUint32(off0 + 4 * k, true) : undefined),
-      { fpEnabled: (mode & 2) !== 0, single },
+      { fpEnabled: (mode & 2) !== 0, single, key: mode },
     );
     cp.set(key, nb);
+    this.#jumpCache[ji] = nb;
     this.stats.blocksCompiled++;
     return nb;
   }

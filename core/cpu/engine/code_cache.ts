@@ -9,6 +9,12 @@ export interface Block {
   readonly n: number;
   /** Virtual page the block was translated for (the code embeds PC-relative values). */
   readonly vpn: number;
+  /** Start address (int32 halves) and translation mode, for the PE's jump cache. */
+  readonly pcLo: number;
+  readonly pcHi: number;
+  readonly mode: number;
+  /** Cleared when the block's page is written or the cache is cleared. */
+  live: boolean;
 }
 
 /** Per-page table of blocks. */
@@ -40,11 +46,15 @@ export class CodeCache {
 
   /** Drops the translated code of page `pfn`. */
   invalidatePage(pfn: number): void {
+    const p = this.#pages.get(pfn);
+    if (!p) return;
+    for (const b of p.values()) b.live = false;
     this.#pages.delete(pfn);
   }
 
   /** Drops every translation. */
   clear(): void {
+    for (const p of this.#pages.values()) for (const b of p.values()) b.live = false;
     this.#pages.clear();
   }
 }

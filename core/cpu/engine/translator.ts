@@ -17,6 +17,8 @@ export interface TranslateMode {
   readonly fpEnabled: boolean;
   /** Single instruction per block. */
   readonly single: boolean;
+  /** The PE's mode key, recorded in the block for its jump cache. */
+  readonly key: number;
 }
 
 /** Classes whose rows are FP/SIMD instructions (they trap when FP is disabled). */
@@ -100,5 +102,5 @@ export function translateBlock(
       }: ${(err as Error).message}\n${body}`,
     );
   }
-  return { fn, n, vpn };
+  return { fn, n, vpn, pcLo, pcHi, mode: mode.key, live: true };
 }
