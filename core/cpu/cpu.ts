@@ -592,6 +592,19 @@ export class Cpu extends CpuRegs {
     this.raiseSync(ExcClass.PC_ALIGN, 0, this.pcLo, this.pcHi, true);
   }
 
+  /** Data abort with DFSC 0x21 (alignment fault) at VA (lo, hi): exclusives, LDAR/STLR. */
+  alignmentFault(lo: number, hi: number, write: boolean): never {
+    const ec = this.el === 0 ? ExcClass.DABT_LOWER : ExcClass.DABT_SAME;
+    this.raiseSync(ec, 0x21 | (write ? 1 << 6 : 0), lo, hi, true);
+  }
+
+  /** Physical address of a data access at VA (lo, hi) (the exclusive monitor works on these). */
+  physAddr(lo: number, hi: number, write: boolean): number {
+    const t = write ? this.#wrT : this.#rdT, i = tlbIndex(lo);
+    if (t.tag[i] === vpnOf(lo, hi)) return t.pfn[i] * PAGE_SIZE + (lo & 0xfff);
+    return this.mmu.translate(lo, hi, write ? 1 : 0, this.el === 0);
+  }
+
   #checkInterrupts(): void {
     // Priority: SError, FIQ, IRQ (as QEMU's arm_cpu_exec_interrupt).
     let kind = -1;
