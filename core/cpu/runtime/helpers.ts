@@ -3,7 +3,10 @@
  * and the scratch array `T` through which they return wide results.
  */
 import * as int64 from "./int64.ts";
+import * as crc from "./crc32.ts";
+import * as simd from "./simd.ts";
+import * as ldst from "./ldst.ts";
 export { T } from "./scratch.ts";
 
 /** Every runtime helper, by name. */
-export const H = { ...int64 };
+export const H = { ...int64, ...ldst, ...crc, ...simd };
