@@ -1,0 +1,242 @@
+/**
+ * A bare-metal board laid out like QEMU's `-M virt` (one PE at EL1, no EL2/EL3): RAM at 1 GiB,
+ * GICv2, a PL011 on SPI 1, the generic timer on PPIs 27/30 and PSCI over HVC. Time is virtual:
+ * one cycle per retired instruction at `cpuHz`, the counter derived at `counterHz`, and WFI
+ * skips straight to the next event in the board's queue.
+ */
+import { Cpu } from "../cpu/cpu.ts";
+import { a64Decoder } from "../cpu/decode/table.ts";
+import { ExcClass } from "../cpu/exceptions.ts";
+import { MmioBus } from "../mem/mmio_bus.ts";
+import { PhysMemory } from "../mem/phys_memory.ts";
+import { GicV2 } from "../devices/gic_v2.ts";
+import { Pl011 } from "../devices/pl011.ts";
+import type { DeviceLog } from "../devices/register_rows.ts";
+import { EventQueue } from "../time/event_queue.ts";
+import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
+import { parseElf } from "./elf.ts";
+import { psciCall } from "./psci.ts";
+import { RAW_IMAGE_OFFSET, VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
+
+/** Board configuration (plain data). */
+export interface VirtBoardConfig extends ClockConfig {
+  /** RAM size in bytes (default 128 MiB). */
+  ramSize?: number;
+}
+
+/** Why `run()` returned. */
+export type BoardStopReason =
+  /** PSCI SYSTEM_OFF. */
+  | "system-off"
+  /** PSCI SYSTEM_RESET (the board does not restart by itself). */
+  | "system-reset"
+  /** PSCI CPU_OFF of the only PE. */
+  | "cpu-off"
+  /** `maxInstructions` retired. */
+  | "limit"
+  /** The `until` predicate accepted the console text. */
+  | "until"
+  /** WFI with no interrupt able to arrive: the PE would sleep forever. */
+  | "idle-forever"
+  /** A CPU exit the bare board has no handler for (e.g. a debugger breakpoint). */
+  | "exit";
+
+/** Options of one `run()`. */
+export interface BoardRunOptions {
+  maxInstructions: number;
+  /** Stops as soon as this returns true for the console text so far. */
+  until?: (console: string) => boolean;
+}
+
+/** Result of one `run()`. */
+export interface BoardRunResult {
+  reason: BoardStopReason;
+  /** Instructions retired during this run. */
+  instructions: number;
+  /** The CPU exit kind when `reason` is "exit". */
+  exit?: string;
+}
+
+/** A message a device or the board logged. */
+export interface BoardLogEntry {
+  kind: "guest-error" | "unimplemented";
+  source: string;
+  msg: string;
+}
+
+const TIMER_EVENT = "timer";
+const CPU0 = "cpu0";
+
+/** The board. */
+export class VirtBoard {
+  readonly mem: PhysMemory = new PhysMemory();
+  readonly bus: MmioBus = new MmioBus();
+  readonly cpu: Cpu;
+  readonly gic: GicV2;
+  readonly uart: Pl011;
+  readonly clock: VirtualClock;
+  readonly events: EventQueue = new EventQueue();
+  /** Guest errors and unimplemented features met so far. */
+  readonly log: BoardLogEntry[] = [];
+  #console = "";
+  #until: ((console: string) => boolean) | undefined;
+  #untilMet = false;
+  #stopped: BoardStopReason | null = null;
+
+  constructor(config: VirtBoardConfig = {}) {
+    const ramSize = config.ramSize ?? 128 << 20;
+    this.mem.addRam("ram", VIRT_MAP.ram.base, ramSize);
+    const log: DeviceLog = {
+      guestError: (source, msg) => this.log.push({ kind: "guest-error", source, msg }),
+      unimplemented: (source, msg) => this.log.push({ kind: "unimplemented", source, msg }),
+    };
+    this.cpu = new Cpu({
+      mem: this.mem,
+      io: (pa, size, write, lo, hi) => this.bus.access(pa, size, write, lo, hi),
+      counter: () => this.clock.counter(),
+    }, a64Decoder());
+    this.clock = new VirtualClock(() => this.cpu.retired, config);
+    this.cpu.timer.frequency = this.clock.counterHz;
+    this.gic = new GicV2({
+      signal: (_cpu, irq, fiq) => {
+        this.cpu.irqLine = irq;
+        this.cpu.fiqLine = fiq;
+      },
+      log,
+    });
+    this.uart = new Pl011("pl011", {
+      tx: (b) => this.#consoleByte(b),
+      irq: (level) => this.gic.setLevel(VIRT_IRQ.uart, level),
+      log,
+    });
+    this.cpu.timer.onChange = (id, level) =>
+      this.gic.setLevel(id === "virt" ? VIRT_IRQ.timerVirt : VIRT_IRQ.timerPhys, level);
+    this.bus.map(VIRT_MAP.gicDist.base, VIRT_MAP.gicDist.size, this.gic.distributor);
+    this.bus.map(VIRT_MAP.gicCpu.base, VIRT_MAP.gicCpu.size, this.gic.cpuInterface);
+    this.bus.map(VIRT_MAP.uart.base, VIRT_MAP.uart.size, this.uart);
+  }
+
+  /** Everything the guest wrote to the UART (bytes as Latin-1 characters). */
+  get console(): string {
+    return this.#console;
+  }
+
+  /**
+   * Loads an ELF executable at its physical addresses and enters it at EL1h with the MMU off,
+   * as QEMU does for `-kernel file.elf` (no boot stub, X0 = 0).
+   */
+  loadElf(bytes: Uint8Array): void {
+    const elf = parseElf(bytes);
+    for (const s of elf.segments) this.mem.write(Number(s.paddr), s.data);
+    this.cpu.pc = elf.entry;
+  }
+
+  /**
+   * Loads a raw image at RAM base + 0x80000 and enters it there, as QEMU's boot stub does for a
+   * raw AArch64 `-kernel` (which then passes the DTB address in X0; hvlab has no DTB yet: 0).
+   */
+  loadRaw(bytes: Uint8Array): void {
+    const at = VIRT_MAP.ram.base + RAW_IMAGE_OFFSET;
+    this.mem.write(at, bytes);
+    this.cpu.pc = BigInt(at);
+  }
+
+  /** Delivers bytes to the UART's receiver, as typed on the console. */
+  input(bytes: Uint8Array | number[]): void {
+    this.uart.input(bytes);
+  }
+
+  /** Runs the PE until a stop condition; see BoardStopReason. */
+  run(opts: BoardRunOptions): BoardRunResult {
+    const cpu = this.cpu;
+    const start = cpu.retired;
+    const limit = start + opts.maxInstructions;
+    this.#until = opts.until;
+    this.#untilMet = opts.until?.(this.#console) ?? false;
+    const done = (reason: BoardStopReason, exit?: string): BoardRunResult => {
+      this.#until = undefined;
+      return { reason, instructions: cpu.retired - start, ...(exit ? { exit } : {}) };
+    };
+    for (;;) {
+      if (this.#stopped) return done(this.#stopped);
+      if (this.#untilMet) return done("until");
+      this.#fireDueEvents();
+      const left = limit - cpu.retired;
+      if (left <= 0) return done("limit");
+      const next = this.events.peek();
+      const budget = next ? Math.max(1, Math.min(left, next.deadline - this.clock.cycles())) : left;
+      const x = cpu.run(budget);
+      switch (x.kind) {
+        case "budget":
+          break;
+        case "hvc":
+          this.#psci();
+          break;
+        case "smc":
+          // No EL3 on this board: SMC is UNDEFINED at EL1 (as on QEMU virt without secure).
+          cpu.enterException(0, ExcClass.UNKNOWN, 0, 0, 0, false, cpu.pcLo, cpu.pcHi);
+          break;
+        case "wfi":
+        case "wfe":
+          if (!this.#idleUntilEvent()) return done("idle-forever");
+          break;
+        default:
+          return done("exit", x.kind);
+      }
+    }
+  }
+
+  #consoleByte(b: number): void {
+    this.#console += String.fromCharCode(b);
+    if (this.#until && !this.#untilMet && this.#until(this.#console)) {
+      this.#untilMet = true;
+      this.cpu.requestStop();
+    }
+  }
+
+  /** Re-arms the timer event from the generic timer's next deadline and fires due events. */
+  #fireDueEvents(): void {
+    const cpu = this.cpu;
+    cpu.timer.update();
+    this.events.cancel(TIMER_EVENT, CPU0);
+    const d = cpu.timer.nextDeadline();
+    if (d !== undefined && d < 1n << 53n && Number(d) > this.clock.counter()) {
+      this.events.schedule(this.clock.cycleOfCount(Number(d)), TIMER_EVENT, CPU0);
+    }
+    const now = this.clock.cycles();
+    for (let e = this.events.popDue(now); e; e = this.events.popDue(now)) {
+      if (e.kind === TIMER_EVENT) cpu.timer.update();
+    }
+  }
+
+  /** WFI/WFE with nothing pending: lets virtual time jump to the next event. */
+  #idleUntilEvent(): boolean {
+    const cpu = this.cpu;
+    if (cpu.irqLine || cpu.fiqLine || cpu.serrorLine) return true;
+    this.#fireDueEvents();
+    const next = this.events.peek();
+    if (!next) return false;
+    this.clock.idle(next.deadline - this.clock.cycles());
+    return true;
+  }
+
+  #psci(): void {
+    const cpu = this.cpu;
+    const fn = Number(cpu.getX(0) & 0xffff_ffffn);
+    const out = psciCall(fn, cpu.getX(1), cpu.sysregs.mpidr & 0xff_00ff_ffffn);
+    switch (out.kind) {
+      case "return":
+        cpu.setX(0, BigInt.asUintN(64, BigInt(out.value)));
+        return;
+      case "system-off":
+        this.#stopped = "system-off";
+        return;
+      case "system-reset":
+        this.#stopped = "system-reset";
+        return;
+      case "cpu-off":
+        this.#stopped = "cpu-off";
+        return;
+    }
+  }
+}

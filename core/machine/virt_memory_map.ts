@@ -1,0 +1,25 @@
+/**
+ * The part of QEMU's `-M virt` memory map and interrupt assignment that hvlab models (from
+ * hw/arm/virt.c's base_memmap and irqmap, as facts): GICv2 distributor and CPU interface, the
+ * PL011 UART on SPI 1, RAM from 1 GiB, and the generic timer PPIs.
+ */
+
+/** Physical addresses and sizes of the virt board's regions. */
+export const VIRT_MAP = {
+  gicDist: { base: 0x0800_0000, size: 0x1_0000 },
+  gicCpu: { base: 0x0801_0000, size: 0x1_0000 },
+  uart: { base: 0x0900_0000, size: 0x1000 },
+  ram: { base: 0x4000_0000 },
+} as const;
+
+/** Interrupt IDs (GIC INTIDs) of the board's sources. */
+export const VIRT_IRQ = {
+  /** PL011: SPI 1. */
+  uart: 32 + 1,
+  /** Generic timer PPIs: EL1 virtual and EL1 physical (non-secure). */
+  timerVirt: 27,
+  timerPhys: 30,
+} as const;
+
+/** Where QEMU puts a raw (non-ELF) `-kernel` image for AArch64: RAM base + 0x80000. */
+export const RAW_IMAGE_OFFSET = 0x8_0000;

@@ -1,0 +1,76 @@
+/**
+ * Builds the bare-metal test guests in guests/ with the cross compiler into guests/build/.
+ * Guests are described as data: name, sources and extra flags. Built at test time rather than
+ * committed (docs/decisions/0003-guests-built-at-test-time.md).
+ *
+ * Usage: deno task guests [name...]
+ */
+
+/** One guest program. */
+export interface GuestDef {
+  name: string;
+  /** Sources besides the common runtime, relative to guests/. */
+  sources: string[];
+  /** Extra compiler flags (e.g. -O3 for auto-vectorisation). */
+  cflags?: string[];
+}
+
+/** Every guest. `bench` is the CPU benchmark, not a correctness test. */
+export const GUESTS: readonly GuestDef[] = [
+  { name: "integer", sources: ["integer.c"] },
+  { name: "fp", sources: ["fp.c"] },
+  { name: "simd", sources: ["simd.c"], cflags: ["-O3"] },
+  { name: "exceptions", sources: ["exceptions.c", "exceptions_vectors.S"] },
+  { name: "mmu", sources: ["mmu.c", "exceptions_vectors.S"] },
+  { name: "exclusives", sources: ["exclusives.c"] },
+  { name: "timer", sources: ["timer.c", "exceptions_vectors.S"] },
+  { name: "bench", sources: ["bench.c"] },
+];
+
+const CC = "aarch64-linux-gnu-gcc";
+const COMMON = ["common/crt0.S", "common/lib.c"];
+const CFLAGS = [
+  "-O2",
+  "-ffreestanding",
+  "-nostdlib",
+  "-nostartfiles",
+  "-static",
+  "-fno-pie",
+  "-no-pie",
+  "-fno-stack-protector",
+  "-fno-asynchronous-unwind-tables",
+  "-march=armv8-a",
+  "-mcpu=cortex-a57",
+  "-mno-outline-atomics",
+  // With the MMU off all data accesses are Device memory, where unaligned accesses fault.
+  "-mstrict-align",
+  "-Icommon",
+  "-Wall",
+  "-Wl,--build-id=none",
+  "-Wl,-Tcommon/link.ld",
+];
+
+/** Directory of guest sources (absolute). */
+export const GUESTS_DIR = new URL("../guests/", import.meta.url).pathname;
+
+/** Builds the named guests (all by default); returns name -> path of the ELF. */
+export async function buildGuests(names?: string[]): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  await Deno.mkdir(`${GUESTS_DIR}build`, { recursive: true });
+  for (const g of GUESTS) {
+    if (names && names.length > 0 && !names.includes(g.name)) continue;
+    const elf = `${GUESTS_DIR}build/${g.name}.elf`;
+    const args = [...CFLAGS, ...(g.cflags ?? []), "-o", elf, ...COMMON, ...g.sources, "-lgcc"];
+    const r = await new Deno.Command(CC, { args, cwd: GUESTS_DIR, stderr: "piped" }).output();
+    if (!r.success) {
+      throw new Error(`building guest ${g.name} failed:\n${new TextDecoder().decode(r.stderr)}`);
+    }
+    out.set(g.name, elf);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  const built = await buildGuests(Deno.args);
+  for (const [name, path] of built) console.log(`${name}: ${path}`);
+}
