@@ -1,5 +1,8 @@
 /** Advanced SIMD integer: arithmetic, logic, compare, shifts, narrow/widen, permutes, across-lanes, copies, modified immediates. */
 import type { InsnDef } from "./types.ts";
+import { SIMD_COPY } from "./simd_copy.ts";
+import { SIMD_MODIMM } from "./simd_modimm.ts";
+import { SIMD_3SAME } from "./simd_3same.ts";
 
 /** Rows of this group. */
-export const SIMD_INT: InsnDef[] = [];
+export const SIMD_INT: InsnDef[] = [...SIMD_COPY, ...SIMD_MODIMM, ...SIMD_3SAME];

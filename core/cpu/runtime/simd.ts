@@ -1,0 +1,126 @@
+/**
+ * Advanced SIMD integer lane operations too long to emit inline. Lanes of up to 32 bits travel
+ * as exact JS numbers; 64-bit lanes as int32 lo/hi pairs with results in T[0] (lo), T[1] (hi).
+ * A helper that saturates sets T[7] = 1; emitted code clears T[7] first and ORs it into FPSR.QC.
+ */
+import { T } from "./scratch.ts";
+
+/** Slot of T that saturating helpers set. */
+const QC = 7;
+
+/** `v` saturated to an `es`-bit signed (signed = 1) or unsigned integer, noting saturation. */
+export function vsat(v: number, es: number, signed: number): number {
+  const max = signed ? 2 ** (es - 1) - 1 : 2 ** es - 1;
+  const min = signed ? -(2 ** (es - 1)) : 0;
+  if (v > max) {
+    T[QC] = 1;
+    return max;
+  }
+  if (v < min) {
+    T[QC] = 1;
+    return min;
+  }
+  return v;
+}
+
+/**
+ * Exact integer `v` shifted left by `sh` (negative: right, arithmetic), rounding right shifts
+ * when `round` is 1. Powers of two scale doubles exactly; right shifts past 53 bits give 0 or -1.
+ */
+export function vshl(v: number, sh: number, round: number): number {
+  if (sh >= 0) return v * 2 ** sh;
+  const n = -sh;
+  if (n > 60) return round || v >= 0 ? 0 : -1;
+  return Math.floor((round ? v + 2 ** (n - 1) : v) / 2 ** n);
+}
+
+/** Polynomial (carry-less) product of two 8-bit values, low 8 bits. */
+export function vpmul8(a: number, b: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) if ((b >>> i) & 1) r ^= a << i;
+  return r & 0xff;
+}
+
+/** Polynomial product of two 8-bit values, all 16 bits. */
+export function vpmull8(a: number, b: number): number {
+  let r = 0;
+  for (let i = 0; i < 8; i++) if ((b >>> i) & 1) r ^= a << i;
+  return r;
+}
+
+/** SQDMULH/SQRDMULH of signed 32-bit lanes: high half of 2ab (+ 2^31 when rounding), saturated. */
+export function vsqdmulh32(a: number, b: number, round: number): number {
+  const p = (2n * BigInt(a) * BigInt(b) + (round ? 1n << 31n : 0n)) >> 32n;
+  return vsat(Number(p), 32, 1);
+}
+
+function big(lo: number, hi: number): bigint {
+  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+}
+
+function sbig(lo: number, hi: number): bigint {
+  return BigInt.asIntN(64, big(lo, hi));
+}
+
+function out(v: bigint): void {
+  T[0] = Number(v & 0xffffffffn) | 0;
+  T[1] = Number((v >> 32n) & 0xffffffffn) | 0;
+}
+
+function sat64(v: bigint, signed: boolean): bigint {
+  const max = signed ? (1n << 63n) - 1n : (1n << 64n) - 1n;
+  const min = signed ? -(1n << 63n) : 0n;
+  if (v > max) {
+    T[QC] = 1;
+    return max;
+  }
+  if (v < min) {
+    T[QC] = 1;
+    return min;
+  }
+  return v;
+}
+
+/**
+ * Shift of a 64-bit lane by `sh` (negative: right). `mode` bits: 1 signed input, 2 rounding,
+ * 4 saturating, 8 saturate to unsigned from a signed input (SQSHLU).
+ */
+export function v64shl(lo: number, hi: number, sh: number, mode: number): void {
+  const v = mode & 1 ? sbig(lo, hi) : big(lo, hi);
+  let r: bigint;
+  if (sh >= 0) r = v << BigInt(sh);
+  else {
+    const n = BigInt(-sh);
+    r = (mode & 2 ? v + (1n << (n - 1n)) : v) >> n;
+  }
+  if (mode & 4) r = sat64(r, (mode & 9) === 1);
+  out(r);
+}
+
+/**
+ * Saturating add/sub of 64-bit lanes: op 0 SQADD, 1 UQADD, 2 SQSUB, 3 UQSUB, 4 SUQADD
+ * (a is the signed accumulator, b unsigned), 5 USQADD (a unsigned accumulator, b signed).
+ */
+export function v64qadd(aL: number, aH: number, bL: number, bH: number, op: number): void {
+  const sa = op === 0 || op === 2 || op === 4;
+  const sb = op === 0 || op === 2 || op === 5;
+  const a = sa ? sbig(aL, aH) : big(aL, aH);
+  const b = sb ? sbig(bL, bH) : big(bL, bH);
+  out(sat64(op === 2 || op === 3 ? a - b : a + b, op !== 1 && op !== 3 && op !== 5));
+}
+
+/** Unary ops of a 64-bit lane: 0 ABS, 1 NEG, 2 SQABS, 3 SQNEG. */
+export function v64neg(lo: number, hi: number, op: number): void {
+  const v = sbig(lo, hi);
+  const r = op === 0 || op === 2 ? (v < 0n ? -v : v) : -v;
+  out(op >= 2 ? sat64(r, true) : r);
+}
+
+/**
+ * SQDMULL/SQDMLAL/SQDMLSL with 32-bit sources: sat(acc + sign * sat(2ab)) where acc is the
+ * 64-bit lane (dL, dH); sign 0 means no accumulation.
+ */
+export function v64qdmlal(a: number, b: number, dL: number, dH: number, sign: number): void {
+  const p = sat64(2n * BigInt(a | 0) * BigInt(b | 0), true);
+  out(sign === 0 ? p : sat64(sbig(dL, dH) + BigInt(sign) * p, true));
+}
