@@ -3,6 +3,7 @@ import type { InsnDef } from "./types.ts";
 import { SIMD_COPY } from "./simd_copy.ts";
 import { SIMD_MODIMM } from "./simd_modimm.ts";
 import { SIMD_3SAME } from "./simd_3same.ts";
+import { SIMD_MISC } from "./simd_misc.ts";
 
 /** Rows of this group. */
-export const SIMD_INT: InsnDef[] = [...SIMD_COPY, ...SIMD_MODIMM, ...SIMD_3SAME];
+export const SIMD_INT: InsnDef[] = [...SIMD_COPY, ...SIMD_MODIMM, ...SIMD_3SAME, ...SIMD_MISC];

@@ -124,3 +124,20 @@ export function v64qdmlal(a: number, b: number, dL: number, dH: number, sign: nu
   const p = sat64(2n * BigInt(a | 0) * BigInt(b | 0), true);
   out(sign === 0 ? p : sat64(sbig(dL, dH) + BigInt(sign) * p, true));
 }
+
+const POP = new Uint8Array(256);
+const REV = new Uint8Array(256);
+for (let i = 1; i < 256; i++) {
+  POP[i] = (i & 1) + POP[i >> 1];
+  REV[i] = (REV[i >> 1] >> 1) | ((i & 1) << 7);
+}
+
+/** Number of set bits of a byte. */
+export function vcnt8(v: number): number {
+  return POP[v & 0xff];
+}
+
+/** Bit-reversed byte. */
+export function vrbit8(v: number): number {
+  return REV[v & 0xff];
+}
