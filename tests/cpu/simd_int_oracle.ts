@@ -3,7 +3,6 @@
  * random register state on qemu-aarch64 (one assembled program, state loaded and stored around
  * each instruction, dumped to stdout) and on hvlab (the row's emitted code on a CpuRegs).
  */
-import { deepEqual } from "node:assert/strict";
 import { Decoder } from "../../core/cpu/decode/decoder.ts";
 import { SIMD_INT } from "../../core/cpu/insn/simd_int.ts";
 import { parsePattern } from "../../core/cpu/decode/pattern.ts";
