@@ -4,6 +4,13 @@ import { SIMD_COPY } from "./simd_copy.ts";
 import { SIMD_MODIMM } from "./simd_modimm.ts";
 import { SIMD_3SAME } from "./simd_3same.ts";
 import { SIMD_MISC } from "./simd_misc.ts";
+import { SIMD_SHIFT } from "./simd_shift.ts";
 
 /** Rows of this group. */
-export const SIMD_INT: InsnDef[] = [...SIMD_COPY, ...SIMD_MODIMM, ...SIMD_3SAME, ...SIMD_MISC];
+export const SIMD_INT: InsnDef[] = [
+  ...SIMD_COPY,
+  ...SIMD_MODIMM,
+  ...SIMD_3SAME,
+  ...SIMD_MISC,
+  ...SIMD_SHIFT,
+];

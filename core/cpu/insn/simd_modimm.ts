@@ -2,6 +2,7 @@
 import type { InsnDef } from "./types.ts";
 import type { Fields } from "../decode/pattern.ts";
 import { zeroFrom } from "./simd_lane.ts";
+import { SIMD_IMM_GROUP } from "./simd_shift.ts";
 
 /** The Arm ARM's AdvSIMDExpandImm: the 64-bit pattern repeated across the vector. */
 function expand(op: number, cmode: number, imm8: number): bigint {
@@ -110,6 +111,7 @@ export const SIMD_MODIMM: InsnDef[] = [
     pattern: "0 q:1 op:1 0111100000 abc:3 cmode:4 0 1 defgh:5 rd:5",
     name: "MOVI_modimm",
     cls: "simd_modimm",
+    group: SIMD_IMM_GROUP,
     pure: true,
     valid: (f) => !(f.cmode === 15 && f.op === 1 && f.q === 0),
     emit: emitModImm,
