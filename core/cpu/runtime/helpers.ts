@@ -6,7 +6,8 @@ import * as int64 from "./int64.ts";
 import * as crc from "./crc32.ts";
 import * as simd from "./simd.ts";
 import * as ldst from "./ldst.ts";
+import * as fp from "./fp.ts";
 export { T } from "./scratch.ts";
 
 /** Every runtime helper, by name. */
-export const H = { ...int64, ...ldst, ...crc, ...simd };
+export const H = { ...int64, ...ldst, ...crc, ...simd, ...fp };
