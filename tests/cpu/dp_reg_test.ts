@@ -15,12 +15,12 @@ Deno.test("decode table has no unintended overlaps", () => {
 });
 
 Deno.test("DP_REG rows agree with qemu-aarch64 on random encodings and states", () => {
-  const { reports } = checkRowsAgainstQemu(DP_REG, { perRow: 400, seed: 0x5eed0001 });
+  const { reports } = checkRowsAgainstQemu(DP_REG, { perRow: 1000, seed: 0x5eed0001 });
   assert.deepEqual(reports, []);
 });
 
 Deno.test("DP_REG disassembly and unallocated encodings agree with objdump", () => {
-  assert.deepEqual(checkDisasmAgainstObjdump(DP_REG, 400, 0x5eed0002), []);
+  assert.deepEqual(checkDisasmAgainstObjdump(DP_REG, 2000, 0x5eed0002), []);
 });
 
 Deno.test("int64 helpers match BigInt arithmetic on edge-biased random operands", () => {

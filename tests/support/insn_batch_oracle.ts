@@ -13,7 +13,7 @@
  */
 import { UserProcess } from "../../core/machine/user_process.ts";
 import { parseElf } from "../../core/machine/elf.ts";
-import { parsePattern } from "../../core/cpu/decode/pattern.ts";
+import { parsePattern, type Pattern } from "../../core/cpu/decode/pattern.ts";
 import { a64Decoder } from "../../core/cpu/decode/table.ts";
 import type { InsnDef } from "../../core/cpu/insn/types.ts";
 
@@ -93,6 +93,26 @@ export class Rng {
 }
 
 /**
+ * Biases the register fields (rd, rn, rm, ra, rt...) of a random word: each is 31 (SP/ZR) or a
+ * copy of another register field a quarter of the time each, so aliases (MOV, CMP, NEG, CSET,
+ * MUL, ...) and SP forms come up often.
+ */
+export function biasRegisters(p: Pattern, w: number, rng: Rng): number {
+  const regs = p.fields.filter((f) => f.width === 5 && /^r[a-z]$/.test(f.name));
+  for (const f of regs) {
+    const k = rng.below(4);
+    let v: number | undefined;
+    if (k === 0) v = 31;
+    else if (k === 1) {
+      const o = regs[rng.below(regs.length)];
+      v = (w >>> o.lsb) & 31;
+    }
+    if (v !== undefined) w = (w & ~(31 << f.lsb)) | (v << f.lsb);
+  }
+  return w >>> 0;
+}
+
+/**
  * A random word matching `def`'s pattern that the decoder maps to `def` (valid), after `tweak`
  * (which may overwrite fields, e.g. branch offsets). Gives up after many tries.
  */
@@ -100,7 +120,7 @@ export function randomEncoding(def: InsnDef, rng: Rng, tweak?: (w: number) => nu
   const p = parsePattern(def.pattern);
   const dec = a64Decoder();
   for (let i = 0; i < 10000; i++) {
-    let w = ((rng.u32() & ~p.mask) | p.value) >>> 0;
+    let w = biasRegisters(p, ((rng.u32() & ~p.mask) | p.value) >>> 0, rng);
     if (tweak) w = tweak(w) >>> 0;
     const d = dec.decode(w);
     if (d && d.row.def === def) return w;
@@ -268,7 +288,7 @@ export function objdumpWords(words: number[]): string[] {
     const out: string[] = [];
     for (const line of text.split("\n")) {
       const m = /^\s*[0-9a-f]+:\t(.*)$/.exec(line);
-      if (m) out.push(m[1].replace(/\t\/\/.*$/, "").replace(/\s+<[^>]*>$/, "").trimEnd());
+      if (m) out.push(m[1].replace(/\s+\/\/.*$/, "").replace(/\s+<[^>]*>$/, "").trimEnd());
     }
     if (out.length !== words.length) {
       throw new Error(`objdump gave ${out.length} lines for ${words.length} words`);
@@ -290,6 +310,8 @@ export interface RowCheckOptions {
   tweak?: (def: InsnDef, w: number, rng: Rng) => number;
   /** Registers to point at sled slots for a word. */
   slotRegs?: (def: InsnDef, w: number, rng: Rng) => [number, number][];
+  /** Adjusts a case's random initial state (e.g. zero the register CBZ tests, half the time). */
+  adjust?: (def: InsnDef, w: number, init: RegState, rng: Rng) => void;
 }
 
 /**
@@ -306,7 +328,9 @@ export function checkRowsAgainstQemu(
   for (const def of defs) {
     for (let i = 0; i < o.perRow; i++) {
       const word = randomEncoding(def, rng, o.tweak ? (w) => o.tweak!(def, w, rng) : undefined);
-      cases.push({ word, init: rng.state(), slotRegs: o.slotRegs?.(def, word, rng) });
+      const init = rng.state();
+      o.adjust?.(def, word, init, rng);
+      cases.push({ word, init, slotRegs: o.slotRegs?.(def, word, rng) });
     }
     counts.set(def.name, o.perRow);
   }
@@ -372,7 +396,9 @@ export function checkDisasmAgainstObjdump(
   const words: number[] = [];
   for (const def of defs) {
     const p = parsePattern(def.pattern);
-    for (let i = 0; i < n; i++) words.push(((rng.u32() & ~p.mask) | p.value) >>> 0);
+    for (let i = 0; i < n; i++) {
+      words.push(biasRegisters(p, ((rng.u32() & ~p.mask) | p.value) >>> 0, rng));
+    }
   }
   const ref = objdumpWords(words);
   const out: string[] = [];

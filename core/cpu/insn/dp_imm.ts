@@ -47,6 +47,14 @@ function logicalImmValid(f: Fields): boolean {
   return decodeBitMasks(f.N, f.imms, f.immr, true, f.sf ? 64 : 32) !== undefined;
 }
 
+/** True when MOVZ could make `v` (one nonzero halfword at most) in a register of `size` bits. */
+function wideConstant(v: bigint, size: number): boolean {
+  const m = size === 64 ? 0xffffffffffffffffn : 0xffffffffn;
+  v &= m;
+  for (let sh = 0n; sh < BigInt(size); sh += 16n) if ((v & (0xffffn << sh)) === v) return true;
+  return false;
+}
+
 const LOGIC_OPS = ["&", "|", "^", "&"] as const;
 const LOGIC_NAMES = ["and", "orr", "eor", "ands"] as const;
 
@@ -183,7 +191,14 @@ export const DP_IMM: InsnDef[] = [
       const [m] = decodeBitMasks(f.N, f.imms, f.immr, true, f.sf ? 64 : 32)!;
       const flags = f.opc === 3;
       if (flags && f.rd === 31) return `tst\t${reg(f.rn, f.sf)}, ${hex(m)}`;
-      if (f.opc === 1 && f.rn === 31) return `mov\t${reg(f.rd, f.sf, true)}, ${hex(m)}`;
+      // objdump's rule: ORR from ZR is MOV unless MOVZ/MOVN could make the value (SP: always MOV).
+      const size = f.sf ? 64 : 32;
+      if (
+        f.opc === 1 && f.rn === 31 &&
+        (f.rd === 31 || !(wideConstant(m, size) || wideConstant(~m, size)))
+      ) {
+        return `mov\t${reg(f.rd, f.sf, true)}, ${hex(m)}`;
+      }
       return `${LOGIC_NAMES[f.opc]}\t${reg(f.rd, f.sf, !flags)}, ${reg(f.rn, f.sf)}, ${hex(m)}`;
     },
   },
