@@ -5,6 +5,8 @@ import { SIMD_MODIMM } from "./simd_modimm.ts";
 import { SIMD_3SAME } from "./simd_3same.ts";
 import { SIMD_MISC } from "./simd_misc.ts";
 import { SIMD_SHIFT } from "./simd_shift.ts";
+import { SIMD_PERM } from "./simd_perm.ts";
+import { SIMD_ACROSS } from "./simd_across.ts";
 
 /** Rows of this group. */
 export const SIMD_INT: InsnDef[] = [
@@ -13,4 +15,6 @@ export const SIMD_INT: InsnDef[] = [
   ...SIMD_3SAME,
   ...SIMD_MISC,
   ...SIMD_SHIFT,
+  ...SIMD_PERM,
+  ...SIMD_ACROSS,
 ];
