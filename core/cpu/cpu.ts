@@ -34,6 +34,8 @@ export interface CpuEnv {
   ): MmioAccess & { outcome: MmioOutcome };
   /** The system counter (CNTPCT) now, in counter ticks. */
   counter(): number;
+  /** SEV executed: the board sets the event register of its other PEs (optional). */
+  sendEvent?(): void;
 }
 
 /** Entries in the per-PE jump cache (PC -> block), a power of two minus one. */
@@ -668,15 +670,29 @@ export class Cpu extends CpuRegs {
     this.exitTrap("hvc", (ExcClass.HVC64 << 26) | (1 << 25) | imm, true, 0n, 0n, imm);
   }
 
-  /** SMC #imm: UNDEFINED at EL0; at EL1 goes to the hypervisor/board (PC at the SMC). */
+  /**
+   * SMC #imm: UNDEFINED at EL0. At EL1 under a hypervisor it traps only with HCR_EL2.TSC (there
+   * is no EL3, so it is UNDEFINED otherwise); on a bare board it goes to the board, which plays
+   * the firmware. PC stays at the SMC.
+   */
   smc(imm: number): never {
-    if (this.el === 0) this.undefinedInsn(0xd4000003 | (imm << 5));
+    const word = 0xd4000003 | (imm << 5);
+    if (this.el === 0 || (this.el2 !== null && !this.hcrTraps(HCR.TSC))) this.undefinedInsn(word);
     this.exitTrap("smc", (ExcClass.SMC64 << 26) | (1 << 25) | imm, false, 0n, 0n, imm);
+  }
+
+  /** SEV: sets this PE's event register and signals the other PEs through the board. */
+  sev(): void {
+    this.eventRegister = true;
+    this.env.sendEvent?.();
   }
 
   /** WFI (generated code; ends the block). */
   wfi(): void {
-    if (this.el === 0 && !this.sysregs.sctlrBit(16)) this.raiseSync(ExcClass.WFX, 0, 0, 0, false);
+    // ISS: CV = 1, COND = 0xe, TI = 0 (WFI) / 1 (WFE).
+    if (this.el === 0 && !this.sysregs.sctlrBit(16)) {
+      this.raiseSync(ExcClass.WFX, 0x1e00000, 0, 0, false);
+    }
     if (this.hcrTraps(HCR.TWI)) {
       this.exitTrap("wfi", (ExcClass.WFX << 26) | (1 << 25) | (0xe << 20) | (1 << 24));
     }
@@ -686,7 +702,9 @@ export class Cpu extends CpuRegs {
 
   /** WFE (generated code; ends the block). */
   wfe(): void {
-    if (this.el === 0 && !this.sysregs.sctlrBit(18)) this.raiseSync(ExcClass.WFX, 1, 0, 0, false);
+    if (this.el === 0 && !this.sysregs.sctlrBit(18)) {
+      this.raiseSync(ExcClass.WFX, 0x1e00001, 0, 0, false);
+    }
     if (this.hcrTraps(HCR.TWE)) {
       this.exitTrap("wfe", (ExcClass.WFX << 26) | (1 << 25) | (1 << 24) | (0xe << 20) | 1);
     }

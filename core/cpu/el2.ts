@@ -24,6 +24,7 @@ export const HCR = {
   TPU: 1n << 24n,
   TTLB: 1n << 25n,
   TVM: 1n << 26n,
+  TDZ: 1n << 28n,
   TRVM: 1n << 30n,
 } as const;
 
@@ -54,6 +55,11 @@ export interface El2Controls {
   tfp: boolean;
   /** CNTVOFF_EL2 in counter ticks. */
   cntvoff: number;
+  /**
+   * CNTHCTL_EL2: bit 0 EL1PCTEN (EL0/EL1 may read CNTPCT_EL0), bit 1 EL1PCEN (may use the
+   * physical timer); a clear bit traps the access to EL2. Absent means both set.
+   */
+  cnthctl?: number;
   /** Stage-2 translation, used when HCR.VM is set. */
   stage2: Stage2 | null;
   /** VMPIDR_EL2 / VPIDR_EL2: what EL1 reads as MPIDR_EL1 / MIDR_EL1. */

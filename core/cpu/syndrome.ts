@@ -29,3 +29,11 @@ export function dataAbortIss(word: number, write: boolean, dfsc: number, s1ptw: 
     (ar ? 1 << 14 : 0);
   return iss;
 }
+
+/** ISS of a trapped MRS/MSR (EC 0x18): Op0, Op2, Op1, CRn, Rt, CRm, Direction (1 = read). */
+export function sysregIss(word: number, rt: number, read: boolean): number {
+  const op0 = (word >>> 19) & 3, op1 = (word >>> 16) & 7, crn = (word >>> 12) & 15;
+  const crm = (word >>> 8) & 15, op2 = (word >>> 5) & 7;
+  return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) |
+    (read ? 1 : 0);
+}

@@ -7,6 +7,8 @@ import type { Cpu } from "../cpu.ts";
 import { HCR, S2_R, S2_W, S2_X } from "../el2.ts";
 import { ExcClass } from "../exceptions.ts";
 import { PAGE_SIZE } from "../../mem/phys_memory.ts";
+import { vpnOf } from "../engine/tlb.ts";
+import { FSC, newWalkResult, permits, vaTopBitsOk, type WalkResult, walkStage1 } from "./walk.ts";
 
 /** Access kinds. */
 export const ACC_READ = 0;
@@ -24,21 +26,87 @@ export class Mmu {
     this.#cpu = cpu;
   }
 
+  /** The last walk's result (AT reads attributes from it). */
+  readonly result: WalkResult = newWalkResult();
+  readonly #hiOut = new Int32Array(1);
+  readonly #blocks = new Set<number>();
+  #walkVaLo = 0;
+  #walkVaHi = 0;
+  #walkAcc = 0;
+  readonly #fetchDesc = (pa: number, hiOut: Int32Array): number | null => {
+    // Descriptor fetches go through stage 2 (a fault there is an S1PTW exit to EL2).
+    const p = this.stage2(pa, this.#walkVaLo, this.#walkVaHi, this.#walkAcc, true);
+    const page = this.#cpu.env.mem.page(Math.floor(p / PAGE_SIZE));
+    if (!page) return null;
+    const o = p % PAGE_SIZE;
+    hiOut[0] = page.getInt32(o + 4, true);
+    return page.getInt32(o, true);
+  };
+
   /**
    * Translates VA (int32 halves) for an access of kind `acc` with EL0 permissions when `el0`;
    * returns the physical address or raises the fault (never returns then).
    */
   translate(lo: number, hi: number, acc: number, el0: boolean): number {
-    const c: Cpu = this.#cpu;
-    let ipa: number;
-    if (c.sysregs.sctlrBit(0)) {
-      ipa = this.walkStage1(lo, hi, acc, el0);
-    } else {
-      // MMU off: flat mapping; addresses beyond the PA size give an address size fault (level 0).
-      if ((hi >>> 0) >= 1 << (PA_BITS - 32)) this.stage1Fault(lo, hi, acc, 0x00);
-      ipa = (hi >>> 0) * 4294967296 + (lo >>> 0);
-    }
+    const ipa = this.stage1(lo, hi, acc, el0, true);
+    if (ipa < 0) this.stage1Fault(lo, hi, acc, this.result.fault, false);
     return this.stage2(ipa, lo, hi, acc, false);
+  }
+
+  /**
+   * Stage-1 translation only, for accesses, cache maintenance (`checkPerms` false: only
+   * translation, address size and access flag faults) and AT. Returns the IPA, or -1 with the
+   * fault status in `result.fault`.
+   */
+  stage1(lo: number, hi: number, acc: number, el0: boolean, checkPerms: boolean): number {
+    const c: Cpu = this.#cpu;
+    const r = this.result;
+    if (!c.sysregs.sctlrBit(0)) {
+      // MMU off: flat mapping; VA bits above the PA size (below an ignored top byte) must be 0.
+      const tcrHi = c.sysregs.getPair("TCR_EL1")[1];
+      const tbi = (hi >>> 23) & 1 ? (tcrHi >>> 6) & 1 : (tcrHi >>> 5) & 1;
+      r.level = 0;
+      if (!vaTopBitsOk(lo, hi, PA_BITS, tbi ? 55 : 63, 0)) {
+        r.fault = FSC.ADDR_SIZE;
+        return -1;
+      }
+      r.fault = -1;
+      r.oa = (hi & 0xffff) * 4294967296 + (lo >>> 0);
+      return r.oa;
+    }
+    this.#walkVaLo = lo;
+    this.#walkVaHi = hi;
+    this.#walkAcc = acc;
+    walkStage1(c, lo, hi, r, this.#fetchDesc, this.#hiOut);
+    if (r.fault >= 0) return -1;
+    // Remember blocks cached as 4 KiB TLB entries: a TLBI by VA inside one must drop them all.
+    if (r.level < 3) this.#blocks.add(blockKey(r.level, vpnOf(lo, hi)));
+    if (checkPerms && !permits(r, acc, el0, c.sysregs.sctlrBit(19))) {
+      r.fault = FSC.PERMISSION + r.level;
+      return -1;
+    }
+    return r.oa;
+  }
+
+  /** TLBI VMALLE1/ASIDE1 and friends: drops every cached translation. */
+  invalidateAll(): void {
+    this.#blocks.clear();
+    this.#cpu.flushTlb();
+  }
+
+  /**
+   * TLBI by VA (lo, hi): drops the page's translations in every ASID. When the page lies in a
+   * cached block mapping, or the top byte is ignored (tagged aliases of the page may be
+   * cached), everything is dropped instead.
+   */
+  invalidateVa(lo: number, hi: number): void {
+    const c: Cpu = this.#cpu;
+    const vpn = vpnOf(lo, hi);
+    const tcrHi = c.sysregs.getPair("TCR_EL1")[1];
+    const tbi = (hi >>> 23) & 1 ? (tcrHi >>> 6) & 1 : (tcrHi >>> 5) & 1;
+    if (tbi || this.#blocks.has(blockKey(1, vpn)) || this.#blocks.has(blockKey(2, vpn))) {
+      this.invalidateAll();
+    } else c.flushTlbPage(vpn);
   }
 
   /** Stage-2 translation of `ipa` when the hypervisor enables it. */
@@ -48,14 +116,14 @@ export class Mmu {
     if (el2 === null || (el2.hcr & HCR.VM) === 0n || el2.stage2 === null) return ipa;
     const ipfn = Math.floor(ipa / PAGE_SIZE);
     const e = el2.stage2.lookup(ipfn);
-    const need = acc === ACC_READ ? S2_R : acc === ACC_WRITE ? S2_W : S2_X;
+    const need = s1ptw || acc === ACC_READ ? S2_R : acc === ACC_WRITE ? S2_W : S2_X;
     if (e === undefined || (e.perms & need) === 0) {
       // Translation fault level 3 for unmapped pages, permission fault level 3 otherwise.
       const fsc = e === undefined ? 0x07 : 0x0f;
       if (acc === ACC_EXEC) {
         c.exitTrap(
           "iabt",
-          (ExcClass.IABT_LOWER << 26) | (1 << 25) | fsc,
+          (ExcClass.IABT_LOWER << 26) | (1 << 25) | fsc | (s1ptw ? 1 << 7 : 0),
           false,
           (BigInt(vaHi >>> 0) << 32n) | BigInt(vaLo >>> 0),
           BigInt(ipa),
@@ -66,14 +134,11 @@ export class Mmu {
     return e.pfn * PAGE_SIZE + (ipa % PAGE_SIZE);
   }
 
-  /** Stage-1 table walk (4 KiB granule); see walk.ts. */
-  walkStage1(lo: number, hi: number, acc: number, el0: boolean): number {
-    void lo, hi, acc, el0;
-    throw new Error("stage-1 translation: not yet implemented");
-  }
-
-  /** Raises a stage-1 data or instruction abort to EL1 with fault status `fsc`. */
-  stage1Fault(lo: number, hi: number, acc: number, fsc: number): never {
+  /**
+   * Raises a stage-1 data or instruction abort to EL1 with fault status `fsc`; `cm` marks a
+   * cache maintenance or AT instruction (ISS.CM, reported with WnR = 1).
+   */
+  stage1Fault(lo: number, hi: number, acc: number, fsc: number, cm: boolean): never {
     const c: Cpu = this.#cpu;
     const lower = c.el === 0;
     if (acc === ACC_EXEC) {
@@ -81,10 +146,15 @@ export class Mmu {
     }
     c.raiseSync(
       lower ? ExcClass.DABT_LOWER : ExcClass.DABT_SAME,
-      fsc | (acc === ACC_WRITE ? 1 << 6 : 0),
+      fsc | (acc === ACC_WRITE || cm ? 1 << 6 : 0) | (cm ? 1 << 8 : 0),
       lo,
       hi,
       true,
     );
   }
+}
+
+/** Identifies the level-1 or level-2 block holding virtual page `vpn`. */
+function blockKey(level: number, vpn: number): number {
+  return level * 2 ** 44 + Math.floor(vpn / 2 ** (9 * (3 - level)));
 }

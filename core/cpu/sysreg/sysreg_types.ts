@@ -19,8 +19,16 @@ export function sysRegKey(op0: number, op1: number, crn: number, crm: number, op
   return (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2;
 }
 
-/** Access at EL0: none, read-only, or read-write; or a rule evaluated at run time (e.g. CNTKCTL). */
-export type El0Access = "none" | "r" | "rw" | ((c: Cpu, write: boolean) => boolean);
+/**
+ * Access at EL0: none or read-only/read-write (other accesses are UNDEFINED), or a rule evaluated
+ * at run time (e.g. CNTKCTL_EL1, SCTLR_EL1.UCT): true allows, false traps to EL1 with EC 0x18,
+ * "undef" is UNDEFINED.
+ */
+export type El0Access =
+  | "none"
+  | "r"
+  | "rw"
+  | ((c: Cpu, write: boolean) => boolean | "undef");
 
 /** One system register. */
 export interface SysRegDef {
@@ -42,6 +50,9 @@ export interface SysRegDef {
   write?(c: Cpu, v: bigint): void;
   /** True when a write changes translation (flush TLBs and the translator's mode). */
   readonly affectsTranslation?: boolean;
-  /** HCR_EL2 trap group that sends this access to EL2: "tvm" (writes), "trvm" (reads), "tid1".."tid3", "tacr". */
+  /**
+   * EL2 trap group that sends this access to the hypervisor: "tvm" (HCR_EL2.TVM for writes,
+   * TRVM for reads), "tid1".."tid3", "tacr", or "el1pcten"/"el1pcen" (CNTHCTL_EL2 bits clear).
+   */
   readonly el2Trap?: string;
 }

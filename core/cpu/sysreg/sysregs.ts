@@ -8,6 +8,8 @@ import { type SysRegDef, sysRegKey } from "./sysreg_types.ts";
 import { SYSREG_TABLE } from "./table.ts";
 import { ExcClass } from "../exceptions.ts";
 import { HCR } from "../el2.ts";
+import { sysregIss } from "../syndrome.ts";
+import { sysOp } from "./sys_ops.ts";
 
 const TRAP_BITS: Record<string, bigint> = {
   tid1: HCR.TID1,
@@ -27,8 +29,6 @@ export class SysRegs {
   readonly #byName = new Map<string, number>();
   /** MPIDR_EL1 value of this PE. */
   readonly mpidr: bigint;
-  /** Accesses to encodings hvlab does not implement, by "op0_op1_Cn_Cm_op2" -> count. */
-  readonly unimplemented = new Map<string, number>();
 
   constructor(cpu: Cpu, mpidr: bigint) {
     this.#cpu = cpu;
@@ -111,59 +111,82 @@ export class SysRegs {
     }
   }
 
-  #allowed(i: number, write: boolean): boolean {
+  /**
+   * Access checks of MRS/MSR on row `i`, in the architecture's priority order: UNDEFINED, EL0
+   * traps to EL1 (EC 0x18), then traps to EL2 (an exit).
+   */
+  #check(i: number, write: boolean, rt: number, word: number): void {
     const r = this.rows[i];
-    if (write ? r.ro : r.wo) return false;
-    if (this.#cpu.el >= 1) return true;
-    const a = r.el0 ?? "none";
-    if (typeof a === "function") return a(this.#cpu, write);
-    return a === "rw" || (a === "r" && !write);
-  }
-
-  #trap(i: number, write: boolean, rt: number, word: number): void {
-    const g = this.rows[i].el2Trap;
-    if (g === undefined) return;
-    // Virtual-memory controls trap writes with TVM and reads with TRVM; the rest by group.
-    const bit = g === "tvm" ? (write ? HCR.TVM : HCR.TRVM) : TRAP_BITS[g];
-    if (bit === undefined || !this.#cpu.hcrTraps(bit)) return;
-    this.#cpu.exitTrap("sysreg", (ExcClass.SYSREG << 26) | (1 << 25) | sysregIss(word, rt, !write));
-  }
-
-  /** MRS Xt, <reg> (generated code): `word` is the encoding for the syndrome. */
-  mrs(key: number, rt: number, word: number): void {
-    const i = this.indexOfKey(key);
-    if (i < 0) {
-      this.#countUnimplemented(key);
-      this.#cpu.undefinedInsn(word);
+    const c = this.#cpu;
+    if (write ? r.ro : r.wo) c.undefinedInsn(word);
+    if (c.el === 0) {
+      const a = r.el0 ?? "none";
+      const ok = typeof a === "function"
+        ? a(c, write)
+        : a === "rw" || (a === "r" && !write) || "undef";
+      if (ok === "undef") c.undefinedInsn(word);
+      if (!ok) c.raiseSync(ExcClass.SYSREG, sysregIss(word, rt, !write), 0, 0, false);
     }
-    if (!this.#allowed(i, false)) this.#undefOrTrap(word);
-    this.#trap(i, false, rt, word);
+    const g = r.el2Trap;
+    if (g === undefined || c.el2 === null) return;
+    let trapped: boolean;
+    if (g === "el1pcten" || g === "el1pcen") {
+      const bit = g === "el1pcten" ? 1 : 2;
+      trapped = ((c.el2.cnthctl ?? 3) & bit) === 0;
+    } else {
+      // Virtual-memory controls trap writes with TVM and reads with TRVM; the rest by group.
+      const bit = g === "tvm" ? (write ? HCR.TVM : HCR.TRVM) : TRAP_BITS[g];
+      trapped = bit !== undefined && c.hcrTraps(bit);
+    }
+    if (trapped) {
+      c.exitTrap("sysreg", (ExcClass.SYSREG << 26) | (1 << 25) | sysregIss(word, rt, !write));
+    }
+  }
+
+  /** MRS Xt, <row i> (generated code): `word` is the encoding, for syndromes. */
+  mrs(i: number, rt: number, word: number): void {
+    this.#check(i, false, rt, word);
     if (rt !== 31) this.#cpu.setX(rt, this.readRow(i));
   }
 
-  /** MSR <reg>, Xt (generated code). */
-  msr(key: number, rt: number, word: number): void {
-    const i = this.indexOfKey(key);
-    if (i < 0) {
-      this.#countUnimplemented(key);
-      this.#cpu.undefinedInsn(word);
-    }
-    if (!this.#allowed(i, true)) this.#undefOrTrap(word);
-    this.#trap(i, true, rt, word);
+  /** MSR <row i>, Xt (generated code). */
+  msr(i: number, rt: number, word: number): void {
+    this.#check(i, true, rt, word);
     this.writeRow(i, rt === 31 ? 0n : this.#cpu.getX(rt));
   }
 
-  #undefOrTrap(word: number): never {
-    // EL0 accesses that the EL0 rules forbid are UNDEFINED (EC 0), except the traps reported
-    // with EC 0x18 by the rule itself (e.g. CTR_EL0 with SCTLR_EL1.UCT clear).
-    this.#cpu.undefinedInsn(word);
+  /** MRS Xt, CNTVCT_EL0 without BigInt (generated code's fast path for a hot register). */
+  mrsCntvct(i: number, rt: number, word: number): void {
+    const c = this.#cpu;
+    if (c.el === 0 || c.el2 !== null) this.#check(i, false, rt, word);
+    if (rt === 31) return;
+    // Counts stay below 2^53, so the difference is exact; floor splits negatives modulo 2^64.
+    const v = c.env.counter() - (c.el2?.cntvoff ?? 0);
+    const h = Math.floor(v / 4294967296);
+    c.x[2 * rt] = (v - h * 4294967296) | 0;
+    c.x[2 * rt + 1] = h | 0;
   }
 
-  #countUnimplemented(key: number): void {
-    const name = `S${key >> 14}_${(key >> 11) & 7}_C${(key >> 7) & 15}_C${(key >> 3) & 15}_${
-      key & 7
-    }`;
-    this.unimplemented.set(name, (this.unimplemented.get(name) ?? 0) + 1);
+  /** SYS operation `i` of sys_ops.ts (DC, IC, TLBI, AT) with register `rt` (generated code). */
+  sysOp(i: number, rt: number, word: number): void {
+    sysOp(this.#cpu, i, rt, word);
+  }
+
+  /**
+   * MSR (immediate) to a PSTATE field (generated code): `field` 0 SPSel, 1 DAIFSet, 2 DAIFClr.
+   * SPSel is UNDEFINED at EL0; DAIF at EL0 needs SCTLR_EL1.UMA (else a trap to EL1).
+   */
+  msrImm(field: number, imm: number, word: number): void {
+    const c = this.#cpu;
+    if (field === 0) {
+      if (c.el === 0) c.undefinedInsn(word);
+      c.setMode(c.el, imm & 1);
+      return;
+    }
+    if (c.el === 0 && !this.sctlrBit(9)) {
+      c.raiseSync(ExcClass.SYSREG, sysregIss(word, 31, false), 0, 0, false);
+    }
+    c.daif = field === 1 ? c.daif | imm : c.daif & ~imm;
   }
 
   // Hot accessors --------------------------------------------------------------------------
@@ -182,10 +205,11 @@ export class SysRegs {
   readonly #cpacr = SYSREG_TABLE.findIndex((r) => r.name === "CPACR_EL1");
 }
 
-/** ISS of a trapped MRS/MSR (EC 0x18): Op0, Op2, Op1, CRn, Rt, CRm, Direction (1 = read). */
-export function sysregIss(word: number, rt: number, read: boolean): number {
-  const op0 = (word >>> 19) & 3, op1 = (word >>> 16) & 7, crn = (word >>> 12) & 15;
-  const crm = (word >>> 8) & 15, op2 = (word >>> 5) & 7;
-  return (op0 << 20) | (op2 << 17) | (op1 << 14) | (crn << 10) | (rt << 5) | (crm << 1) |
-    (read ? 1 : 0);
+/**
+ * True when MRS/MSR of row `r` may be emitted as a direct load/store of its storage: a stored
+ * register without side effects, EL2 traps or write masks, and with a static EL0 rule.
+ */
+export function isPlainRow(r: SysRegDef): boolean {
+  return !r.read && !r.write && !r.ro && !r.wo && r.el2Trap === undefined &&
+    r.writeMask === undefined && !r.affectsTranslation && typeof (r.el0 ?? "none") === "string";
 }

@@ -5,6 +5,7 @@
  */
 import type { SysRegDef } from "./sysreg_types.ts";
 import type { Cpu } from "../cpu.ts";
+import { DEBUG_REGS } from "./debug_regs.ts";
 
 const e = (op0: number, op1: number, crn: number, crm: number, op2: number) => ({
   op0,
@@ -15,6 +16,8 @@ const e = (op0: number, op1: number, crn: number, crm: number, op2: number) => (
 });
 const cntk = (c: Cpu) => c.sysregs.sys[2 * c.sysregs.indexOf("CNTKCTL_EL1")];
 const sctlr = (c: Cpu, bit: number) => c.sysregs.sctlrBit(bit);
+/** DCZID_EL0: 64-byte blocks; DZP set when DC ZVA is prohibited (EL0 without SCTLR_EL1.DZE). */
+const dczid = (c: Cpu) => ID_VALUES.DCZID_EL0 | (c.el === 0 && !sctlr(c, 14) ? 0x10n : 0n);
 
 /** ID register values (see the file comment). */
 export const ID_VALUES = {
@@ -23,7 +26,8 @@ export const ID_VALUES = {
   /** AArch64 only at EL0..EL2, no EL3; FP and AdvSIMD implemented. */
   ID_AA64PFR0_EL1: 0x0000000000000111n,
   ID_AA64PFR1_EL1: 0n,
-  ID_AA64DFR0_EL1: 0x0000000010305106n,
+  /** Debug v8.0, 6 breakpoints (2 context-aware), 4 watchpoints, no PMU (PMUVer 0), no trace. */
+  ID_AA64DFR0_EL1: 0x0000000010305006n,
   ID_AA64DFR1_EL1: 0n,
   ID_AA64AFR0_EL1: 0n,
   ID_AA64AFR1_EL1: 0n,
@@ -55,21 +59,43 @@ const id = (
   read: () => ID_VALUES[name],
 });
 
-/** AArch32 ID registers and reserved ID space: RAZ on an AArch64-only PE (Arm ARM D17.2). */
+/**
+ * Names objdump gives the ID space op0=3 op1=0 CRn=0 CRm=1..3 and the unnamed rest of CRm=4..7
+ * (the disassembler prints row names), in (CRm, op2) order.
+ */
+const ID_SPACE_NAMES = [
+  "ID_PFR0_EL1 ID_PFR1_EL1 ID_DFR0_EL1 ID_AFR0_EL1 ID_MMFR0_EL1 ID_MMFR1_EL1 ID_MMFR2_EL1",
+  "ID_MMFR3_EL1 ID_ISAR0_EL1 ID_ISAR1_EL1 ID_ISAR2_EL1 ID_ISAR3_EL1 ID_ISAR4_EL1 ID_ISAR5_EL1",
+  "ID_MMFR4_EL1 ID_ISAR6_EL1 MVFR0_EL1 MVFR1_EL1 MVFR2_EL1 - ID_PFR2_EL1 ID_DFR1_EL1",
+  "ID_MMFR5_EL1 - - - - - ID_AA64ZFR0_EL1 ID_AA64SMFR0_EL1 - - - - - - - - - - - -",
+  "ID_AA64ISAR2_EL1 - - - - - - - - - - - - -",
+].join(" ").split(" ");
+
+/**
+ * AArch32 ID registers and the reserved/unimplemented-feature ID space: RAZ on an AArch64-only
+ * PE without SVE/SME (Arm ARM D17.2), trapped by HCR_EL2.TID3 like the named ones.
+ */
 function razIds(): SysRegDef[] {
+  const named = new Set([
+    "4_0",
+    "4_1",
+    "5_0",
+    "5_1",
+    "5_4",
+    "5_5",
+    "6_0",
+    "6_1",
+    "7_0",
+    "7_1",
+    "7_2",
+  ]);
   const rows: SysRegDef[] = [];
   for (let crm = 1; crm <= 7; crm++) {
     for (let op2 = 0; op2 < 8; op2++) {
-      if (crm >= 4) {
-        // CRm 4..7 hold the named AArch64 ID registers declared below.
-        const named = [[4, 0], [4, 1], [5, 0], [5, 1], [5, 4], [5, 5], [6, 0], [6, 1], [7, 0], [
-          7,
-          1,
-        ], [7, 2]];
-        if (named.some(([m, o]) => m === crm && o === op2)) continue;
-      }
+      if (named.has(`${crm}_${op2}`)) continue;
+      const n = ID_SPACE_NAMES[(crm - 1) * 8 + op2];
       rows.push({
-        name: `ID_RAZ_C${crm}_${op2}`,
+        name: n === "-" ? `S3_0_C0_C${crm}_${op2}` : n,
         enc: e(3, 0, 0, crm, op2),
         ro: true,
         el2Trap: "tid3",
@@ -163,9 +189,14 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   { name: "TPIDRRO_EL0", enc: e(3, 3, 13, 0, 3), el0: "r" },
   { name: "CNTKCTL_EL1", enc: e(3, 0, 14, 1, 0), writeMask: 0x3ffn },
   { name: "CSSELR_EL1", enc: e(3, 2, 0, 0, 0), writeMask: 0xfn, el2Trap: "tid2" },
-  { name: "MDSCR_EL1", enc: e(2, 0, 0, 2, 2) },
+  ...DEBUG_REGS,
   // Identification.
-  id("MIDR_EL1", e(3, 0, 0, 0, 0), "none", "tid0"),
+  {
+    name: "MIDR_EL1",
+    enc: e(3, 0, 0, 0, 0),
+    ro: true,
+    read: (c) => c.el2 ? c.el2.vpidr : ID_VALUES.MIDR_EL1,
+  },
   {
     name: "MPIDR_EL1",
     enc: e(3, 0, 0, 0, 5),
@@ -186,7 +217,8 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   id("ID_AA64MMFR2_EL1", e(3, 0, 0, 7, 2)),
   ...razIds(),
   id("CTR_EL0", e(3, 3, 0, 0, 1), (c) => sctlr(c, 15), "tid2"),
-  id("DCZID_EL0", e(3, 3, 0, 0, 7), "r", "tid0"),
+  { name: "DCZID_EL0", enc: e(3, 3, 0, 0, 7), ro: true, el0: "r", read: (c) => dczid(c) },
+  { name: "AIDR_EL1", enc: e(3, 1, 0, 0, 7), ro: true, el2Trap: "tid1", read: () => 0n },
   id("CLIDR_EL1", e(3, 1, 0, 0, 1), "none", "tid2"),
   {
     name: "CCSIDR_EL1",
@@ -203,7 +235,7 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   {
     name: "CNTFRQ_EL0",
     enc: e(3, 3, 14, 0, 0),
-    el0: (c, w) => !w && (cntk(c) & 3) !== 0,
+    el0: (c, w) => w ? "undef" : (cntk(c) & 3) !== 0,
     read: (c) => BigInt(c.timer.frequency),
     write: (c, v) => (c.timer.frequency = Number(v & 0xffffffffn)),
   },
@@ -211,6 +243,7 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
     name: "CNTPCT_EL0",
     enc: e(3, 3, 14, 0, 1),
     ro: true,
+    el2Trap: "el1pcten",
     el0: (c) => (cntk(c) & 1) !== 0,
     read: (c) => c.timer.physCount(),
   },
@@ -223,6 +256,7 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   },
   {
     name: "CNTP_TVAL_EL0",
+    el2Trap: "el1pcen",
     enc: e(3, 3, 14, 2, 0),
     el0: (c) => (cntk(c) & 0x200) !== 0,
     read: (c) => c.timer.readTval("phys"),
@@ -230,6 +264,7 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   },
   {
     name: "CNTP_CTL_EL0",
+    el2Trap: "el1pcen",
     enc: e(3, 3, 14, 2, 1),
     el0: (c) => (cntk(c) & 0x200) !== 0,
     read: (c) => BigInt(c.timer.readCtl("phys")),
@@ -237,6 +272,7 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   },
   {
     name: "CNTP_CVAL_EL0",
+    el2Trap: "el1pcen",
     enc: e(3, 3, 14, 2, 2),
     el0: (c) => (cntk(c) & 0x200) !== 0,
     read: (c) => c.timer.readCval("phys"),
