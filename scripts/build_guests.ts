@@ -44,9 +44,12 @@ const CFLAGS = [
   "-mno-outline-atomics",
   // With the MMU off all data accesses are Device memory, where unaligned accesses fault.
   "-mstrict-align",
+  // FP guests use the FSQRT instruction, never a libm call.
+  "-fno-math-errno",
   "-Icommon",
   "-Wall",
   "-Wl,--build-id=none",
+  "-Wl,--no-warn-rwx-segments",
   "-Wl,-Tcommon/link.ld",
 ];
 

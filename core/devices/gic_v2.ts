@@ -172,7 +172,7 @@ export class GicV2 {
   }
 
   #targets(cpu: number, id: number): boolean {
-    return id < 32 || (this.state.targets[id] & (1 << cpu)) !== 0;
+    return id < 32 || this.numCpus === 1 || (this.state.targets[id] & (1 << cpu)) !== 0;
   }
 
   /** Highest-priority pending, enabled, inactive interrupt for `cpu` (lowest ID on ties). */
@@ -394,9 +394,10 @@ export class GicV2 {
       this.#byteRows(
         "GICD_ITARGETSR",
         0x800,
-        (id) => (id < 32 ? 1 << cpu() : s().targets[id]),
+        // A uniprocessor GIC has RAZ/WI target registers: everything goes to the one CPU.
+        (id) => (this.numCpus === 1 ? 0 : id < 32 ? 1 << cpu() : s().targets[id]),
         (id, v) => {
-          if (id >= 32) s().targets[id] = v & allCpus;
+          if (id >= 32 && this.numCpus > 1) s().targets[id] = v & allCpus;
         },
       ),
       {

@@ -85,6 +85,7 @@ export class Pl011 implements MmioDevice {
   readonly #ports: Pl011Ports;
   readonly #bank: RegisterBank;
   #level = false;
+  #warnedDisabled = false;
 
   constructor(name: string, ports: Pl011Ports) {
     this.name = name;
@@ -192,9 +193,10 @@ export class Pl011 implements MmioDevice {
 
   #transmit(byte: number): void {
     const s = this.state;
-    if (!(s.cr & CR_UARTEN) || !(s.cr & CR_TXE)) {
-      // The hardware would not send; QEMU does, and firmware often skips enabling. Send anyway
-      // but say so, since it is a guest mistake.
+    if ((!(s.cr & CR_UARTEN) || !(s.cr & CR_TXE)) && !this.#warnedDisabled) {
+      // The hardware would not send; QEMU does, and bare-metal code often skips enabling. Send
+      // anyway but say so once, since it is a guest mistake.
+      this.#warnedDisabled = true;
       this.#ports.log?.guestError(this.name, "DR write while UART or transmitter disabled");
     }
     this.#ports.tx(byte);
