@@ -7,6 +7,8 @@ import { SIMD_MISC } from "./simd_misc.ts";
 import { SIMD_SHIFT } from "./simd_shift.ts";
 import { SIMD_PERM } from "./simd_perm.ts";
 import { SIMD_ACROSS } from "./simd_across.ts";
+import { SIMD_3DIFF } from "./simd_3diff.ts";
+import { SIMD_ELEM } from "./simd_elem.ts";
 
 /** Rows of this group. */
 export const SIMD_INT: InsnDef[] = [
@@ -17,4 +19,6 @@ export const SIMD_INT: InsnDef[] = [
   ...SIMD_SHIFT,
   ...SIMD_PERM,
   ...SIMD_ACROSS,
+  ...SIMD_3DIFF,
+  ...SIMD_ELEM,
 ];
