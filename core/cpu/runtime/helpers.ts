@@ -7,7 +7,8 @@ import * as crc from "./crc32.ts";
 import * as simd from "./simd.ts";
 import * as ldst from "./ldst.ts";
 import * as fp from "./fp.ts";
+import * as fpVec from "./fp_vec.ts";
 export { T } from "./scratch.ts";
 
 /** Every runtime helper, by name. */
-export const H = { ...int64, ...ldst, ...crc, ...simd, ...fp };
+export const H = { ...int64, ...ldst, ...crc, ...simd, ...fp, ...fpVec };
