@@ -87,11 +87,47 @@ export interface Case {
   state: Uint8Array;
 }
 
-function asmFor(cases: Case[], dataPath: string): string {
+/**
+ * Installs a SIGILL handler that skips the faulting instruction and sets X27 in the
+ * interrupted context to the marker 0xdead (arm64 ucontext: regs[] at +184, pc at +440).
+ */
+const SIGILL_SETUP = [
+  "adrp x0, altstack", // the handler runs on its own stack: below SP lie earlier results
+  "add x0, x0, :lo12:altstack",
+  "adrp x1, altss",
+  "add x1, x1, :lo12:altss",
+  "str x0, [x1]",
+  "mov x0, x1",
+  "mov x1, #0",
+  "mov x8, #132",
+  "svc #0",
+  "mov x0, #4",
+  "adrp x1, sigact",
+  "add x1, x1, :lo12:sigact",
+  "mov x2, #0",
+  "mov x3, #8",
+  "mov x8, #134",
+  "svc #0",
+  "b 1f",
+  "handler:",
+  "ldr x9, [x2, #440]",
+  "add x9, x9, #4",
+  "str x9, [x2, #440]",
+  "mov x9, #0xdead",
+  "str x9, [x2, #400]",
+  "ret",
+  "restorer:",
+  "mov x8, #139",
+  "svc #0",
+  "1:",
+];
+
+function asmFor(cases: Case[], dataPath: string, sigill: boolean): string {
   const l: string[] = [
     ".text",
     ".global _start",
     "_start:",
+    ...(sigill ? SIGILL_SETUP : []),
     "adrp x0, data",
     "add x0, x0, :lo12:data",
     "mov sp, x0",
@@ -119,6 +155,14 @@ function asmFor(cases: Case[], dataPath: string): string {
     ".ltorg",
     ".data",
     ".balign 16",
+    "sigact:",
+    ".quad handler, 0x0c000004, restorer, 0",
+    "altss:",
+    ".quad 0, 0, 65536",
+    ".balign 16",
+    "altstack:",
+    ".skip 65536",
+    ".balign 16",
     "data:",
     `.incbin "${dataPath}"`,
   );
@@ -133,17 +177,23 @@ async function run(cmd: string, args: string[]): Promise<Uint8Array> {
   return o.stdout;
 }
 
-/** Runs every case on qemu-aarch64; returns each case's state after the instruction. */
-export async function runQemu(cases: Case[]): Promise<Uint8Array[]> {
+/**
+ * Runs every case on qemu-aarch64 (`cpu`: its -cpu model); returns each case's state after the
+ * instruction. With `sigill`, an UNDEFINED instruction is skipped and sets X27 to 0xdead.
+ */
+export async function runQemu(
+  cases: Case[],
+  opts: { sigill?: boolean; cpu?: string } = {},
+): Promise<Uint8Array[]> {
   const dir = await Deno.makeTempDir({ prefix: "simd_int_" });
   try {
     const data = new Uint8Array(cases.length * 2 * STATE);
     cases.forEach((c, i) => data.set(c.state, i * 2 * STATE));
     await Deno.writeFile(`${dir}/in.bin`, data);
-    await Deno.writeTextFile(`${dir}/t.s`, asmFor(cases, `${dir}/in.bin`));
+    await Deno.writeTextFile(`${dir}/t.s`, asmFor(cases, `${dir}/in.bin`, opts.sigill ?? false));
     await run("aarch64-linux-gnu-as", ["-o", `${dir}/t.o`, `${dir}/t.s`]);
     await run("aarch64-linux-gnu-ld", ["-static", "-o", `${dir}/t`, `${dir}/t.o`]);
-    const out = await run("qemu-aarch64", [`${dir}/t`]);
+    const out = await run("qemu-aarch64", [...(opts.cpu ? ["-cpu", opts.cpu] : []), `${dir}/t`]);
     if (out.length !== data.length) throw new Error(`qemu wrote ${out.length} bytes`);
     return cases.map((_, i) => out.slice((2 * i + 1) * STATE, (2 * i + 2) * STATE));
   } finally {
@@ -305,4 +355,30 @@ export async function checkDisasm(rows: InsnDef[], perRow: number, seed: number)
   });
   if (words.length === 0) throw new Error("no encodings");
   if (bad.length) throw new Error(`${bad.length} differences:\n${bad.slice(0, 20).join("\n")}`);
+}
+
+/**
+ * Asserts that hvlab and qemu (as a Cortex-A53, an ARMv8.0 CPU without FP16, RDM or dot
+ * products) agree on which of `words` are UNDEFINED; returns how many were undefined.
+ */
+export async function checkUndefined(words: number[], rng: Rng): Promise<number> {
+  const cases = words.map((word) => {
+    const state = randomState(rng);
+    state.fill(0, 8 * 27, 8 * 28);
+    return { word, state };
+  });
+  const out = await runQemu(cases, { sigill: true, cpu: "cortex-a53" });
+  const bad: string[] = [];
+  let undef = 0;
+  cases.forEach((c, i) => {
+    const x27 = new DataView(out[i].buffer, out[i].byteOffset + 8 * 27, 8);
+    const qemuUndef = x27.getUint32(0, true) === 0xdead && x27.getUint32(4, true) === 0;
+    const ours = a64Decoder().decode(c.word) === undefined;
+    if (ours) undef++;
+    if (qemuUndef !== ours) {
+      bad.push(`0x${c.word.toString(16)}: qemu ${qemuUndef ? "UNDEFINED" : "defined"}`);
+    }
+  });
+  if (bad.length) throw new Error(`${bad.length} disagreements:\n${bad.slice(0, 20).join("\n")}`);
+  return undef;
 }
