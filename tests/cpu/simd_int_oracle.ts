@@ -122,6 +122,18 @@ const SIGILL_SETUP = [
   "1:",
 ];
 
+/** The handler's sigaction (SA_SIGINFO | SA_RESTORER | SA_ONSTACK) and alternate stack. */
+const SIGILL_DATA = [
+  ".balign 16",
+  "sigact:",
+  ".quad handler, 0x0c000004, restorer, 0",
+  "altss:",
+  ".quad 0, 0, 65536",
+  ".balign 16",
+  "altstack:",
+  ".skip 65536",
+];
+
 function asmFor(cases: Case[], dataPath: string, sigill: boolean): string {
   const l: string[] = [
     ".text",
@@ -154,14 +166,7 @@ function asmFor(cases: Case[], dataPath: string, sigill: boolean): string {
     "svc #0",
     ".ltorg",
     ".data",
-    ".balign 16",
-    "sigact:",
-    ".quad handler, 0x0c000004, restorer, 0",
-    "altss:",
-    ".quad 0, 0, 65536",
-    ".balign 16",
-    "altstack:",
-    ".skip 65536",
+    ...(sigill ? SIGILL_DATA : []),
     ".balign 16",
     "data:",
     `.incbin "${dataPath}"`,
