@@ -6,6 +6,7 @@
  */
 import { Cpu } from "../cpu/cpu.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
+import type { Decoder } from "../cpu/decode/decoder.ts";
 import { ExcClass } from "../cpu/exceptions.ts";
 import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { parseElf } from "./elf.ts";
@@ -33,6 +34,8 @@ export interface UserProcessOptions {
   stackSize?: number;
   /** Extra zeroed RAM regions [base, size] the program expects (scratch buffers). */
   extraRam?: [number, number][];
+  /** Decoder to run with (tests inject altered tables); default the shared A64 decoder. */
+  decoder?: Decoder;
 }
 
 /** One process. */
@@ -74,7 +77,7 @@ export class UserProcess {
       mem: this.mem,
       io: () => ({ offset: 0, size: 4, write: false, value: 0, valueHi: 0, outcome: "unhandled" }),
       counter: () => Math.floor(this.cpu.retired / 16),
-    }, a64Decoder());
+    }, opts.decoder ?? a64Decoder());
     const c = this.cpu;
     c.sysregs.set("VBAR_EL1", BigInt(VECTOR_BASE));
     c.sysregs.set("CPACR_EL1", 3n << 20n);
@@ -99,7 +102,8 @@ export class UserProcess {
       const left = stopAt - c.retired;
       if (left <= 0) return { kind: "limit" };
       const x = c.run(left);
-      if (x.kind === "budget") continue;
+      // No interrupts reach a lone user thread: WFI/WFE return at once, as in qemu-aarch64.
+      if (x.kind === "budget" || x.kind === "wfi" || x.kind === "wfe") continue;
       if (x.kind !== "hvc" || x.imm !== 1) {
         throw new Error(`user process: unexpected exit ${x.kind}`);
       }
@@ -116,9 +120,12 @@ export class UserProcess {
     const c = this.cpu;
     const pc = c.sysregs.get("ELR_EL1");
     const far = c.sysregs.get("FAR_EL1");
-    const signal = ec === ExcClass.UNKNOWN || ec === ExcClass.ILLEGAL_STATE
+    // As Linux: trapped system-register accesses and WFx traps at EL0 are SIGILL too.
+    const signal = ec === ExcClass.UNKNOWN || ec === ExcClass.ILLEGAL_STATE ||
+        ec === ExcClass.SYSREG || ec === ExcClass.WFX
       ? "SIGILL"
-      : ec === ExcClass.PC_ALIGN || ec === ExcClass.SP_ALIGN || ((esr & 0x3f) === 0x21)
+      : ec === ExcClass.PC_ALIGN || ec === ExcClass.SP_ALIGN ||
+          ((ec === ExcClass.DABT_LOWER || ec === ExcClass.DABT_SAME) && (esr & 0x3f) === 0x21)
       ? "SIGBUS"
       : ec === ExcClass.BRK64
       ? "SIGTRAP"

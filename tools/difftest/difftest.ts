@@ -1,0 +1,163 @@
+/**
+ * The random-instruction differential tester: batches of generated cases run on hvlab (while
+ * being generated) and on qemu-aarch64 (through the signal-frame driver), then compared record
+ * by record. QEMU for batch k runs while hvlab generates batch k+1.
+ */
+import { a64Decoder } from "../../core/cpu/decode/table.ts";
+import type { DecodedRow, Decoder } from "../../core/cpu/decode/decoder.ts";
+import { extractFields } from "../../core/cpu/decode/pattern.ts";
+import { type Batch, generateBatch, testableRows } from "./case_gen.ts";
+import { explainMismatch, recordsEqual } from "../../core/cpu/testgen/compare.ts";
+import { IN_SIZE, insnAddress, recordState } from "../../core/cpu/testgen/test_record.ts";
+import { batchInput, MAX_BATCH, runQemuBatch } from "./qemu_batch.ts";
+import { objdumpWords } from "./objdump.ts";
+
+/** Options of a run. */
+export interface DifftestOptions {
+  count: number;
+  seed: number;
+  /** Only rows of this class (then rows with flow "sync" are included too). */
+  cls?: string;
+  /** Cases per QEMU invocation; default 16384. */
+  batchSize?: number;
+  qemuCpu?: string;
+  /** Full reports kept (the rest are only counted); default 20. */
+  maxReports?: number;
+  /** Decoder under test; default the shared A64 decoder (tests inject broken rows). */
+  decoder?: Decoder;
+  /** Progress callback after each batch. */
+  progress?: (done: number, total: number) => void;
+}
+
+/** One mismatching case, with everything needed to reproduce and read it. */
+export interface Mismatch {
+  batch: number;
+  index: number;
+  row: string;
+  cls: string;
+  word: number;
+  pc: bigint;
+  hvlabText: string;
+  objdumpText: string;
+  initial: string[];
+  diff: string[];
+  hvlabError?: string;
+}
+
+/** Counts per class and the mismatches found. */
+export interface DifftestResult {
+  perClass: Map<string, { tests: number; mismatches: number }>;
+  perRowMismatches: Map<string, number>;
+  mismatches: Mismatch[];
+  mismatchCount: number;
+  skipped: Map<string, number>;
+  rows: number;
+}
+
+const REG_FIELDS = ["rd", "rn", "rm", "ra", "rt", "rt2", "rs"];
+
+function describeInitial(b: Batch, i: number, row: DecodedRow): string[] {
+  const s = recordState(b.records, i * IN_SIZE);
+  const f = extractFields(row.pat, b.words[i]);
+  const hex = (v: bigint) => "0x" + v.toString(16);
+  const regs = [...new Set(REG_FIELDS.filter((n) => n in f).map((n) => f[n]))];
+  return [
+    regs.map((n) => `x${n}=${n === 31 ? `${hex(s.x[30])} sp=${hex(s.sp)}` : hex(s.x[n])}`)
+      .join(" "),
+    regs.map((n) => `v${n}=${hex(s.v[n])}`).join(" "),
+    `nzcv=${(s.nzcv >>> 28).toString(16)} fpcr=${hex(BigInt(s.fpcr))} fpsr=${hex(BigInt(s.fpsr))}`,
+  ];
+}
+
+/** Mixes the run seed and batch number into the batch's seed. */
+export function batchSeed(seed: number, k: number): number {
+  return (Math.imul(seed ^ 0x5bd1e995, 0x9e3779b1) + Math.imul(k + 1, 0x85ebca6b)) >>> 0;
+}
+
+/** Runs the tester. Throws when no row is testable. */
+export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
+  const dec = o.decoder ?? a64Decoder();
+  const rows = testableRows(dec, o.cls);
+  if (rows.length === 0) throw new Error(`difftest: no testable rows for class ${o.cls}`);
+  const size = Math.min(o.batchSize ?? 16384, MAX_BATCH);
+  const maxReports = o.maxReports ?? 20;
+  const res: DifftestResult = {
+    perClass: new Map(),
+    perRowMismatches: new Map(),
+    mismatches: [],
+    mismatchCount: 0,
+    skipped: new Map(),
+    rows: rows.length,
+  };
+  const check = (k: number, b: Batch, q: Uint8Array) => {
+    const qa = new Int32Array(q.buffer, q.byteOffset, q.length / 4);
+    const ha = new Int32Array(b.hvlab.buffer);
+    const bad: number[] = [];
+    for (let i = 0; i < b.n; i++) {
+      const row = b.rows[i];
+      let pc = res.perClass.get(row.def.cls);
+      if (!pc) res.perClass.set(row.def.cls, pc = { tests: 0, mismatches: 0 });
+      pc.tests++;
+      if (recordsEqual(qa, ha, i)) continue;
+      pc.mismatches++;
+      res.mismatchCount++;
+      res.perRowMismatches.set(row.def.name, (res.perRowMismatches.get(row.def.name) ?? 0) + 1);
+      if (res.mismatches.length + bad.length < maxReports) bad.push(i);
+    }
+    const texts = objdumpWords(bad.map((i) => b.words[i]));
+    bad.forEach((i, j) => {
+      const row = b.rows[i];
+      const pc = BigInt(insnAddress(i));
+      let hvlabText: string;
+      try {
+        hvlabText = row.def.disasm(extractFields(row.pat, b.words[i]), pc).replace(/\t/g, " ");
+      } catch (e) {
+        hvlabText = `(disasm threw: ${e})`;
+      }
+      const m: Mismatch = {
+        batch: k,
+        index: i,
+        row: row.def.name,
+        cls: row.def.cls,
+        word: b.words[i],
+        pc,
+        hvlabText,
+        objdumpText: texts[j],
+        initial: describeInitial(b, i, row),
+        diff: explainMismatch(q, b.hvlab, i),
+      };
+      const err = b.errors.get(i);
+      if (err !== undefined) m.hvlabError = err;
+      res.mismatches.push(m);
+    });
+    for (const [why, n] of b.skipped) res.skipped.set(why, (res.skipped.get(why) ?? 0) + n);
+  };
+  let pending: Promise<void> | undefined;
+  let done = 0;
+  for (let k = 0; done < o.count; k++) {
+    const n = Math.min(size, o.count - done);
+    const b = generateBatch(dec, rows, n, batchSeed(o.seed, k));
+    const q = runQemuBatch(batchInput(b.memInit, b.code, b.records), o.qemuCpu);
+    await pending;
+    pending = q.then((out) => check(k, b, out));
+    done += n;
+    o.progress?.(done, o.count);
+  }
+  await pending;
+  return res;
+}
+
+/** A mismatch as printable lines. */
+export function formatMismatch(m: Mismatch, seed: number): string[] {
+  const hex = "0x" + (m.word >>> 0).toString(16).padStart(8, "0");
+  return [
+    `MISMATCH ${m.row} (${m.cls}) ${hex} seed=${seed} batch=${m.batch} case=${m.index} ` +
+    `pc=0x${m.pc.toString(16)}`,
+    `  hvlab:   ${m.hvlabText}`,
+    `  objdump: ${m.objdumpText}`,
+    ...m.initial.map((l) => `  initial: ${l}`),
+    ...(m.hvlabError ? [`  hvlab threw: ${m.hvlabError}`] : []),
+    `  qemu != hvlab:`,
+    ...m.diff.map((l) => `    ${l}`),
+  ];
+}
