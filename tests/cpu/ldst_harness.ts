@@ -250,3 +250,58 @@ export function fuzzRows(names: string[], n: number, seed: number, batch = 150):
   }
   return out;
 }
+
+/**
+ * Encodings that objdump prints as undefined although hvlab (as QEMU) executes them: LDAR/STLR
+ * with the should-be-one Rs/Rt2 fields not all ones, and the CONSTRAINED UNPREDICTABLE LDPSW
+ * forms (Rt = Rt2, or writeback with Rn = Rt/Rt2).
+ */
+function objdumpRejects(name: string, f: Fields): boolean {
+  if (name === "LDAR_STLR") return f.rs !== 31 || f.rt2 !== 31;
+  if (name === "LDSTP" && f.opc === 1) {
+    return f.rt === f.rt2 || ((f.idx & 1) === 1 && (f.rn === f.rt || f.rn === f.rt2));
+  }
+  return false;
+}
+
+/**
+ * Disassembles `n` random encodings of each named row with aarch64-linux-gnu-objdump and returns
+ * the lines where hvlab's text differs (symbol suffixes like `<.text+0x94>` are ignored).
+ */
+export function disasmMismatches(names: string[], n: number, seed: number): string[] {
+  const r = rng(seed);
+  const words: number[] = [];
+  for (const name of names) {
+    const row = rowNamed(name);
+    for (let i = 0; i < n; i++) {
+      const g = randomWord(row, r);
+      if (g) words.push(g.word);
+    }
+  }
+  const dir = Deno.makeTempDirSync({ prefix: "hvlab_ldst_dis_" });
+  try {
+    Deno.writeTextFileSync(`${dir}/d.s`, words.map((w) => `.inst 0x${w.toString(16)}\n`).join(""));
+    const as = new Deno.Command("aarch64-linux-gnu-as", {
+      args: ["-o", `${dir}/d.o`, `${dir}/d.s`],
+      stderr: "piped",
+    }).outputSync();
+    if (!as.success) throw new Error(new TextDecoder().decode(as.stderr));
+    const od = new Deno.Command("aarch64-linux-gnu-objdump", { args: ["-d", `${dir}/d.o`] })
+      .outputSync();
+    const out: string[] = [];
+    const dec = a64Decoder();
+    for (const line of new TextDecoder().decode(od.stdout).split("\n")) {
+      const m = /^\s*([0-9a-f]+):\t([0-9a-f]{8}) \t(.*)$/.exec(line);
+      if (!m) continue;
+      const want = m[3].replace(/\s*<[^>]*>$/, "").trimEnd();
+      const d = dec.decode(parseInt(m[2], 16))!;
+      if (want.endsWith("; undefined") && objdumpRejects(d.row.def.name, d.fields)) continue;
+      const got = d.row.def.disasm(d.fields, BigInt(parseInt(m[1], 16)));
+      if (got !== want) out.push(`${m[2]} ${d.row.def.name}: objdump "${want}" hvlab "${got}"`);
+    }
+    if (words.length === 0) throw new Error("no encodings generated");
+    return out;
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}

@@ -64,9 +64,9 @@ function disasmImm9(f: Fields): string {
   const off = sext(f.imm9, 9);
   switch (IMM9_FORMS[f.idx]) {
     case "unscaled":
-      return `${mnemonic(f, "u")}\t${rtText(f)}, ${memImm(f.rn, off)}`;
+      return `${mnemonic(f, "ur")}\t${rtText(f)}, ${memImm(f.rn, off)}`;
     case "unpriv":
-      return `${mnemonic(f, "t")}\t${rtText(f)}, ${memImm(f.rn, off)}`;
+      return `${mnemonic(f, "tr")}\t${rtText(f)}, ${memImm(f.rn, off)}`;
     case "post":
       return `${mnemonic(f, "r")}\t${rtText(f)}, ${memPost(f.rn, off)}`;
     default:
