@@ -24,7 +24,9 @@ function acrossRow([name, u, opc, long, comb]: (typeof ACROSS)[number]): InsnDef
     emit(f) {
       const es = 8 << f.size, n = (f.q ? 128 : 64) / es, res = long ? 2 * es : es;
       // Lanes are exact numbers, so a balanced tree of max/min/+ is exact too.
-      let terms = Array.from({ length: n }, (_, i) => el(f.rn, es, i, u === 0));
+      // ADDV keeps only the low es bits, so its lanes are read unsigned.
+      const signed = u === 0 && name !== "addv";
+      let terms = Array.from({ length: n }, (_, i) => el(f.rn, es, i, signed));
       while (terms.length > 1) {
         const next: string[] = [];
         for (let i = 0; i < terms.length; i += 2) next.push(comb(terms[i], terms[i + 1]));

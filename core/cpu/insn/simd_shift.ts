@@ -224,6 +224,8 @@ const NARROW: [string, number, number, number, boolean][] = [
 function narrowLane(f: Fields, es: number, i: number, n: number, kind: number, round: boolean) {
   const signed = kind !== 2;
   if (es < 32) {
+    // Truncating shifts keep only low bits, so the unsigned lane and >>> suffice.
+    if (kind === 0 && !round) return `(${el(f.rn, 2 * es, i, false)}>>>${n})`;
     const a = el(f.rn, 2 * es, i, signed);
     const v = round ? `H.vshl(${a},${-n},1)` : `Math.floor(${a}/${2 ** n})`;
     return kind === 0 ? v : `H.vsat(${v},${es},${kind === 1 ? 1 : 0})`;
