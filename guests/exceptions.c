@@ -36,7 +36,7 @@ void on_exception(struct frame *f, uint64_t index) {
 	if (index >= 8) f->spsr = 0; /* back to EL0t */
 }
 
-extern char svc_site[], brk_site[], udf_site[], ldr_site[], pcalign_back[];
+extern char smc_site[], svc_site[], brk_site[], udf_site[], ldr_site[], pcalign_back[];
 
 static uint64_t rel(uint64_t elr, const char *site) { return elr - (uint64_t)site; }
 
@@ -64,6 +64,15 @@ static void el1_tests(void) {
 	resume_at = (uint64_t)pcalign_back;
 	__asm__ volatile("adr x0, pcalign_back\n add x0, x0, #2\n br x0\n nop\n pcalign_back: nop" ::: "x0", "memory");
 	printf("  ELR-site %lx\n", rel(READ_SYSREG(elr_el1), pcalign_back));
+	printf("smc (no EL3: UNDEFINED)\n");
+	__asm__ volatile("mov x0, #0\n smc_site: smc #0x11" ::: "x0", "memory");
+	printf("  ELR-site %lx\n", rel(READ_SYSREG(elr_el1), smc_site));
+	printf("hvc with unknown PSCI function: x0 %lx\n", psci_call(0x840000ff, 0, 0, 0));
+	printf("psci features off=%ld cpu_on=%ld bogus=%ld\n", (int64_t)psci_call(0x8400000a, 0x84000008, 0, 0),
+	       (int64_t)psci_call(0x8400000a, 0xc4000003, 0, 0), (int64_t)psci_call(0x8400000a, 0x840000ff, 0, 0));
+	printf("psci affinity_info(0)=%ld migrate_info_type=%ld cpu_on(self)=%ld\n",
+	       (int64_t)psci_call(0xc4000004, 0, 0, 0), (int64_t)psci_call(0x84000006, 0, 0, 0),
+	       (int64_t)psci_call(0xc4000003, 0, 0x40080000, 0));
 	printf("sysreg roundtrip tpidr %lx\n", ({ WRITE_SYSREG(tpidr_el1, 0x1234abcd5678ULL); READ_SYSREG(tpidr_el1); }));
 }
 
