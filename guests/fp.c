@@ -190,6 +190,105 @@ static void series(void) {
 	printf("harmonic f32 %08x\n", fbits(acc));
 }
 
+static volatile int hint = 5;
+static int count_hint(void) { return hint; }
+static volatile float f_neg0 = -0.0f, f_one = 1.0f, f_denorm = 1e-40f;
+
+static double from_bits(uint64_t u) {
+	double d;
+	__builtin_memcpy(&d, &u, 8);
+	return d;
+}
+
+static void specials(void) {
+	/* NaN propagation: quieting of signalling NaNs, payloads, first-operand priority. */
+	volatile double qnan = from_bits(0x7ff8000000000123UL), snan = from_bits(0x7ff0000000000456UL);
+	double r;
+	set_fpsr(0);
+	r = qnan + va;
+	FORCE(r);
+	printf("qnan+1 %016lx fpsr %lx\n", bits(r), get_fpsr());
+	set_fpsr(0);
+	r = va * snan;
+	FORCE(r);
+	printf("1*snan %016lx fpsr %lx\n", bits(r), get_fpsr());
+	r = snan - qnan;
+	FORCE(r);
+	printf("snan-qnan %016lx\n", bits(r));
+	double mn, mx;
+	__asm__ volatile("fminnm %d0, %d1, %d2" : "=w"(mn) : "w"(qnan), "w"(vc));
+	__asm__ volatile("fmaxnm %d0, %d1, %d2" : "=w"(mx) : "w"(va), "w"(qnan));
+	printf("fminnm(qnan,-2.5) %016lx fmaxnm(1,qnan) %016lx\n", bits(mn), bits(mx));
+	__asm__ volatile("fmin %d0, %d1, %d2" : "=w"(mn) : "w"(qnan), "w"(vc));
+	printf("fmin(qnan,-2.5) %016lx\n", bits(mn));
+	float z0, z1;
+	__asm__ volatile("fmin %s0, %s1, %s2" : "=w"(z0) : "w"(f_neg0), "w"(0.0f));
+	__asm__ volatile("fmax %s0, %s1, %s2" : "=w"(z1) : "w"(f_neg0), "w"(0.0f));
+	printf("fmin(-0,0) %08x fmax(-0,0) %08x\n", fbits(z0), fbits(z1));
+	/* Out-of-range conversions saturate and set IOC. */
+	set_fpsr(0);
+	int32_t w;
+	__asm__ volatile("fcvtzs %w0, %d1" : "=r"(w) : "w"(vbig));
+	uint64_t f1 = get_fpsr();
+	set_fpsr(0);
+	int64_t x;
+	__asm__ volatile("fcvtzs %0, %d1" : "=r"(x) : "w"(qnan));
+	printf("fcvtzs big %d fpsr %lx, nan %ld fpsr %lx\n", w, f1, x, get_fpsr());
+	/* Compares: FCMP quiet vs FCMPE signalling on a quiet NaN, flags read through NZCV. */
+	uint64_t nzcv;
+	set_fpsr(0);
+	__asm__ volatile("fcmp %d1, %d2\n mrs %0, nzcv" : "=r"(nzcv) : "w"(qnan), "w"(va) : "cc");
+	printf("fcmp nan nzcv %lx fpsr %lx", nzcv >> 28, get_fpsr());
+	set_fpsr(0);
+	__asm__ volatile("fcmpe %d1, %d2\n mrs %0, nzcv" : "=r"(nzcv) : "w"(qnan), "w"(va) : "cc");
+	printf(" fcmpe %lx fpsr %lx", nzcv >> 28, get_fpsr());
+	__asm__ volatile("fcmp %d1, #0.0\n mrs %0, nzcv" : "=r"(nzcv) : "w"(vc) : "cc");
+	printf(" fcmp -2.5,0 %lx", nzcv >> 28);
+	__asm__ volatile("cmp %3, #1\n fccmp %d1, %d2, #0x5, eq\n mrs %0, nzcv" : "=r"(nzcv) : "w"(va), "w"(vb), "r"(0L) : "cc");
+	printf(" fccmp(ne) %lx", nzcv >> 28);
+	__asm__ volatile("cmp %3, #0\n fccmp %d1, %d2, #0x5, eq\n mrs %0, nzcv" : "=r"(nzcv) : "w"(va), "w"(vb), "r"(0L) : "cc");
+	printf(" fccmp(eq) %lx\n", nzcv >> 28);
+	double sel;
+	__asm__ volatile("cmp %1, #3\n fcsel %d0, %d2, %d3, gt" : "=w"(sel) : "r"((int64_t)count_hint()), "w"(va), "w"(vb) : "cc");
+	printf("fcsel %016lx\n", bits(sel));
+	/* Half precision conversions, denormals and rounding. */
+	uint16_t h[4];
+	volatile float hs[4] = {1.0f / 3.0f, 65520.0f, 1e-6f, -2.5f};
+	for (int i = 0; i < 4; i++) {
+		float in = hs[i];
+		__asm__ volatile("fcvt h0, %s1\n umov %w0, v0.h[0]" : "=r"(h[i]) : "w"(in) : "v0");
+	}
+	float back;
+	__asm__ volatile("fmov s0, %w1\n fcvt %s0, h0" : "=w"(back) : "r"((uint32_t)h[0]) : "v0");
+	printf("f16 %04x %04x %04x %04x back %08x\n", h[0], h[1], h[2], h[3], fbits(back));
+	/* Reciprocal and reciprocal-square-root estimates and steps. */
+	float re, rs, st;
+	__asm__ volatile("frecpe %s0, %s1" : "=w"(re) : "w"(fb));
+	__asm__ volatile("frsqrte %s0, %s1" : "=w"(rs) : "w"(fb));
+	__asm__ volatile("frecps %s0, %s1, %s2" : "=w"(st) : "w"(re), "w"(fb));
+	double red;
+	__asm__ volatile("frecpe %d0, %d1" : "=w"(red) : "w"(vc));
+	printf("frecpe %08x frsqrte %08x frecps %08x frecpe.d %016lx\n", fbits(re), fbits(rs), fbits(st), bits(red));
+	double fx;
+	__asm__ volatile("fmulx %d0, %d1, %d2" : "=w"(fx) : "w"(from_bits(0x7ff0000000000000UL)), "w"(vzero));
+	float fab, fnm;
+	__asm__ volatile("fabd %s0, %s1, %s2" : "=w"(fab) : "w"(fa), "w"(fb));
+	__asm__ volatile("fnmul %s0, %s1, %s2" : "=w"(fnm) : "w"(fa), "w"(fb));
+	printf("fmulx(inf,0) %016lx fabd %08x fnmul %08x\n", bits(fx), fbits(fab), fbits(fnm));
+	/* Denormal arithmetic without flush-to-zero. */
+	set_fpsr(0);
+	float dn = f_denorm * f_one;
+	FORCE(dn);
+	float dn2 = f_denorm / 3.0f;
+	FORCE(dn2);
+	printf("denormal %08x %08x fpsr %lx\n", fbits(dn), fbits(dn2), get_fpsr());
+	double m;
+	__asm__ volatile("fmadd %d0, %d1, %d2, %d3" : "=w"(m) : "w"(va / vb), "w"(vb), "w"(-va));
+	double nm;
+	__asm__ volatile("fnmsub %d0, %d1, %d2, %d3" : "=w"(nm) : "w"(va), "w"(vb), "w"(vc));
+	printf("fmadd %016lx fnmsub %016lx\n", bits(m), bits(nm));
+}
+
 int main(void) {
 	printf("fp guest\n");
 	arithmetic();
@@ -197,6 +296,7 @@ int main(void) {
 	rounding_modes();
 	flags();
 	series();
+	specials();
 	printf("fp done\n");
 	return 0;
 }
