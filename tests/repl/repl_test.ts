@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+
+const MAIN = new URL("../../repl/main.ts", import.meta.url).pathname;
+
+/** Starts the REPL with piped stdio; `send` writes a line, `waitFor` reads until a pattern. */
+function startRepl() {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", MAIN],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  return {
+    send: (line: string) => writer.write(new TextEncoder().encode(line + "\n")),
+    async waitFor(re: RegExp, timeoutMs = 20_000): Promise<string> {
+      const deadline = Date.now() + timeoutMs;
+      while (!re.test(text)) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; got:\n${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`REPL exited before ${re}; got:\n${text}`);
+        text += value;
+      }
+      return text;
+    },
+    async close() {
+      await writer.close();
+      await reader.cancel();
+      const st = await child.status;
+      await child.stderr.cancel();
+      return st;
+    },
+  };
+}
+
+Deno.test("REPL starts on the default lab and shows live CPU state", async () => {
+  const r = startRepl();
+  await r.waitFor(/hvlab> /);
+  await r.send("regs()");
+  const regs = await r.waitFor(/retired=\d+/);
+  assert.match(regs, /x19 [0-9a-f]{16}/);
+  assert.match(regs, /pc 00000000400800[0-9a-f]{2}/, "PC inside the default guest");
+  // The guest keeps running in the background: retired instructions grow between two looks.
+  const first = Number(/retired=(\d+)/.exec(regs)![1]);
+  await new Promise((res) => setTimeout(res, 300));
+  await r.send("info()");
+  const info = await r.waitFor(/(\d+) instructions retired/);
+  const later = Number(/(\d+) instructions retired/.exec(info)![1]);
+  assert.ok(later > first, `retired grew from ${first} to ${later}`);
+  await r.send("dis(2)");
+  await r.waitFor(/=> [0-9a-f]+:\s+[0-9a-f]{8}\s+\S+/);
+  await r.send(".exit");
+  const st = await r.close();
+  assert.equal(st.code, 0);
+});
