@@ -12,7 +12,10 @@ static volatile int count;
 void on_exception(struct frame *f, uint64_t index) {
 	uint64_t esr = READ_SYSREG(esr_el1), far = READ_SYSREG(far_el1);
 	uint32_t ec = (uint32_t)(esr >> 26);
-	count++;
+	if (++count > 100) {
+		printf("too many exceptions\n");
+		psci_system_off();
+	}
 	printf("  exc slot %lu EC %02x IL %lu ISS %07lx", index, ec, (esr >> 25) & 1, esr & 0x1ffffff);
 	if (ec == 0x24 || ec == 0x25 || ec == 0x20 || ec == 0x21 || ec == 0x22)
 		printf(" FAR %lx", far);
@@ -27,6 +30,7 @@ void on_exception(struct frame *f, uint64_t index) {
 		f->x[0] = f->x[0] * 2 + (esr & 0xffff);
 		return;
 	}
+	if (ec == 0x0e) f->spsr &= ~(1UL << 20); /* clear PSTATE.IL for the return */
 	if (resume_at) {
 		f->elr = resume_at;
 		resume_at = 0;
@@ -76,7 +80,54 @@ static void el1_tests(void) {
 	printf("sysreg roundtrip tpidr %lx\n", ({ WRITE_SYSREG(tpidr_el1, 0x1234abcd5678ULL); READ_SYSREG(tpidr_el1); }));
 }
 
+extern char sp0_site[], ill_site[];
+
+static void el1_more(void) {
+	/* With SPSel = 0 an exception from EL1 uses the "current EL with SP_EL0" slots (0-3). */
+	printf("spsel 0\n");
+	static uint64_t sp0_stack[256] __attribute__((aligned(16)));
+	__asm__ volatile("mov x9, sp\n msr sp_el0, %0\n msr spsel, #0\n mov sp, x9\n"
+			 "sp0_site: brk #1\n mov x9, sp\n msr spsel, #1\n mov sp, x9" ::"r"(sp0_stack + 256)
+			 : "x9", "memory");
+	printf("  ELR-site %lx\n", rel(READ_SYSREG(elr_el1), sp0_site));
+	/*
+	 * Not tested: SP alignment checking (SCTLR_EL1.SA), which QEMU 7.2 does not implement, so
+	 * it cannot be the oracle for it.
+	 */
+	/* An illegal exception return (SPSR.M = EL2h): PSTATE.IL set, the next instruction traps. */
+	printf("illegal return\n");
+	__asm__ volatile("adr x9, ill_site\n msr elr_el1, x9\n mov x9, #0x3c9\n msr spsr_el1, x9\n eret\n"
+			 "ill_site: nop" ::
+				 : "x9", "memory");
+	printf("  ELR-site %lx\n", rel(READ_SYSREG(elr_el1), ill_site));
+}
+
 static uint64_t el0_stack[512] __attribute__((aligned(16)));
+
+static void __attribute__((noinline)) el0_traps(void) {
+	uint64_t v;
+	__asm__ volatile("mrs %0, ctr_el0" : "=r"(v)::"memory");      /* UCT clear: trapped */
+	__asm__ volatile("dc zva, %0" ::"r"(el0_stack) : "memory");  /* DZE clear: trapped */
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(v)::"memory");   /* EL0VCTEN clear: trapped */
+	__asm__ volatile("wfi" ::: "memory");                          /* nTWI clear: trapped */
+	__asm__ volatile("mrs %0, tpidrro_el0\n msr tpidr_el0, %0" : "=r"(v)::"memory"); /* allowed */
+	__asm__ volatile("mov x0, %0\n svc #0" ::"r"(v) : "x0", "memory");
+	__builtin_unreachable();
+}
+
+static void el0_trap_tests(void) {
+	printf("el0 traps\n");
+	uint64_t sctlr = READ_SYSREG(sctlr_el1);
+	/* Clear UCT (15), DZE (14), nTWI (16), nTWE (18), UCI (26); SA0 (4) off. */
+	WRITE_SYSREG(sctlr_el1, sctlr & ~((1UL << 15) | (1UL << 14) | (1UL << 16) | (1UL << 18) | (1UL << 26) | (1UL << 4)));
+	WRITE_SYSREG(cntkctl_el1, 0);
+	WRITE_SYSREG(tpidrro_el0, 0x5a5a);
+	ISB();
+	run_el0(el0_traps, (uint64_t)(el0_stack + 512));
+	printf("  tpidr_el0 %lx\n", READ_SYSREG(tpidr_el0));
+	WRITE_SYSREG(sctlr_el1, sctlr);
+	ISB();
+}
 
 static void __attribute__((noinline)) el0_body(void) {
 	register uint64_t x0 __asm__("x0") = 10;
@@ -107,7 +158,9 @@ int main(void) {
 	ISB();
 	printf("CurrentEL %lx SPSel %lx DAIF %lx\n", READ_SYSREG(CurrentEL), READ_SYSREG(spsel), READ_SYSREG(daif));
 	el1_tests();
+	el1_more();
 	el0_tests();
+	el0_trap_tests();
 	printf("exceptions taken %d\n", count);
 	printf("exceptions done\n");
 	return 0;

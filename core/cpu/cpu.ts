@@ -238,6 +238,8 @@ export class Cpu extends CpuRegs {
           }
           this.traceHook?.(this);
         }
+        // PSTATE.IL (set by an illegal exception return): the next instruction traps, EC 0x0e.
+        if (this.il) this.raiseSync(ExcClass.ILLEGAL_STATE, 0, 0, 0, false);
         const blk = this.#lookup(single || stopAt - this.retired < 64);
         blk.fn(this);
         this.retired += blk.n;
