@@ -15,8 +15,10 @@ export function plus(l: string, h: string, k: number): [string, string] {
 
 /** Declares `aL`, `aH` = X[n] (31 = SP) + constant `off`. */
 export function addrImm(n: number, off: number): string {
-  const [l, h] = plus(xl(n, true), xh(n, true), off);
-  return `const aL=${l},aH=${h};`;
+  const l = xl(n, true), h = xh(n, true);
+  if (off === 0) return `const aL=${l},aH=${h};`;
+  const carry = off > 0 ? `aS>4294967295?(${h}+1)|0:${h}` : `aS<0?(${h}-1)|0:${h}`;
+  return `const aS=(${l}>>>0)+${off},aL=aS|0,aH=${carry};`;
 }
 
 /**
