@@ -9,6 +9,7 @@ import { runAsm } from "../support/asm_oracle.ts";
 import { Cpu } from "../../core/cpu/cpu.ts";
 import { a64Decoder } from "../../core/cpu/decode/table.ts";
 import { PhysMemory } from "../../core/mem/phys_memory.ts";
+import { UserProcess } from "../../core/machine/user_process.ts";
 
 const ROWS = [
   "LDST_uimm",
@@ -149,4 +150,72 @@ Deno.test("ldst: LDTR/STTR at EL1 go through the unprivileged slow path", () => 
   assert.equal(c.getX(3), 0x1122_3344_5566_77f8n);
   assert.equal(c.getX(4), 0xffff_ffff_ffff_fff8n);
   assert.equal(c.getX(5), 0x6677n);
+});
+
+/** A copy loop of mixed loads/stores, run as whole translated blocks (no single stepping). */
+const BLOCK_PROGRAM = `
+  .text
+  .globl _start
+_start:
+  adrp x0, src
+  add x0, x0, :lo12:src
+  adrp x1, dst
+  add x1, x1, :lo12:dst
+  mov x2, #64
+1:
+  ldp x3, x4, [x0], #16
+  stp x4, x3, [x1], #16
+  ldr q0, [x0], #16
+  str q0, [x1, #16]
+  ld4 {v1.16b-v4.16b}, [x0], #64
+  st3 {v2.16b-v4.16b}, [x1], #48
+  ldrb w5, [x0, #3]
+  strh w5, [x1, #2]
+  ldaxr x6, [x0]
+  stlxr w7, x6, [x1]
+  ldxr x6, [x1]
+  stxr w8, x3, [x1]
+  strb w7, [x1, #8]
+  strb w8, [x1, #9]
+  ldrsh x9, [x0, #-5]
+  str x9, [x1, #10]
+  ld1r {v5.8h}, [x0]
+  st1 {v5.d}[1], [x1]
+  subs x2, x2, #1
+  b.ne 1b
+  mov x0, #1
+  adrp x1, dst
+  add x1, x1, :lo12:dst
+  mov x2, #4200
+  mov x8, #64
+  svc #0
+  mov x0, #0
+  mov x8, #93
+  svc #0
+  .data
+  .balign 16
+src:
+`;
+
+Deno.test("ldst: a load/store loop in block mode prints what qemu prints", () => {
+  const r = rng(0xb10c);
+  const bytes = Array.from({ length: 6400 }, () => r() & 0xff);
+  const src = `${BLOCK_PROGRAM}  .byte ${bytes.join(",")}\ndst: .space 4800\n`;
+  const dir = Deno.makeTempDirSync({ prefix: "hvlab_ldst_blk_" });
+  try {
+    Deno.writeTextFileSync(`${dir}/p.S`, src);
+    const cc = new Deno.Command("aarch64-linux-gnu-gcc", {
+      args: ["-nostdlib", "-static", "-no-pie", "-o", `${dir}/p`, `${dir}/p.S`],
+    }).outputSync();
+    assert.ok(cc.success, new TextDecoder().decode(cc.stderr));
+    const q = new Deno.Command("qemu-aarch64", { args: ["-cpu", "cortex-a57", `${dir}/p`] })
+      .outputSync();
+    assert.ok(q.success);
+    const p = new UserProcess(Deno.readFileSync(`${dir}/p`));
+    assert.deepEqual(p.run(1e6), { kind: "exit", code: 0 });
+    assert.equal(q.stdout.length, 4200);
+    assert.deepEqual(p.output(), q.stdout);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
