@@ -80,7 +80,9 @@ Deno.test("ldst: exclusive monitor sequences match qemu", () => {
     }
     const st1 = pick([stRn]);
     const st2 = pair ? pick([stRn]) : 31;
-    const rs = pick([stRn, st1, st2]);
+    // Rs = Rt or Rs = Rn is CONSTRAINED UNPREDICTABLE; hvlab does what QEMU does (the status is
+    // written after the store and the address). Not before a second STXR that needs Rn.
+    const rs = kind !== 4 && r() % 4 === 0 ? pick([]) : pick([stRn, st1, st2]);
     const st = excl(size, pair, false, (r() & 1) === 1, rs, st2, stRn, st1);
     const words = [ld, st];
     if (kind === 4) words.push(excl(size, false, false, false, pick([stRn, st1]), 31, stRn, st1));
