@@ -43,7 +43,7 @@ const hex64 = (v: bigint) => "0x" + BigInt.asUintN(64, v).toString(16);
 
 /** Builds the test program; returns its ELF bytes and the stub region [start, end). */
 async function build(cases: OracleCase[], tag: string): Promise<[Uint8Array, bigint, bigint]> {
-  let code = ".global _start\n.text\n_start:\n  ldr x9, =data\n";
+  let code = ".global _start\n.text\n_start:\n  adrp x9, data\n  add x9, x9, :lo12:data\n";
   let data = ".data\n.p2align 4\ndata:\n";
   let stubs = ".p2align 4\nstubs:\n";
   cases.forEach((c, i) => {
@@ -56,7 +56,7 @@ async function build(cases: OracleCase[], tag: string): Promise<[Uint8Array, big
     code += `  bl s${i}\n`;
     stubs += `s${i}: .inst 0x${(c.word >>> 0).toString(16)}\n  ret\n`;
   });
-  code += "  mov x0, #0\n  mov x8, #93\n  svc #0\n  .ltorg\n";
+  code += "  mov x0, #0\n  mov x8, #93\n  svc #0\n";
   const src = code + stubs + "stubs_end:\n" + data;
   const base = `${TMP}/${tag}`;
   await Deno.writeTextFile(`${base}.s`, src);
