@@ -90,8 +90,11 @@ export function translateBlock(
     const next = ctxFor(pcLo, pcHi, 0, 0).pcPlus(4 * n);
     src += `c.pcLo=${next[0]};c.pcHi=${next[1]};`;
   }
-  const body =
-    `"use strict";return function(c){const r=c.x,vb=c.vb,vh=c.vh,vw=c.vw,vs=c.vs,vd=c.vd;\n${src}}`;
+  // Bind only the register views the block uses (each is a property load per block run).
+  const views = ["r=c.x", ...["vb", "vh", "vw", "vs", "vd"].map((v) => `${v}=c.${v}`)]
+    .filter((d) => new RegExp(`(?<![.\\w])${d.split("=")[0]}\\b`).test(src));
+  const prologue = views.length > 0 ? `const ${views.join(",")};` : "";
+  const body = `"use strict";return function(c){${prologue}\n${src}}`;
   let fn: (c: unknown) => void;
   try {
     fn = new Function("H", "T", body)(H, T);
