@@ -9,7 +9,7 @@ import {
 } from "../support/insn_batch_oracle.ts";
 
 /** Landing slots on each side of the branch under test. */
-const SLED = 16;
+const SLED = 8;
 
 /** Offset field (lsb, width) of each PC-relative row. */
 function offsetField(def: InsnDef): [number, number] | undefined {
