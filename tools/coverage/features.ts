@@ -1,0 +1,120 @@
+/**
+ * Architecture features by objdump mnemonic (and operands): which ID register field declares an
+ * instruction, so the coverage report can tell "absent by design (ID register says so)" from
+ * "a gap". hvlab's ID registers declare ARMv8.0 with CRC32 only; anything below is absent, except
+ * the hint-space instructions, which an ARMv8.0 PE must execute as NOPs.
+ */
+
+import { ID_VALUES } from "../../core/cpu/sysreg/table.ts";
+
+/** How an encoding relates to hvlab's declared features. */
+export interface FeatureNote {
+  /** Feature name, e.g. "FEAT_LSE". */
+  feature: string;
+  /** The ID register field that declares it, with hvlab's value, or "hint space ...". */
+  declared: string;
+  /** True when hvlab's ID registers say the feature is absent (so UNDEFINED is correct). */
+  absent: boolean;
+}
+
+/** ID registers by name; those hvlab does not list read as zero (RAZ). */
+type IdReg = keyof typeof ID_VALUES | "ID_AA64ISAR2_EL1";
+/** [objdump text pattern, feature, ID register, field lsb, field name, minimum value]. */
+const RULES: [RegExp, string, IdReg, number, string, number][] = [
+  // SVE first: its operands (z/p registers) tell it from same-named AdvSIMD/FP mnemonics.
+  [/\b[zp]\d+(\.[bhsdq]|\/[zm])/, "FEAT_SVE", "ID_AA64PFR0_EL1", 32, "SVE", 1],
+  [
+    /^(casp?|swp|ld(add|clr|eor|set|smax|smin|umax|umin)|st(add|clr|eor|set|smax|smin|umax|umin))(a|al|l)?[bh]?\s/,
+    "FEAT_LSE",
+    "ID_AA64ISAR0_EL1",
+    20,
+    "Atomic",
+    2,
+  ],
+  [
+    /^(pac(i[ab]|d[ab]|iz[ab]|dz[ab]|ga)|aut(i[ab]|d[ab]|iz[ab]|dz[ab])|xpac[id]|bra[ab]z?|blra[ab]z?|reta[ab]|ereta[ab]|ldra[ab])\s/,
+    "FEAT_PAuth",
+    "ID_AA64ISAR1_EL1",
+    4,
+    "APA",
+    1,
+  ],
+  [/^(aes[ed]|aesi?mc)\s/, "FEAT_AES", "ID_AA64ISAR0_EL1", 4, "AES", 1],
+  [/^pmull2?\s.*\.1q/, "FEAT_PMULL", "ID_AA64ISAR0_EL1", 4, "AES", 2],
+  [/^sha1/, "FEAT_SHA1", "ID_AA64ISAR0_EL1", 8, "SHA1", 1],
+  [/^sha256/, "FEAT_SHA256", "ID_AA64ISAR0_EL1", 12, "SHA2", 1],
+  [/^sha512/, "FEAT_SHA512", "ID_AA64ISAR0_EL1", 12, "SHA2", 2],
+  [/^(eor3|rax1|xar|bcax)\s/, "FEAT_SHA3", "ID_AA64ISAR0_EL1", 32, "SHA3", 1],
+  [/^sm3/, "FEAT_SM3", "ID_AA64ISAR0_EL1", 36, "SM3", 1],
+  [/^sm4/, "FEAT_SM4", "ID_AA64ISAR0_EL1", 40, "SM4", 1],
+  [/^sqrdml[as]h\s/, "FEAT_RDM", "ID_AA64ISAR0_EL1", 28, "RDM", 1],
+  [/^[su]dot\s/, "FEAT_DotProd", "ID_AA64ISAR0_EL1", 44, "DP", 1],
+  [/^fmls?l2?\s/, "FEAT_FHM", "ID_AA64ISAR0_EL1", 48, "FHM", 1],
+  [/^(cfinv|rmif|setf(8|16))\b/, "FEAT_FlagM", "ID_AA64ISAR0_EL1", 52, "TS", 1],
+  [/^(axflag|xaflag)\b/, "FEAT_FlagM2", "ID_AA64ISAR0_EL1", 52, "TS", 2],
+  [/^dc\s+cvap,/, "FEAT_DPB", "ID_AA64ISAR1_EL1", 0, "DPB", 1],
+  [/^dc\s+cvadp,/, "FEAT_DPB2", "ID_AA64ISAR1_EL1", 0, "DPB", 2],
+  [/^fjcvtzs\s/, "FEAT_JSCVT", "ID_AA64ISAR1_EL1", 12, "JSCVT", 1],
+  [/^(fcmla|fcadd)\s/, "FEAT_FCMA", "ID_AA64ISAR1_EL1", 16, "FCMA", 1],
+  [/^ldapr[bh]?\s/, "FEAT_LRCPC", "ID_AA64ISAR1_EL1", 20, "LRCPC", 1],
+  [/^(ldapur|stlur)/, "FEAT_LRCPC2", "ID_AA64ISAR1_EL1", 20, "LRCPC", 2],
+  [/^frint(32|64)[xz]\s/, "FEAT_FRINTTS", "ID_AA64ISAR1_EL1", 32, "FRINTTS", 1],
+  [/^sb\b/, "FEAT_SB", "ID_AA64ISAR1_EL1", 36, "SB", 1],
+  [/^(cfp|dvp|cpp)\s/, "FEAT_SPECRES", "ID_AA64ISAR1_EL1", 40, "SPECRES", 1],
+  [/^bf(cvt|dot|mmla|mlal)/, "FEAT_BF16", "ID_AA64ISAR1_EL1", 44, "BF16", 1],
+  [/^(usdot|sudot|[su]mmla|usmmla)\s/, "FEAT_I8MM", "ID_AA64ISAR1_EL1", 52, "I8MM", 1],
+  [
+    /^(irg|gmi|addg|subg|stz?2?g|ldg|stgp|ldgm|stz?gm|subps?)\s/,
+    "FEAT_MTE",
+    "ID_AA64PFR1_EL1",
+    8,
+    "MTE",
+    1,
+  ],
+  [
+    /^(cnt|inc|dec|sqinc|sqdec|uqinc|uqdec)[bhwd]\s|^(addvl|addpl|rdvl)\s/,
+    "FEAT_SVE",
+    "ID_AA64PFR0_EL1",
+    32,
+    "SVE",
+    1,
+  ],
+  [
+    /^dc\s+c?i?g(d)?(va|vac|vap|vadp|sw|zva)\b|^dc\s+gzva/,
+    "FEAT_MTE",
+    "ID_AA64PFR1_EL1",
+    8,
+    "MTE",
+    2,
+  ],
+  [/^(ldlar|stllr)[bh]?\s/, "FEAT_LOR", "ID_AA64MMFR1_EL1", 16, "LO", 1],
+  [/^bc\./, "FEAT_HBC", "ID_AA64ISAR2_EL1", 20, "BC", 1],
+  [/^(cpyf?|setg?)[pme]\w*\s/, "FEAT_MOPS", "ID_AA64ISAR2_EL1", 16, "MOPS", 1],
+];
+
+// Hint-space instructions (PAC/BTI/...): defined as NOPs on a PE without the feature.
+const HINTS =
+  /^(paci[ab](sp|z|1716)|auti[ab](sp|z|1716)|xpaclri|bti|esb|psb|tsb|csdb|dgh|clrbhb|hint)\b/;
+
+// FP16: an FP mnemonic with half-precision operands (FCVT/FCVTL/FCVTN to/from half are v8.0).
+const FP16 = /^f(?!cvt\s|cvtl2?\s|cvtn2?\s)[a-z0-9]*\s.*(\bh\d+\b|\.[48]h\b)/;
+
+const idField = (reg: IdReg, lsb: number) =>
+  Number((((ID_VALUES as Record<string, bigint>)[reg] ?? 0n) >> BigInt(lsb)) & 0xfn);
+
+/** The feature note for an objdump text (mnemonic + operands), or undefined for base ARMv8.0. */
+export function featureOf(text: string): FeatureNote | undefined {
+  if (HINTS.test(text)) {
+    return { feature: "hint space", declared: "hint space (must execute as a NOP)", absent: false };
+  }
+  for (const [re, feature, reg, lsb, name, min] of RULES) {
+    if (!re.test(text + " ")) continue;
+    const v = idField(reg, lsb);
+    return { feature, declared: `${reg}.${name} = ${v}`, absent: v < min };
+  }
+  if (FP16.test(text)) {
+    const v = idField("ID_AA64PFR0_EL1", 16);
+    return { feature: "FEAT_FP16", declared: `ID_AA64PFR0_EL1.FP = ${v}`, absent: v !== 1 };
+  }
+  return undefined;
+}
