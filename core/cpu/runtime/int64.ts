@@ -6,40 +6,40 @@ import { T } from "./scratch.ts";
 
 const TWO32 = 4294967296;
 
-// Result of mulU32 (unsigned halves as plain numbers); module state avoids allocating.
-let pLo = 0;
-let pHi = 0;
+// Result of mulU32 as uint32 numbers. A typed array, not module-level `let`s: a double stored in
+// a context slot is boxed, which allocated on every multiply.
+const P = new Float64Array(2);
 
-/** Unsigned 32 x 32 -> 64 product of a and b (any int32/uint32) into pLo/pHi as uint32 numbers. */
+/** Unsigned 32 x 32 -> 64 product of a and b (any int32/uint32) into P[0] (lo), P[1] (hi). */
 function mulU32(a: number, b: number): void {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
   const mid = a1 * b0 + a0 * b1; // < 2^33
   const lo = a0 * b0 + (mid % 65536) * 65536; // < 2^49
   const carry = Math.floor(lo / TWO32);
-  pLo = lo >>> 0;
-  pHi = (a1 * b1 + Math.floor(mid / 65536) + carry) >>> 0;
+  P[0] = lo >>> 0;
+  P[1] = (a1 * b1 + Math.floor(mid / 65536) + carry) >>> 0;
 }
 
 /** Low 64 bits of a * b. */
 export function mul64(aL: number, aH: number, bL: number, bH: number): void {
   mulU32(aL, bL);
-  T[0] = pLo | 0;
-  T[1] = (pHi + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;
+  T[0] = P[0] | 0;
+  T[1] = (P[1] + Math.imul(aL, bH) + Math.imul(aH, bL)) | 0;
 }
 
 /** High 64 bits of the unsigned 128-bit product. */
 export function umulh(aL: number, aH: number, bL: number, bH: number): void {
   mulU32(aL, bL);
-  const p0h = pHi;
+  const p0h = P[1];
   mulU32(aL, bH);
-  const p1l = pLo, p1h = pHi;
+  const p1l = P[0], p1h = P[1];
   mulU32(aH, bL);
-  const p2l = pLo, p2h = pHi;
+  const p2l = P[0], p2h = P[1];
   mulU32(aH, bH);
   const mid = p0h + p1l + p2l; // < 3 * 2^32, exact
-  const t = pLo + p1h + p2h + Math.floor(mid / TWO32); // < 2^35, exact
+  const t = P[0] + p1h + p2h + Math.floor(mid / TWO32); // < 2^35, exact
   T[0] = t | 0;
-  T[1] = (pHi + Math.floor(t / TWO32)) | 0;
+  T[1] = (P[1] + Math.floor(t / TWO32)) | 0;
 }
 
 /** High 64 bits of the signed 128-bit product. */
