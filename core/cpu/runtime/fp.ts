@@ -43,7 +43,7 @@
 import { T } from "./scratch.ts";
 import * as S from "./fp_soft.ts";
 import * as E from "./fp_estimate.ts";
-import { F16, F32, F64, type FpEnv, IOC, IXC } from "./fp_soft.ts";
+import { F16, F32, F64, type FpEnv, IOC, IXC, UFC } from "./fp_soft.ts";
 
 const buf = new ArrayBuffer(8);
 const bf64 = new Float64Array(buf), bi32 = new Int32Array(buf), bf32 = new Float32Array(buf);
@@ -72,10 +72,19 @@ function bits32(v: number): number {
   return bi32[0];
 }
 
+/** 2^(e-1075) by biased exponent (e = 0 scales denormal significands by 2^-1074). */
+const SCALE64 = Float64Array.from({ length: 2048 }, (_, e) => 2 ** (Math.max(e, 1) - 1075));
+
+/**
+ * The double with bits (lo, hi), finite only. Built arithmetically (exact: an integer
+ * significand times a power of two) because two int32 stores followed by a float64 load of the
+ * same bytes stalls store forwarding, which costs more than this.
+ */
 function num64(lo: number, hi: number): number {
-  bi32[0] = lo;
-  bi32[1] = hi;
-  return bf64[0];
+  const e = (hi >>> 20) & 0x7ff;
+  const m = (hi & 0xfffff) * 4294967296 + (lo >>> 0);
+  const v = (e === 0 ? m : m + 4503599627370496) * SCALE64[e];
+  return hi < 0 ? -v : v;
 }
 
 function out64(v: number): void {
@@ -113,23 +122,26 @@ function prodErr(a: number, b: number, p: number): number {
 }
 
 /**
- * Rounds the exact value s + e (a TwoSum pair) to single, nearest even; NaN when the fast path
- * cannot decide (tiny, huge, or within reach of a tie).
+ * Rounds the exact value s + e (a TwoSum pair, s = fl(s + e)) to single, nearest even, raising
+ * Inexact and Underflow; NaN when the fast path cannot decide (overflow, |s| at the smallest
+ * normal, or within reach of a tie).
  */
 function round32(c: FpEnv, s: number, e: number): number {
-  const r = Math.fround(s);
-  const ar = Math.abs(r);
-  if (!(ar > MIN32 && ar < Infinity)) return s === 0 && e === 0 ? s : NaN;
-  if (e === 0) {
-    if (r !== s) c.fpsr |= IXC;
-    return r;
+  const r = Math.fround(s), as = Math.abs(s);
+  if (!(Math.abs(r) < Infinity) || as === MIN32) return NaN;
+  let inexact: boolean;
+  if (e === 0) inexact = r !== s;
+  else {
+    const v = (s - r) + e; // s - r is exact; the sum's sign and comparison with h are exact
+    const b = bits32(r);
+    // Half an ulp of r; a power of two has a finer ulp below it (conservative at the bottom).
+    let h = HALF_ULP32[(b >>> 23) & 0xff];
+    if ((b & 0x7fffff) === 0 && (v < 0) !== (r < 0)) h /= 2;
+    if (Math.abs(v) >= h) return NaN;
+    inexact = v !== 0;
   }
-  const v = (s - r) + e; // s - r is exact; the sum's sign and comparison with h are exact
-  const b = bits32(r);
-  let h = HALF_ULP32[(b >>> 23) & 0xff];
-  if ((b & 0x7fffff) === 0 && (v < 0) !== (r < 0)) h /= 2;
-  if (Math.abs(v) >= h) return NaN;
-  if (v !== 0) c.fpsr |= IXC;
+  // |s| < MIN32 exactly when the unrounded value is tiny, since MIN32 is a double.
+  if (inexact) c.fpsr |= as < MIN32 ? UFC | IXC : IXC;
   return r;
 }
 
@@ -177,9 +189,9 @@ export function fsub32(c: FpEnv, a: number, b: number): number {
 export function fmul32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
     const p = num32(a) * num32(b); // exact in double
-    const r = Math.fround(p), ar = Math.abs(r);
-    if ((ar > MIN32 && ar < Infinity) || p === 0) {
-      if (r !== p) c.fpsr |= IXC;
+    const r = Math.fround(p);
+    if (Math.abs(r) < Infinity) {
+      if (r !== p) c.fpsr |= Math.abs(p) < MIN32 ? UFC | IXC : IXC;
       return bits32(r);
     }
   }
@@ -189,10 +201,11 @@ export function fmul32(c: FpEnv, a: number, b: number): number {
 /** Single a / b. */
 export function fdiv32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
-    const x = num32(a), y = num32(b);
-    const r = Math.fround(x / y), ar = Math.abs(r);
-    if ((ar > MIN32 && ar < Infinity) || (x === 0 && y !== 0)) {
-      if (r * y !== x) c.fpsr |= IXC; // r * y is exact in double
+    const x = num32(a), y = num32(b), q = x / y, aq = Math.abs(q);
+    const r = Math.fround(q);
+    if (Math.abs(r) < Infinity && aq !== MIN32 && y !== 0) {
+      // r * y is exact in double; |q| < MIN32 exactly when the quotient is tiny.
+      if (r * y !== x) c.fpsr |= aq < MIN32 ? UFC | IXC : IXC;
       return bits32(r);
     }
   }
@@ -317,8 +330,8 @@ export function frsqrts32(c: FpEnv, a: number, b: number): number {
 /** Double a + b. */
 export function fadd64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = num64(bL, bH), s = x + y, as = Math.abs(s);
-    if ((as > MIN64 && as < Infinity) || s === 0) {
+    const x = num64(aL, aH), y = num64(bL, bH), s = x + y;
+    if (Math.abs(s) < Infinity) { // a sum in the denormal range is exact
       if (sumErr(x, y, s) !== 0) c.fpsr |= IXC;
       return out64(s);
     }
@@ -329,8 +342,8 @@ export function fadd64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
 /** Double a - b. */
 export function fsub64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = -num64(bL, bH), s = x + y, as = Math.abs(s);
-    if ((as > MIN64 && as < Infinity) || s === 0) {
+    const x = num64(aL, aH), y = -num64(bL, bH), s = x + y;
+    if (Math.abs(s) < Infinity) { // a difference in the denormal range is exact
       if (sumErr(x, y, s) !== 0) c.fpsr |= IXC;
       return out64(s);
     }
@@ -353,6 +366,15 @@ export function fmul64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
       if (prodErr(x, y, p) !== 0) c.fpsr |= IXC;
       return out64(p);
     }
+    if (Math.abs(p) < MIN64) {
+      // Tiny: then |x|, |y| < 2^52, and the product scaled by 2^1100 is normal; p is exact
+      // when it equals that scaled product, itself exact.
+      const xs = x * 2 ** 550, ys = y * 2 ** 550, ps = xs * ys;
+      if (dekkerOk(xs, ys, ps)) {
+        if (p * 2 ** 550 * 2 ** 550 !== ps || prodErr(xs, ys, ps) !== 0) c.fpsr |= UFC | IXC;
+        return out64(p);
+      }
+    }
   }
   outBig(S.mul(F64, big64(aL, aH), big64(bL, bH), c));
 }
@@ -369,6 +391,13 @@ export function fdiv64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
         if (p !== x || prodErr(q, y, p) !== 0) c.fpsr |= IXC;
         return out64(q);
       }
+    } else if (aq < MIN64 && y !== 0) {
+      // Tiny quotient: check q * y = x with both sides scaled by 2^600.
+      const qs = q * 2 ** 600, p = qs * y;
+      if (dekkerOk(qs, y, p)) {
+        if (p !== x * 2 ** 600 || prodErr(qs, y, p) !== 0) c.fpsr |= UFC | IXC;
+        return out64(q);
+      }
     }
   }
   outBig(S.div(F64, big64(aL, aH), big64(bL, bH), c));
@@ -379,9 +408,10 @@ export function fsqrt64(c: FpEnv, lo: number, hi: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(hi)) {
     const x = num64(lo, hi);
     if (x === 0) return out64(x);
-    if (x > 2 ** -900) {
-      const r = Math.sqrt(x), p = r * r;
-      if (p !== x || prodErr(r, r, p) !== 0) c.fpsr |= IXC;
+    if (x > 0) {
+      // Below 2^-900 check r * r = x scaled by 2^600 (r by 2^300) for Dekker's range.
+      const k = x > 2 ** -900 ? 1 : 2 ** 300, r = Math.sqrt(x), rs = r * k, p = rs * rs;
+      if (p !== x * k * k || prodErr(rs, rs, p) !== 0) c.fpsr |= IXC;
       return out64(r);
     }
   }
