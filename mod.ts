@@ -1,15 +1,133 @@
 /**
- * hvlab: a scriptable laboratory for Xen-on-ARM hypervisor designs.
+ * hvlab: a scriptable laboratory for Xen-on-ARM hypervisor designs. This module is the public
+ * API shared by the REPL, `deno run` scenario scripts and `deno test`.
  *
- * @example
+ * @example Run a bare-metal guest on the QEMU-virt-like board
  * ```ts
- * import { Cpu, a64Decoder, PhysMemory } from "./mod.ts";
- * const mem = new PhysMemory();
- * mem.addRam("ram", 0x40000000, 1 << 20);
+ * import { VirtBoard } from "./mod.ts";
+ * const board = new VirtBoard();
+ * board.loadElf(await Deno.readFile("guests/build/integer.elf"));
+ * const r = board.run({ maxInstructions: 50_000_000 });
+ * console.log(r.reason, board.console);
  * ```
  * @module
  */
+
+/**
+ * One AArch64 processing element (EL0/EL1; EL2 is TypeScript): `run(budget)` returns an Exit.
+ *
+ * @example
+ * ```ts
+ * import { a64Decoder, Cpu, PhysMemory } from "./mod.ts";
+ * const mem = new PhysMemory();
+ * mem.addRam("ram", 0x40000000, 1 << 20);
+ * const cpu = new Cpu({ mem, io: () => { throw new Error("no devices"); }, counter: () => 0 }, a64Decoder());
+ * mem.write(0x40000000, new Uint8Array([0x20, 0x00, 0x80, 0xd2])); // mov x0, #1
+ * cpu.pc = 0x40000000n;
+ * cpu.run(1);
+ * console.log(cpu.getX(0)); // 1n
+ * ```
+ */
 export { Cpu, type CpuEnv } from "./core/cpu/cpu.ts";
-export { a64Decoder } from "./core/cpu/decode/table.ts";
+
+/**
+ * Why `Cpu.run()` returned (HVC, SMC, WFI, stage-2 abort, trapped sysreg, budget...).
+ *
+ * @example
+ * ```ts
+ * import type { Exit } from "./mod.ts";
+ * const describe = (x: Exit) => `${x.kind} esr=0x${x.esr.toString(16)}`;
+ * ```
+ */
+export type { Exit, ExitKind } from "./core/cpu/exit.ts";
+
+/**
+ * The shared decoder over the whole A64 decode table.
+ *
+ * @example
+ * ```ts
+ * import { a64Decoder } from "./mod.ts";
+ * console.log(a64Decoder().decode(0x91000400)?.row.def.name); // "ADDSUB_imm"
+ * ```
+ */
+export { A64_TABLE, a64Decoder } from "./core/cpu/decode/table.ts";
+
+/**
+ * objdump-style disassembly of one instruction word, from the decode table.
+ *
+ * @example
+ * ```ts
+ * import { disassemble } from "./mod.ts";
+ * console.log(disassemble(0x91000400, 0x40000000n)); // "add\tx0, x0, #0x1"
+ * ```
+ */
+export { disassemble } from "./core/cpu/disasm.ts";
+
+/**
+ * Sparse guest-physical RAM, allocated page by page on first touch.
+ *
+ * @example
+ * ```ts
+ * import { PhysMemory } from "./mod.ts";
+ * const mem = new PhysMemory();
+ * mem.addRam("ram", 0x40000000, 256 << 20);
+ * mem.write(0x40001000, new Uint8Array([1, 2, 3]));
+ * console.log(mem.touchedPages); // 1
+ * ```
+ */
 export { PhysMemory } from "./core/mem/phys_memory.ts";
-export { MmioBus } from "./core/mem/mmio_bus.ts";
+
+/**
+ * The MMIO bus: devices mapped at non-overlapping ranges, seeing only offsets.
+ *
+ * @example
+ * ```ts
+ * import { MmioBus } from "./mod.ts";
+ * const bus = new MmioBus();
+ * bus.map(0x09000000, 0x1000, { name: "dummy", access: (a) => (a.value = 0, "done") });
+ * ```
+ */
+export {
+  type MmioAccess,
+  MmioBus,
+  type MmioDevice,
+  type MmioOutcome,
+} from "./core/mem/mmio_bus.ts";
+
+/**
+ * A bare-metal board laid out like QEMU's `-M virt`: RAM at 1 GiB, GICv2, PL011, generic timer,
+ * PSCI over HVC, virtual time.
+ *
+ * @example
+ * ```ts
+ * import { VirtBoard } from "./mod.ts";
+ * const board = new VirtBoard({ ramSize: 64 << 20 });
+ * board.loadRaw(new Uint8Array([0x00, 0x00, 0x00, 0x14])); // b .
+ * board.run({ maxInstructions: 1000 });
+ * ```
+ */
+export { VirtBoard } from "./core/machine/virt_board.ts";
+
+/**
+ * A user-mode process like qemu-aarch64: a static ELF at EL0 with write/exit system calls.
+ *
+ * @example
+ * ```ts
+ * import { UserProcess } from "./mod.ts";
+ * const p = new UserProcess(await Deno.readFile("hello"));
+ * console.log(p.run(1e7), new TextDecoder().decode(p.output()));
+ * ```
+ */
+export { UserProcess } from "./core/machine/user_process.ts";
+
+/**
+ * Parses an AArch64 ELF64 executable (segments, entry, symbols); bad input names the field.
+ *
+ * @example
+ * ```ts
+ * import { parseElf } from "./mod.ts";
+ * const elf = parseElf(await Deno.readFile("guests/build/integer.elf"));
+ * console.log(elf.entry.toString(16));
+ * ```
+ */
+export { parseElf } from "./core/machine/elf.ts";
