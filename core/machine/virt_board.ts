@@ -109,8 +109,12 @@ export class VirtBoard {
       irq: (level) => this.gic.setLevel(VIRT_IRQ.uart, level),
       log,
     });
-    this.cpu.timer.onChange = (id, level) =>
+    this.cpu.timer.onChange = (id, level) => {
       this.gic.setLevel(id === "virt" ? VIRT_IRQ.timerVirt : VIRT_IRQ.timerPhys, level);
+      // A timer register was written (or time advanced): the deadline may have moved, so the
+      // current slice ends at the next block boundary and the board re-arms the timer event.
+      this.cpu.requestStop();
+    };
     this.bus.map(VIRT_MAP.gicDist.base, VIRT_MAP.gicDist.size, this.gic.distributor);
     this.bus.map(VIRT_MAP.gicCpu.base, VIRT_MAP.gicCpu.size, this.gic.cpuInterface);
     this.bus.map(VIRT_MAP.uart.base, VIRT_MAP.uart.size, this.uart);
