@@ -9,7 +9,7 @@ import { Prng } from "../../core/cpu/testgen/prng.ts";
 import { OUT, OUT_SIZE, SIG } from "../../core/cpu/testgen/test_record.ts";
 import { formatMismatch, runDifftest } from "../../tools/difftest/difftest.ts";
 
-const PER_CLASS = 1200;
+const PER_CLASS = 1000;
 
 Deno.test("difftest: every class agrees with qemu-aarch64 on random instructions", async () => {
   const classes = [...new Set(testableRows(a64Decoder()).map((r) => r.def.cls))].sort();

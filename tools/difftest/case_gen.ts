@@ -53,6 +53,8 @@ export interface Batch {
   /** Per case: its row and encoding. */
   rows: DecodedRow[];
   words: number[];
+  /** Per case: run in block mode (else single-stepped). */
+  blockMode: boolean[];
   /** hvlab error messages of cases that ended in SIG_HVLAB_ERROR, by case index. */
   errors: Map<number, string>;
   /** Cases skipped while generating, by reason (e.g. "unpredictable", "escapes slot"). */
@@ -123,6 +125,7 @@ export function generateBatch(dec: Decoder, rows: DecodedRow[], n: number, seed:
     hvlab,
     rows: [],
     words: [],
+    blockMode: [],
     errors: new Map(),
     skipped: new Map(),
   };
@@ -148,17 +151,23 @@ export function generateBatch(dec: Decoder, rows: DecodedRow[], n: number, seed:
       randomState(r, inU, ib);
       inU[ib + IN.pc / 4] = pc;
       inU[ib + IN.pc / 4 + 1] = 0;
-      const why = prepare(bench, row, w, r, inW, inU, ib, outW, ob, pc);
+      // Half the cases run in block mode (instruction + marker in one translated block).
+      const block = r.below(2) === 0;
+      const why = prepare(bench, row, w, r, inW, inU, ib, outW, ob, pc, block);
       if (why) {
         skip(why);
         continue;
       }
       batch.rows.push(row);
       batch.words.push(w);
+      batch.blockMode.push(block);
       if (outW[ob] === SIG_HVLAB_ERROR) batch.errors.set(i, bench.lastError);
       done = true;
     }
-    if (!done) throw new Error(`difftest: could not generate case ${i} (see skipped counts)`);
+    if (!done) {
+      const why = [...batch.skipped].map(([k, v]) => `${k} ${v}`).join(", ");
+      throw new Error(`difftest: could not generate case ${i}; skipped so far: ${why}`);
+    }
   }
   return batch;
 }
@@ -201,6 +210,7 @@ function prepare(
   outW: Int32Array,
   ob: number,
   pc: number,
+  block: boolean,
 ): string | undefined {
   const why = environmentDependent(row, w);
   if (why) return why;
@@ -226,7 +236,7 @@ function prepare(
     // Probe: base at an unmapped address; a data abort's address gives the offset.
     const saveLo = inU[ib + 2 * rn], saveHi = inU[ib + 2 * rn + 1];
     setX(rn, 0, PROBE_HI);
-    bench.run(inW, ib, outW, ob);
+    bench.run(inW, ib, outW, ob, block);
     const sig = outW[ob + OUT.signal / 4];
     if (sig === SIG.SEGV || sig === SIG.BUS) {
       const fLo = outW[ob + OUT.fault / 4] >>> 0, fHi = outW[ob + OUT.fault / 4 + 1] >>> 0;
@@ -247,7 +257,7 @@ function prepare(
       setX(rn, saveLo, saveHi);
     }
   }
-  bench.run(inW, ib, outW, ob);
+  bench.run(inW, ib, outW, ob, block);
   const sig = outW[ob + OUT.signal / 4];
   const s = ob + OUT.state / 4;
   if (sig === SIG.TRAP) {

@@ -37,6 +37,8 @@ export interface Mismatch {
   cls: string;
   word: number;
   pc: bigint;
+  /** hvlab ran the case in block mode (else single-stepped). */
+  block: boolean;
   hvlabText: string;
   objdumpText: string;
   initial: string[];
@@ -121,6 +123,7 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
         cls: row.def.cls,
         word: b.words[i],
         pc,
+        block: b.blockMode[i],
         hvlabText,
         objdumpText: texts[j],
         initial: describeInitial(b, i, row),
@@ -152,7 +155,7 @@ export function formatMismatch(m: Mismatch, seed: number): string[] {
   const hex = "0x" + (m.word >>> 0).toString(16).padStart(8, "0");
   return [
     `MISMATCH ${m.row} (${m.cls}) ${hex} seed=${seed} batch=${m.batch} case=${m.index} ` +
-    `pc=0x${m.pc.toString(16)}`,
+    `pc=0x${m.pc.toString(16)} hvlab ${m.block ? "block" : "step"} mode`,
     `  hvlab:   ${m.hvlabText}`,
     `  objdump: ${m.objdumpText}`,
     ...m.initial.map((l) => `  initial: ${l}`),

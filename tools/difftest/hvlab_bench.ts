@@ -27,6 +27,9 @@ const SIGNAL_NUMBER: Record<string, number> = {
   SIGSEGV: SIG.SEGV,
 };
 
+/** Budget of a block-mode run: enough for the block, small enough to stop a self-loop soon. */
+const BLOCK_BUDGET = 100;
+
 /** A minimal ELF64 executable with one loadable segment `data` at `vaddr` (entry = vaddr). */
 export function minimalElf(vaddr: number, data: Uint8Array): Uint8Array {
   const hdr = 64 + 56;
@@ -80,10 +83,12 @@ export class HvlabBench {
   }
 
   /**
-   * Runs one instruction from the input record at `inp[inOff..]` (int32 view, word offset) and
-   * writes the output record to `out[outOff..]` (int32 view, word offset, memory as bytes).
+   * Runs one test from the input record at `inp[inOff..]` (int32 view, word offset) and writes
+   * the output record to `out[outOff..]` (int32 view, word offset, memory as bytes). With
+   * `block`, the instruction runs in a translated block together with the `brk` marker after it
+   * (the engine's block mode, ending in SIGTRAP as on QEMU); otherwise alone, single-stepped.
    */
-  run(inp: Int32Array, inOff: number, out: Int32Array, outOff: number): void {
+  run(inp: Int32Array, inOff: number, out: Int32Array, outOff: number, block = false): void {
     const p = this.process;
     const c = p.cpu;
     c.setMode(0, 0);
@@ -100,9 +105,9 @@ export class HvlabBench {
     let sig: number;
     let fault = 0n;
     try {
-      let end = p.run(1);
+      let end = p.run(block ? BLOCK_BUDGET : 1);
       // A branch to a misaligned target faults on the next fetch, as QEMU reports it.
-      if (end.kind === "limit" && (c.pcLo & 3) !== 0) end = p.run(1);
+      if (!block && end.kind === "limit" && (c.pcLo & 3) !== 0) end = p.run(1);
       if (end.kind === "limit") sig = SIG.TRAP;
       else if (end.kind === "signal") {
         sig = SIGNAL_NUMBER[end.signal];
