@@ -166,3 +166,33 @@ Deno.test("board: a raw image runs from RAM base + 0x80000", () => {
   assert.equal(b.cpu.pc, 0x40080000n);
   assert.equal(b.run({ maxInstructions: 10 }).reason, "system-off");
 });
+
+Deno.test("board: a busy-waiting PE takes timer interrupts at each reprogrammed deadline", () => {
+  const b = boot(`
+    adr x0, vec
+    msr vbar_el1, x0
+    mov x19, #0
+    mov x0, #1000
+    msr cntv_tval_el0, x0
+    mov x0, #1
+    msr cntv_ctl_el0, x0
+    msr daifclr, #2
+  1: cmp x19, #3
+    b.lt 1b
+    ${OFF}
+    .balign 2048
+  vec:
+    .skip 0x280
+    add x19, x19, #1
+    mov x0, #1000                 // next tick 1000 counter ticks later
+    msr cntv_tval_el0, x0
+    eret`);
+  b.gic.state.enabled[27] = 1;
+  b.gic.state.dctlr = 1;
+  b.gic.state.cpus[0].ctlr = 1;
+  b.gic.state.cpus[0].pmr = 0xff;
+  const r = b.run({ maxInstructions: 1_000_000 });
+  assert.equal(r.reason, "system-off");
+  // 3 ticks of 1000 counter ticks at 19.2 cycles each (~57600 instructions), plus a little.
+  assert.ok(r.instructions > 57_000 && r.instructions < 60_000, `${r.instructions} instructions`);
+});
