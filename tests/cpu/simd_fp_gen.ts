@@ -128,11 +128,15 @@ const INT_SPECIAL = [
 
 /** A random 32-bit float pattern biased towards special values. */
 export function randF32(g: Rng): number {
-  switch (g.below(4)) {
+  switch (g.below(5)) {
     case 0:
       return g.u32();
     case 1: { // a small-exponent-range value so operands interact (ties, cancellations)
       const e = 120 + g.below(16);
+      return ((g.below(2) << 31) | (e << 23) | (g.u32() & 0x7fffff & -(1 << g.below(24)))) >>> 0;
+    }
+    case 2: { // short mantissa near underflow or overflow: exact and inexact tiny/huge results
+      const e = g.below(2) ? g.below(40) : 215 + g.below(40);
       return ((g.below(2) << 31) | (e << 23) | (g.u32() & 0x7fffff & -(1 << g.below(24)))) >>> 0;
     }
     default:
@@ -142,11 +146,14 @@ export function randF32(g: Rng): number {
 
 /** A random 64-bit float pattern biased towards special values. */
 export function randF64(g: Rng): bigint {
-  switch (g.below(4)) {
+  switch (g.below(5)) {
     case 0:
       return (BigInt(g.u32()) << 32n) | BigInt(g.u32());
-    case 1: {
-      const e = BigInt(1016 + g.below(16));
+    case 1:
+    case 2: {
+      const e = BigInt(
+        g.below(2) ? 1016 + g.below(16) : g.below(2) ? g.below(60) : 1987 + g.below(60),
+      );
       const m = ((BigInt(g.u32() & 0xfffff) << 32n) | BigInt(g.u32())) &
         ~((1n << BigInt(g.below(53))) - 1n);
       return (BigInt(g.below(2)) << 63n) | (e << 52n) | m;
@@ -213,7 +220,8 @@ export function randReg(g: Rng, kind: LaneKind): bigint {
 
 /** A random FPCR: rounding mode, FZ, DN and AHP. */
 export function randFpcr(g: Rng): number {
-  return (g.below(32) << 22) >>> 0;
+  // Half the time RMode = nearest and FZ = 0 (only DN/AHP vary): the runtime's fast paths.
+  return g.below(2) ? (g.below(4) << 25) >>> 0 : (g.below(32) << 22) >>> 0;
 }
 
 /** A random initial FPSR: mostly clear so that new flags show, sometimes sticky bits set. */
