@@ -32,10 +32,8 @@ export function formatDisasm(cpu: Cpu, before = 4, after = 8): string {
   const pc = cpu.pc;
   for (let k = -before; k <= after; k++) {
     const at = pc + BigInt(4 * k);
-    let word: number;
-    try {
-      word = cpu.peek32(at);
-    } catch {
+    const word = cpu.peek32(at);
+    if (word === undefined) {
       lines.push(`   ${at.toString(16)}:  <unmapped>`);
       continue;
     }

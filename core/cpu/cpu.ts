@@ -747,10 +747,35 @@ export class Cpu extends CpuRegs {
     return this.env.mem.page(pfn)?.getUint32(lo & 0xfff, true) ?? 0;
   }
 
-  /** Reads a word of guest virtual memory for tools (no side effects beyond TLB fills). */
-  peek32(va: bigint): number {
-    const lo = Number(va & 0xffffffffn) | 0, hi = Number(va >> 32n) | 0;
-    return this.#fetchWordAt(lo, hi);
+  /**
+   * Guest-physical address of `va` for debuggers and tools, with the current EL's translation:
+   * no fault is raised and no architectural state changes; undefined when `va` is unmapped.
+   */
+  debugTranslate(va: bigint): number | undefined {
+    const lo = Number(va & 0xffffffffn) | 0, hi = Number((va >> 32n) & 0xffffffffn) | 0;
+    const pcLo = this.pcLo, pcHi = this.pcHi, exit = { ...this.exit };
+    try {
+      const ipa = this.mmu.stage1(lo, hi, 0, this.el === 0, false);
+      if (ipa < 0) return undefined;
+      const el2 = this.el2;
+      if (el2 === null || (el2.hcr & HCR.VM) === 0n || el2.stage2 === null) return ipa;
+      const e = el2.stage2.lookup(Math.floor(ipa / PAGE_SIZE));
+      return e === undefined ? undefined : e.pfn * PAGE_SIZE + (ipa % PAGE_SIZE);
+    } catch (e) {
+      // A stage-2 fault on a table walk would exit to the hypervisor: undo and report unmapped.
+      if (e !== EXIT) throw e;
+      this.pcLo = pcLo;
+      this.pcHi = pcHi;
+      Object.assign(this.exit, exit);
+      return undefined;
+    }
+  }
+
+  /** Reads a word of guest virtual memory for tools; undefined when unmapped or not RAM. */
+  peek32(va: bigint): number | undefined {
+    const pa = this.debugTranslate(va);
+    if (pa === undefined) return undefined;
+    return this.env.mem.page(Math.floor(pa / PAGE_SIZE))?.getUint32(pa % PAGE_SIZE, true);
   }
 }
 
