@@ -40,7 +40,7 @@ static void __attribute__((noinline)) loops(void) {
 	HASH("s16 widen", r32);
 	for (int i = 0; i < N; i++) r16[i] = (int16_t)(a32[i] >> 16);
 	HASH("narrow", r16);
-	for (int i = 0; i < N; i++) r64[i] = a64[i] + (a64[i] << 7) ^ (uint64_t)a32[i];
+	for (int i = 0; i < N; i++) r64[i] = (a64[i] + (a64[i] << 7)) ^ (uint64_t)a32[i];
 	HASH("u64 mix", r64);
 	for (int i = 0; i < N; i++) rf[i] = af[i] * bf[i] + af[i];
 	HASH("f32 madd", rf);
@@ -59,7 +59,9 @@ static void __attribute__((noinline)) loops(void) {
 	printf("reduce sum=%u dot=%d max=%d\n", sum, dot, mx);
 	float fs = 0;
 	for (int i = 0; i < N; i++) fs = fs > af[i] ? fs : af[i];
-	printf("fmax %08x\n", *(uint32_t *)&fs);
+	uint32_t fsb;
+	__builtin_memcpy(&fsb, &fs, 4);
+	printf("fmax %08x\n", fsb);
 }
 
 static void print_u8x16(const char *name, uint8x16_t v) {
@@ -144,6 +146,97 @@ static void intrinsics(void) {
 	printf("addp.2d %016lx ushr %016lx\n", vgetq_lane_u64(addp, 0), vgetq_lane_u64(vshrq_n_u64(u64v, 17), 1));
 }
 
+#define P16(name, v)                                                                              \
+	do {                                                                                      \
+		int16x8_t t_ = (v);                                                               \
+		printf("%-9s %d %d %d %d %d %d %d %d\n", name, vgetq_lane_s16(t_, 0), vgetq_lane_s16(t_, 1),   \
+		       vgetq_lane_s16(t_, 2), vgetq_lane_s16(t_, 3), vgetq_lane_s16(t_, 4), vgetq_lane_s16(t_, 5), \
+		       vgetq_lane_s16(t_, 6), vgetq_lane_s16(t_, 7));                             \
+	} while (0)
+#define P32(name, v)                                                                              \
+	do {                                                                                      \
+		int32x4_t t_ = (v);                                                               \
+		printf("%-9s %d %d %d %d\n", name, vgetq_lane_s32(t_, 0), vgetq_lane_s32(t_, 1),            \
+		       vgetq_lane_s32(t_, 2), vgetq_lane_s32(t_, 3));                             \
+	} while (0)
+#define PF32(name, v)                                                                             \
+	do {                                                                                      \
+		uint32x4_t t_ = vreinterpretq_u32_f32(v);                                         \
+		printf("%-9s %08x %08x %08x %08x\n", name, vgetq_lane_u32(t_, 0), vgetq_lane_u32(t_, 1),    \
+		       vgetq_lane_u32(t_, 2), vgetq_lane_u32(t_, 3));                             \
+	} while (0)
+
+static void more(void) {
+	int16x8_t s = vld1q_s16(a16), t = vld1q_s16(b16);
+	int32x4_t w = vld1q_s32(a32), x = vld1q_s32(b32);
+	P16("sqrdmulh", vqrdmulhq_s16(s, t));
+	P16("mul.elem", vmulq_laneq_s16(s, t, 3));
+	P16("mla.elem", vmlaq_laneq_s16(s, t, s, 5));
+	P16("sqadd", vqaddq_s16(s, t));
+	P16("sqsub", vqsubq_s16(s, t));
+	P16("sqshl", vqshlq_n_s16(s, 3));
+	P16("srshl", vrshlq_s16(s, vdupq_n_s16(-5)));
+	P16("abs", vabsq_s16(s));
+	P16("sqabs", vqabsq_s16(vdupq_n_s16(-32768)));
+	P16("cls", vclsq_s16(s));
+	P16("clz", vreinterpretq_s16_u16(vclzq_u16(vreinterpretq_u16_s16(s))));
+	P16("saba", vabaq_s16(s, t, s));
+	P16("xtn2", vcombine_s16(vmovn_s32(w), vqrshrn_n_s32(x, 9)));
+	P16("shrn", vcombine_s16(vshrn_n_s32(w, 16), vrshrn_n_s32(x, 16)));
+	P16("uzp.16", vuzp1q_s16(s, t));
+	P16("ext.16", vextq_s16(s, t, 3));
+	P32("saddl2", vaddl_high_s16(s, t));
+	P32("ssubw", vsubw_s16(w, vget_low_s16(t)));
+	P32("smlal", vmlal_s16(w, vget_low_s16(s), vget_low_s16(t)));
+	P32("sqdmull", vqdmull_s16(vget_low_s16(s), vget_low_s16(t)));
+	P32("sshll", vshll_n_s16(vget_low_s16(s), 7));
+	P32("mul.4s", vmulq_s32(w, x));
+	P32("sra", vsraq_n_s32(w, x, 11));
+	P32("cmge", vreinterpretq_s32_u32(vcgeq_s32(w, x)));
+	P32("cmtst", vreinterpretq_s32_u32(vtstq_s32(w, x)));
+	P32("addp.4s", vpaddq_s32(w, x));
+	P32("maxp", vpmaxq_s32(w, x));
+	printf("addv.4s %d smaxv %d uminv.8h %u sminv.8h %d\n", vaddvq_s32(w), vmaxvq_s32(w),
+	       vminvq_u16(vreinterpretq_u16_s16(s)), vminvq_s16(s));
+	uint8x16_t p = vreinterpretq_u8_p8(vmulq_p8(vld1q_p8((const poly8_t *)a8), vld1q_p8((const poly8_t *)b8)));
+	printf("pmul %02x %02x %02x\n", vgetq_lane_u8(p, 0), vgetq_lane_u8(p, 7), vgetq_lane_u8(p, 15));
+	float32x4_t f = vld1q_f32(af), g = vld1q_f32(bf);
+	PF32("fmul.e", vmulq_laneq_f32(f, g, 2));
+	PF32("fmla.e", vfmaq_laneq_f32(f, g, f, 1));
+	PF32("fdiv", vdivq_f32(f, g));
+	PF32("fabd", vabdq_f32(f, g));
+	PF32("fminnmp", vpminnmq_f32(f, g));
+	PF32("frecpe", vrecpeq_f32(vabsq_f32(g)));
+	PF32("frsqrts", vrsqrtsq_f32(f, g));
+	PF32("frinta", vrndaq_f32(vmulq_n_f32(f, 0.001f)));
+	PF32("scvtf.fx", vcvtq_n_f32_s32(w, 12));
+	P32("fcvtzs.fx", vcvtq_n_s32_f32(f, 4));
+	P32("fcvtns", vcvtnq_s32_f32(vmulq_n_f32(f, 0.01f)));
+	float64x2_t d = vld1q_f64(ad);
+	float32x2_t n = vcvt_f32_f64(d);
+	float64x2_t l = vcvt_f64_f32(vget_low_f32(f));
+	printf("fcvtn %08x %08x fcvtl %016lx %016lx\n", vget_lane_u32(vreinterpret_u32_f32(n), 0),
+	       vget_lane_u32(vreinterpret_u32_f32(n), 1), vgetq_lane_u64(vreinterpretq_u64_f64(l), 0),
+	       vgetq_lane_u64(vreinterpretq_u64_f64(l), 1));
+	uint8x16x4_t tb = vld1q_u8_x4(a8);
+	uint8x16_t idx = vandq_u8(vld1q_u8(b8), vdupq_n_u8(0x7f));
+	print_u8x16("tbl4", vqtbl4q_u8(tb, idx));
+	print_u8x16("tbx4", vqtbx4q_u8(vld1q_u8(a8 + 100), tb, idx));
+	uint8_t buf[48];
+	vst3q_u8(buf, (uint8x16x3_t){{tb.val[0], tb.val[1], tb.val[2]}});
+	uint8x16x2_t l2 = vld2q_u8(buf + 1);
+	print_u8x16("ld2.1", l2.val[1]);
+	uint16x8x4_t l4r = vld4q_dup_u16((const uint16_t *)(a16 + 8));
+	printf("ld4r %04x %04x %04x %04x\n", vgetq_lane_u16(l4r.val[0], 5), vgetq_lane_u16(l4r.val[1], 0),
+	       vgetq_lane_u16(l4r.val[2], 7), vgetq_lane_u16(l4r.val[3], 2));
+	uint8x16_t lane = vld1q_lane_u8(a8 + 77, vld1q_u8(b8), 11);
+	print_u8x16("ld1.lane", lane);
+	uint64x2_t u = vld1q_u64(a64);
+	printf("ushl.2d %016lx sshr.2d %016lx cmhi.2d %016lx\n", vgetq_lane_u64(vshlq_u64(u, vdupq_n_s64(-3)), 1),
+	       (uint64_t)vgetq_lane_s64(vshrq_n_s64(vreinterpretq_s64_u64(u), 63), 0),
+	       vgetq_lane_u64(vcgtq_u64(u, vdupq_n_u64(1UL << 63)), 1));
+}
+
 int main(void) {
 	printf("simd guest\n");
 	for (int i = 0; i < N; i++) {
@@ -161,6 +254,7 @@ int main(void) {
 	}
 	loops();
 	intrinsics();
+	more();
 	printf("simd done\n");
 	return 0;
 }
