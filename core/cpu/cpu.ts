@@ -98,6 +98,8 @@ export class Cpu extends CpuRegs {
   eventRegister = false;
   /** Debugger: stop before executing these PCs (bigint addresses). */
   readonly breakpoints = new Set<bigint>();
+  /** Debugger: stop before an access touching [start, end) of the given kinds (virtual addresses). */
+  readonly watchpoints: Watchpoint[] = [];
   /** Instruction-level trace hook: called before every instruction (forces single stepping). */
   traceHook: ((c: Cpu) => void) | null = null;
 
@@ -259,6 +261,39 @@ export class Cpu extends CpuRegs {
   }
 
   #bpResume = -1;
+  #wpResume = -1;
+
+  /** Adds a watchpoint on `len` bytes at virtual address `va`; accesses there go the slow way. */
+  addWatchpoint(va: bigint, len: number, kind: "read" | "write" | "access" = "write"): Watchpoint {
+    const w = { start: va, end: va + BigInt(len), read: kind !== "write", write: kind !== "read" };
+    this.watchpoints.push(w);
+    this.flushTlb();
+    return w;
+  }
+
+  /** Removes a watchpoint added by addWatchpoint. */
+  removeWatchpoint(w: Watchpoint): void {
+    const i = this.watchpoints.indexOf(w);
+    if (i >= 0) this.watchpoints.splice(i, 1);
+  }
+
+  /** Exits with "watchpoint" (PC at the instruction, access not done) when one is hit. */
+  #checkWatch(lo: number, hi: number, size: number, write: boolean): void {
+    if (this.retired + this.ic === this.#wpResume) return;
+    const va = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    for (const w of this.watchpoints) {
+      if ((write ? w.write : w.read) && va < w.end && va + BigInt(size) > w.start) {
+        this.#wpResume = this.retired + this.ic;
+        this.exitTrap("watchpoint", 0, false, va);
+      }
+    }
+  }
+
+  /** True when a watchpoint lies on the virtual page of (lo, hi): its accesses must stay slow. */
+  #pageWatched(lo: number, hi: number): boolean {
+    const page = (BigInt(hi >>> 0) << 32n) | BigInt((lo & ~0xfff) >>> 0);
+    return this.watchpoints.some((w) => w.start < page + 4096n && w.end > page);
+  }
 
   /** Executes exactly one instruction (or takes one pending interrupt). */
   step(): Exit {
@@ -423,11 +458,13 @@ export class Cpu extends CpuRegs {
       return size === 1 || size === 2 ? vL >>> 0 : vL | 0;
     }
     this.stats.tlbMisses++;
+    const watched = this.watchpoints.length > 0 && this.#pageWatched(lo, hi);
+    if (watched) this.#checkWatch(lo, hi, size, false);
     const pa = this.mmu.translate(lo, hi, 0, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);
     const page = this.env.mem.page(pfn);
     if (page) {
-      if (!unpriv) this.#rdT.fill(vpnOf(lo, hi), pfn, page);
+      if (!unpriv && !watched) this.#rdT.fill(vpnOf(lo, hi), pfn, page);
       const o = pa & 0xfff;
       switch (size) {
         case 1:
@@ -470,13 +507,15 @@ export class Cpu extends CpuRegs {
       return;
     }
     this.stats.tlbMisses++;
+    const watched = this.watchpoints.length > 0 && this.#pageWatched(lo, hi);
+    if (watched) this.#checkWatch(lo, hi, size, true);
     const pa = this.mmu.translate(lo, hi, 1, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);
     if (pa >= this.exAddr && pa < this.exAddr + this.exSize) this.exAddr = -1;
     const page = this.env.mem.page(pfn);
     if (page) {
       if (this.code.hasCode(pfn)) this.code.invalidatePage(pfn);
-      else if (!unpriv) this.#wrT.fill(vpnOf(lo, hi), pfn, page);
+      else if (!unpriv && !watched) this.#wrT.fill(vpnOf(lo, hi), pfn, page);
       const o = pa & 0xfff;
       switch (size) {
         case 1:
@@ -777,6 +816,14 @@ export class Cpu extends CpuRegs {
     if (pa === undefined) return undefined;
     return this.env.mem.page(Math.floor(pa / PAGE_SIZE))?.getUint32(pa % PAGE_SIZE, true);
   }
+}
+
+/** A debugger watchpoint: virtual range [start, end) and the access kinds that stop. */
+export interface Watchpoint {
+  start: bigint;
+  end: bigint;
+  read: boolean;
+  write: boolean;
 }
 
 /** (lo, hi) + small non-negative delta, as int32 halves. */
