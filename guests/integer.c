@@ -163,6 +163,61 @@ static void switch_jump(void) {
 	printf("crc32 %08x\n", crc32_sw((const uint8_t *)"The quick brown fox jumps over the lazy dog", 43));
 }
 
+static void crc_and_bits(void) {
+	/* CRC32/CRC32C instructions (present on Cortex-A57, advertised by ID_AA64ISAR0_EL1). */
+	uint32_t c = 0xffffffff, cc = 0xffffffff;
+	for (int i = 0; i < 64; i++) {
+		uint64_t v = rnd();
+		__asm__(".arch_extension crc\n crc32x %w0, %w0, %1\n crc32w %w0, %w0, %w1\n crc32h %w0, %w0, %w1\n"
+			"crc32b %w0, %w0, %w1"
+			: "+r"(c)
+			: "r"(v));
+		__asm__(".arch_extension crc\n crc32cx %w0, %w0, %1\n crc32cw %w0, %w0, %w1\n crc32ch %w0, %w0, %w1\n"
+			"crc32cb %w0, %w0, %w1"
+			: "+r"(cc)
+			: "r"(v));
+	}
+	printf("crc32 insns %08x crc32c %08x\n", c, cc);
+	uint64_t a = rnd(), b = rnd(), r1, r2, r3, r4, r5, r6;
+	__asm__("extr %0, %1, %2, #13" : "=r"(r1) : "r"(a), "r"(b));
+	__asm__("rbit %0, %1" : "=r"(r2) : "r"(a));
+	__asm__("cls %0, %1" : "=r"(r3) : "r"(a >> 5));
+	__asm__("umaddl %0, %w1, %w2, %3" : "=r"(r4) : "r"(a), "r"(b), "r"(a));
+	__asm__("smsubl %0, %w1, %w2, %3" : "=r"(r5) : "r"(a), "r"(b), "r"(b));
+	__asm__("rev32 %0, %1" : "=r"(r6) : "r"(a));
+	printf("extr %016lx rbit %016lx cls %lu umaddl %016lx smsubl %016lx rev32 %016lx\n", r1, r2, r3, r4, r5, r6);
+	uint64_t nzcv, s1, s2;
+	__asm__("adds %0, %2, %3\n adcs %1, %2, %3\n mrs %2, nzcv" : "=&r"(s1), "=&r"(s2), "+r"(a) : "r"(b) : "cc");
+	nzcv = a;
+	printf("adds %016lx adcs %016lx nzcv %lx\n", s1, s2, nzcv >> 28);
+	__asm__("subs %w0, %w2, %w3\n sbcs %w1, %w3, %w2\n mrs %2, nzcv" : "=&r"(s1), "=&r"(s2), "+r"(b) : "r"(s1) : "cc");
+	printf("subs %08lx sbcs %08lx nzcv %lx\n", s1, s2, b >> 28);
+	uint64_t flags;
+	__asm__("cmp %1, %2\n ccmp %1, #5, #0xa, ne\n ccmn %2, #3, #0x3, ge\n mrs %0, nzcv" : "=r"(flags) : "r"(a), "r"(r1) : "cc");
+	printf("ccmp chain %lx\n", flags >> 28);
+	int64_t cs;
+	__asm__("cmp %1, %2\n csneg %0, %1, %2, lt" : "=r"(cs) : "r"(a), "r"(b) : "cc");
+	int64_t ci;
+	__asm__("cmp %1, %2\n csinv %0, %1, %2, hi" : "=r"(ci) : "r"(r2), "r"(r3) : "cc");
+	printf("csneg %016lx csinv %016lx\n", (uint64_t)cs, (uint64_t)ci);
+	/* Loads with sign extension and writeback through asm, checking addressing forms. */
+	static int64_t mem[8] = {-1, -2, 0x123456789abcdef0, 0x7f, -0x8000, 5, 6, 7};
+	int64_t l1, l2, l3, l4;
+	uint64_t *p = (uint64_t *)mem;
+	__asm__("ldrsb %0, [%4, #16]\n ldrsh %1, [%4, #32]\n ldrsw %2, [%4, #20]\n ldur %3, [%4, #3]"
+		: "=&r"(l1), "=&r"(l2), "=&r"(l3), "=&r"(l4)
+		: "r"(p)
+		: "memory");
+	printf("ldrs %ld %ld %ld ldur %016lx\n", l1, l2, l3, (uint64_t)l4);
+	uint64_t *q = p, lo, hi;
+	__asm__("ldp %1, %2, [%0, #16]!\n ldr x9, [%0], #8\n add %1, %1, x9" : "+r"(q), "=&r"(lo), "=&r"(hi) : : "x9", "memory");
+	printf("ldp pre/post %016lx %016lx advanced %ld\n", lo, hi, (long)(q - p));
+	int32_t idx = -1;
+	int64_t e;
+	__asm__("ldr %0, [%1, %w2, sxtw #3]" : "=r"(e) : "r"(p + 3), "r"(idx) : "memory");
+	printf("ldr sxtw %lx\n", (uint64_t)e);
+}
+
 int main(void) {
 	printf("integer guest\n");
 	printf("psci version %lx\n", psci_call(0x84000000, 0, 0, 0));
@@ -172,6 +227,7 @@ int main(void) {
 	formatting();
 	sort_and_search();
 	switch_jump();
+	crc_and_bits();
 	printf("integer done\n");
 	return 0;
 }
