@@ -17,6 +17,8 @@ export class Lab {
   #virtStart = 0;
   /** Why the guest stopped on its own (PSCI off, idle forever, exit), if it did. */
   stopped: string | undefined;
+  /** Called when a background run stops at a breakpoint or watchpoint (then the lab pauses). */
+  onDebugStop: ((what: string) => void) | undefined;
 
   constructor(board: VirtBoard) {
     this.board = board;
@@ -46,6 +48,11 @@ export class Lab {
       if (this.board.clock.seconds() - this.#virtStart > wall) budget = 0;
       if (budget > 0) {
         const r = this.board.run({ maxInstructions: budget });
+        if (r.exit === "breakpoint" || r.exit === "watchpoint") {
+          this.#timer = undefined;
+          this.onDebugStop?.(r.exit);
+          return;
+        }
         if (r.reason !== "limit") {
           this.stopped = r.exit ? `${r.reason} (${r.exit})` : r.reason;
           this.#timer = undefined;

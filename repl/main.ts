@@ -18,6 +18,8 @@ const HELP = `hvlab REPL — live objects:
   info()       board summary                       con()    guest console output so far
   pause()      stop the background run              resume() continue it
   step(n)      execute n instructions (paused)      run(n)   run n instructions now
+  brk(va)      breakpoint at a virtual address      unbrk(va) remove it
+  watch(va, len, "read"|"write"|"access")   stop before accesses to [va, va+len)
   help()       this text                            .exit    leave
 Top-level await works: const x = await somePromise`;
 
@@ -60,7 +62,15 @@ const api = {
     const r = board.run({ maxInstructions: n });
     print(`${r.reason} after ${r.instructions} instructions`);
   },
+  brk: (va: bigint | number) => void cpu.breakpoints.add(BigInt(va)),
+  unbrk: (va: bigint | number) => void cpu.breakpoints.delete(BigInt(va)),
+  watch: (va: bigint | number, len = 8, kind: "read" | "write" | "access" = "write") =>
+    cpu.addWatchpoint(BigInt(va), len, kind),
   help: () => print(HELP),
+};
+lab.onDebugStop = (what) => {
+  print(`\n${what} at pc ${cpu.pc.toString(16)} (paused; resume() continues)`);
+  print(formatDisasm(cpu, 0, 0));
 };
 
 print(`hvlab — ${values.elf ?? "default lab"} on the virt board; type help() for commands`);
