@@ -111,6 +111,32 @@ int main(void) {
 	uint32_t acq32;
 	__asm__ volatile("stlrh %w1, [%2]\n ldarh %w0, [%2]" : "=&r"(acq32) : "r"(0x1234fedcu), "r"(&word32) : "memory");
 	printf("ldar %lx ldarh %x word32 %08x\n", acq, acq32, word32);
+	/* An exception (SVC and its ERET) between LDXR and STXR clears the local monitor. */
+	extern char exc_vectors_min[];
+	WRITE_SYSREG(vbar_el1, (uint64_t)exc_vectors_min);
+	ISB();
+	__asm__ volatile("ldxr %0, [%2]\n svc #0\n stxr %w1, %0, [%2]" : "=&r"(v), "=&r"(st) : "r"(&word64) : "memory");
+	printf("stxr after svc/eret: status %lu\n", st);
+	/* Exclusives on Normal memory with the MMU on (identity map, 1 GiB blocks). */
+	static uint64_t l1[512] __attribute__((aligned(4096)));
+	l1[0] = 0x00000000UL | 1 | (0 << 2) | (1 << 10) | (3UL << 53);
+	l1[1] = 0x40000000UL | 1 | (1 << 2) | (3 << 8) | (1 << 10);
+	WRITE_SYSREG(mair_el1, 0xff00UL);
+	WRITE_SYSREG(tcr_el1, 25UL | (1UL << 8) | (1UL << 10) | (3UL << 12) | (1UL << 23));
+	WRITE_SYSREG(ttbr0_el1, (uint64_t)l1);
+	__asm__ volatile("dsb ish\n tlbi vmalle1\n dsb ish\n isb" ::: "memory");
+	uint64_t sctlr = READ_SYSREG(sctlr_el1);
+	WRITE_SYSREG(sctlr_el1, sctlr | 1 | 4 | (1 << 12));
+	ISB();
+	word64 = 0;
+	for (int i = 0; i < 300; i++) fetch_add64(&word64, 3);
+	for (uint32_t i = 0; i < 33; i++) fetch_xor32(&word32, i << 9);
+	printf("mmu on: fetch_add64 %lu fetch_xor32 %08x cas %d\n", word64, word32, cas64(&word64, 900, 1));
+	WRITE_SYSREG(sctlr_el1, sctlr);
+	ISB();
 	printf("exclusives done\n");
 	return 0;
 }
+
+/* Minimal vectors: a synchronous exception from EL1 (the SVC above) returns at once. */
+__asm__(".balign 2048\n exc_vectors_min:\n .skip 0x200\n eret\n .skip 0x5fc");
