@@ -41,15 +41,10 @@ export function laneCall(
 
 /**
  * Statements writing result lanes 0..n-1 (locals from laneCall) of `bits` bits to Vd starting at
- * lane `first`, then zeroing Vd above the written part when `zeroAbove` (Q=0 and scalar forms).
+ * lane `first`, then zeroing Vd above the written part (Q=0 and scalar forms; a no-op for the
+ * full-width and "2" forms).
  */
-export function writeLanes(
-  d: number,
-  n: number,
-  bits: number,
-  first = 0,
-  zeroAbove = true,
-): string {
+export function writeLanes(d: number, n: number, bits: number, first = 0): string {
   let s = "";
   for (let i = 0; i < n; i++) {
     const lane = first + i;
@@ -57,16 +52,13 @@ export function writeLanes(
     else if (bits === 16) s += `vh[${d * 8 + lane}]=r${i};`;
     else s += `vw[${d * 4 + lane}]=r${i};`;
   }
-  if (zeroAbove) {
-    const endWord = Math.ceil(((first + n) * bits) / 32);
-    for (let w = endWord; w < 4; w++) s += `vw[${d * 4 + w}]=0;`;
-  }
+  for (let w = Math.ceil(((first + n) * bits) / 32); w < 4; w++) s += `vw[${d * 4 + w}]=0;`;
   return s;
 }
 
-/** Arrangement text of FP lanes: 2s/4s (sz=0) or 2d (sz=1). */
+/** Arrangement text of FP lanes: 2s/4s (sz=0) or 2d (sz=1; Q=0 is reserved there). */
 export function fpArr(q: number, sz: number): string {
-  return sz ? (q ? "2d" : "1d") : q ? "4s" : "2s";
+  return sz ? "2d" : q ? "4s" : "2s";
 }
 
 /** Scalar FP register name: s<n> or d<n>. */
