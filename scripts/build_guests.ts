@@ -13,6 +13,8 @@ export interface GuestDef {
   sources: string[];
   /** Extra compiler flags (e.g. -O3 for auto-vectorisation). */
   cflags?: string[];
+  /** Console input the guest expects (typed into its UART). */
+  input?: string;
 }
 
 /** Every guest. `bench` is the CPU benchmark, not a correctness test. */
@@ -24,6 +26,11 @@ export const GUESTS: readonly GuestDef[] = [
   { name: "mmu", sources: ["mmu.c", "exceptions_vectors.S"] },
   { name: "exclusives", sources: ["exclusives.c"] },
   { name: "timer", sources: ["timer.c", "exceptions_vectors.S"] },
+  {
+    name: "uart",
+    sources: ["uart.c", "exceptions_vectors.S"],
+    input: "hello world\nsecond line, longer than the sixteen-byte FIFO of the PL011\n\n",
+  },
   { name: "bench", sources: ["bench.c"], cflags: ["-fno-tree-vectorize"] },
 ];
 

@@ -11,11 +11,12 @@ export interface QemuRun {
   code: number;
 }
 
-/** Runs `elf` with `-kernel` on QEMU virt with a Cortex-A57, console on stdio. */
+/** Runs `elf` with `-kernel` on QEMU virt with a Cortex-A57, console on stdio (fed `input`). */
 export async function runOnQemu(
   elf: string,
   timeoutMs = 60_000,
   extra: string[] = [],
+  input = "",
 ): Promise<QemuRun> {
   const args = [
     "-M",
@@ -36,10 +37,15 @@ export async function runOnQemu(
   const t0 = performance.now();
   const child = new Deno.Command("qemu-system-aarch64", {
     args,
-    stdin: "null",
+    stdin: input ? "piped" : "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  if (input) {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode(input));
+    await w.close();
+  }
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   const r = await child.output();
   clearTimeout(timer);

@@ -9,12 +9,17 @@ import { runOnQemu } from "../scripts/qemu_system.ts";
 import { VirtBoard } from "../core/machine/virt_board.ts";
 
 const NAMES = GUESTS.map((g) => g.name).filter((n) => n !== "bench");
+const INPUT = new Map(GUESTS.map((g) => [g.name, g.input ?? ""]));
 const built = await buildGuests(NAMES);
 
 /** Runs a guest on hvlab; returns the console text and why the board stopped. */
-function runOnHvlab(elf: Uint8Array): { output: string; reason: string; detail: string } {
+function runOnHvlab(
+  elf: Uint8Array,
+  input: string,
+): { output: string; reason: string; detail: string } {
   const board = new VirtBoard();
   board.loadElf(elf);
+  board.input(input);
   const r = board.run({ maxInstructions: 200_000_000 });
   const undef = [...board.cpu.stats.undefined].map(([w, u]) => `${w}(${u.cls})x${u.count}`);
   const detail = [
@@ -28,13 +33,13 @@ function runOnHvlab(elf: Uint8Array): { output: string; reason: string; detail: 
 for (const name of NAMES) {
   Deno.test(`guest ${name}: hvlab output equals qemu-system-aarch64's`, async () => {
     const path = built.get(name)!;
-    const qemu = await runOnQemu(path, 30_000);
+    const qemu = await runOnQemu(path, 30_000, [], INPUT.get(name));
     assert.equal(qemu.code, 0, `qemu exited with ${qemu.code}`);
     assert.ok(
       qemu.output.includes(`${name} done`),
       `qemu run of ${name} did not finish:\n${qemu.output}`,
     );
-    const hv = runOnHvlab(await Deno.readFile(path));
+    const hv = runOnHvlab(await Deno.readFile(path), INPUT.get(name) ?? "");
     if (hv.output !== qemu.output) {
       const a = hv.output.split("\n"), b = qemu.output.split("\n");
       let i = 0;

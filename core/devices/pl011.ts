@@ -75,6 +75,8 @@ export interface Pl011Ports {
   tx(byte: number): void;
   /** The interrupt output level. */
   irq(level: boolean): void;
+  /** Called when the receive FIFO gained room (a feeder may deliver more, see `rxSpace`). */
+  rxReady?(): void;
   log?: DeviceLog;
 }
 
@@ -137,6 +139,7 @@ export class Pl011 implements MmioDevice {
         // Changing FEN flushes the receive FIFO, as on the hardware.
         if (!(s().lcrh & LCRH_FEN)) s().rxFifo.length = Math.min(s().rxFifo.length, 1);
         this.#updateRx();
+        this.#ports.rxReady?.();
       }),
       plain("CR", 0x030, "cr", 0xff87),
       plain("IFLS", 0x034, "ifls", 0x3f, () => this.#updateRx()),
@@ -177,6 +180,11 @@ export class Pl011 implements MmioDevice {
     this.#updateRx();
   }
 
+  /** How many more bytes the receive FIFO accepts now (as a chardev's can_receive). */
+  rxSpace(): number {
+    return Math.max(0, this.#depth() - this.state.rxFifo.length);
+  }
+
   /** The interrupt output level. */
   get irqLevel(): boolean {
     return this.#level;
@@ -209,6 +217,7 @@ export class Pl011 implements MmioDevice {
     const s = this.state;
     const v = s.rxFifo.shift();
     this.#updateRx();
+    if (v !== undefined) this.#ports.rxReady?.();
     return v ?? 0;
   }
 

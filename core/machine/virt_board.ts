@@ -79,6 +79,7 @@ export class VirtBoard {
   /** Guest errors and unimplemented features met so far. */
   readonly log: BoardLogEntry[] = [];
   #console = "";
+  readonly #rxQueue: number[] = [];
   #until: ((console: string) => boolean) | undefined;
   #untilMet = false;
   #stopped: BoardStopReason | null = null;
@@ -106,6 +107,7 @@ export class VirtBoard {
     });
     this.uart = new Pl011("pl011", {
       tx: (b) => this.#consoleByte(b),
+      rxReady: () => this.#pumpInput(),
       irq: (level) => this.gic.setLevel(VIRT_IRQ.uart, level),
       log,
     });
@@ -145,9 +147,26 @@ export class VirtBoard {
     this.cpu.pc = BigInt(at);
   }
 
-  /** Delivers bytes to the UART's receiver, as typed on the console. */
-  input(bytes: Uint8Array | number[]): void {
-    this.uart.input(bytes);
+  /**
+   * Queues bytes for the UART's receiver, as typed on the console. They enter the receive FIFO
+   * as it has room (like QEMU's chardev flow control), so none is lost to an overrun.
+   */
+  input(bytes: Uint8Array | number[] | string): void {
+    const list = typeof bytes === "string"
+      ? Array.from(bytes, (ch) => ch.charCodeAt(0) & 0xff)
+      : bytes;
+    for (const b of list) this.#rxQueue.push(b & 0xff);
+    this.#pumpInput();
+  }
+
+  /** Bytes queued for the UART that have not entered its FIFO yet. */
+  get pendingInput(): number {
+    return this.#rxQueue.length;
+  }
+
+  #pumpInput(): void {
+    const n = Math.min(this.uart.rxSpace(), this.#rxQueue.length);
+    if (n > 0) this.uart.input(this.#rxQueue.splice(0, n));
   }
 
   /** Runs the PE until a stop condition; see BoardStopReason. */

@@ -86,3 +86,16 @@ Deno.test("pl011: register widths, byte access, reserved offsets logged as guest
   assert.match(errors[0], /reserved offset 0x100/);
   assert.match(errors[1], /read-only FR/);
 });
+
+Deno.test("pl011: rxSpace follows the FIFO depth; reading DR signals room for more", () => {
+  let ready = 0;
+  const u = new Pl011("uart", { tx: () => {}, irq: () => {}, rxReady: () => ready++ });
+  assert.equal(u.rxSpace(), 1);
+  wr(u, 0x2c, 0x70);
+  assert.equal(u.rxSpace(), 16);
+  u.input([1, 2, 3]);
+  assert.equal(u.rxSpace(), 13);
+  assert.equal(rd(u, 0x00), 1);
+  assert.equal(ready, 2); // the LCR_H write and the read
+  assert.equal(u.rxSpace(), 14);
+});

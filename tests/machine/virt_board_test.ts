@@ -196,3 +196,21 @@ Deno.test("board: a busy-waiting PE takes timer interrupts at each reprogrammed 
   // 3 ticks of 1000 counter ticks at 19.2 cycles each (~57600 instructions), plus a little.
   assert.ok(r.instructions > 57_000 && r.instructions < 60_000, `${r.instructions} instructions`);
 });
+
+Deno.test("board: console input waits for FIFO room instead of overrunning", () => {
+  // Polls FR.RXFE and echoes each received byte back on the UART, forever.
+  const b = boot(`
+    movz x1, #0x0900, lsl #16
+  1: ldr w2, [x1, #0x18]
+    tbnz w2, #4, 1b
+    ldr w3, [x1]
+    str w3, [x1]
+    b 1b`);
+  const text = "0123456789abcdefghijklmnopqrstuvwxyz";
+  b.input(text);
+  assert.equal(b.pendingInput, text.length - 1); // FIFO off: one byte at a time
+  const r = b.run({ maxInstructions: 100_000, until: (s) => s.length === text.length });
+  assert.equal(r.reason, "until");
+  assert.equal(b.console, text);
+  assert.equal(b.uart.state.rsr, 0); // no overrun
+});
