@@ -18,28 +18,23 @@ const OPS2 = ["fmul", "fdiv", "fadd", "fsub", "fmax", "fmin", "fmaxnm", "fminnm"
 const flagsFrom = "c.n=f>>3;c.z=(f>>2)&1;c.c=(f>>1)&1;c.v=f&1;";
 
 function emit2(f: Record<string, number>): string {
-  const op = f.opcode === 8 ? "fmul" : OPS2[f.opcode];
-  const neg = f.opcode === 8;
-  if (f.ftype === 0) {
-    const call = `H.${op}32(c,${sv(f.rn)},${sv(f.rm)})`;
-    return writeS(f.rd, neg ? `${call}^${SIGN}` : call);
+  const w = f.ftype === 0 ? "32" : "64";
+  if (f.opcode <= 3 || f.opcode === 8) {
+    // Register-file forms: FMUL FDIV FADD FSUB, and FNMUL as FMUL then FPNeg of the result.
+    const op = f.opcode === 8 ? "fmul" : OPS2[f.opcode];
+    const neg = f.opcode === 8 ? `vw[${4 * f.rd + (f.ftype === 0 ? 0 : 1)}]^=${SIGN};` : "";
+    return `H.${op}${w}r(c,${f.rd},${f.rn},${f.rm});${neg}`;
   }
+  const op = OPS2[f.opcode];
+  if (f.ftype === 0) return writeS(f.rd, `H.${op}32(c,${sv(f.rn)},${sv(f.rm)})`);
   return `H.${op}64(c,${dl(f.rn)},${dh(f.rn)},${dl(f.rm)},${dh(f.rm)});` +
-    writeD(f.rd, "T[0]", neg ? `T[1]^${SIGN}` : "T[1]");
+    writeD(f.rd, "T[0]", "T[1]");
 }
 
-/** FMADD/FMSUB/FNMADD/FNMSUB: acc + n*m with acc and/or n negated first (FPNeg on bits). */
+/** FMADD/FMSUB/FNMADD/FNMSUB: acc + n*m with acc and/or n negated first (FPNeg). */
 function emit3(f: Record<string, number>): string {
-  const negA = f.o1 === 1, negN = f.o0 !== f.o1;
-  if (f.ftype === 0) {
-    const a = negA ? `${sv(f.ra)}^${SIGN}` : sv(f.ra);
-    const n = negN ? `${sv(f.rn)}^${SIGN}` : sv(f.rn);
-    return writeS(f.rd, `H.fmla32(c,${a},${n},${sv(f.rm)})`);
-  }
-  const aH = negA ? `${dh(f.ra)}^${SIGN}` : dh(f.ra);
-  const nH = negN ? `${dh(f.rn)}^${SIGN}` : dh(f.rn);
-  return `H.fmla64(c,${dl(f.ra)},${aH},${dl(f.rn)},${nH},${dl(f.rm)},${dh(f.rm)});` +
-    writeD(f.rd, "T[0]", "T[1]");
+  const neg = (f.o1 === 1 ? 1 : 0) | (f.o0 !== f.o1 ? 2 : 0);
+  return `H.fmla${f.ftype === 0 ? "32" : "64"}r(c,${f.rd},${f.ra},${f.rn},${f.rm},${neg});`;
 }
 
 /** FRINT* opcode<2:0> to rounding mode (N P M Z A are 0..4); X (6) and I (7) use the FPCR. */
@@ -51,9 +46,8 @@ const RINT_NAMES = ["frintn", "frintp", "frintm", "frintz", "frinta", "", "frint
 
 /** Compare call producing local `f`, for FCMP (zero: compare with +0.0) and FCCMP. */
 function cmpCall(f: Record<string, number>, zero: boolean, signal: number): string {
-  if (f.ftype === 0) return `const f=H.fcmp32(c,${sv(f.rn)},${zero ? "0" : sv(f.rm)},${signal});`;
-  const mL = zero ? "0" : dl(f.rm), mH = zero ? "0" : dh(f.rm);
-  return `const f=H.fcmp64(c,${dl(f.rn)},${dh(f.rn)},${mL},${mH},${signal});`;
+  const w = f.ftype === 0 ? "32" : "64";
+  return `const f=H.fcmp${w}r(c,${f.rn},${zero ? 32 : f.rm},${signal});`;
 }
 
 /** Scalar FP rows (with the conversion rows of fp_cvt.ts). */
@@ -103,9 +97,7 @@ export const FP_SCALAR: InsnDef[] = [
             ? writeS(f.rd, `${sv(f.rn)}^${SIGN}`)
             : writeD(f.rd, dl(f.rn), `${dh(f.rn)}^${SIGN}`);
         default: // FSQRT
-          return single
-            ? writeS(f.rd, `H.fsqrt32(c,${sv(f.rn)})`)
-            : `H.fsqrt64(c,${dl(f.rn)},${dh(f.rn)});${writeD(f.rd, "T[0]", "T[1]")}`;
+          return `H.fsqrt${single ? "32" : "64"}r(c,${f.rd},${f.rn});`;
       }
     },
     disasm: (f) =>

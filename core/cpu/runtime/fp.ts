@@ -33,6 +33,9 @@
  *   i32toF32(c, v, unsigned, fbits)  i64toF32(c, lo, hi, unsigned, fbits)
  *   i32toF64(c, v, unsigned, fbits)→T  i64toF64(c, lo, hi, unsigned, fbits)→T
  *
+ * Register-file forms of the hot scalar operations (V register numbers in, V[d] written) are in
+ * fp_regs.ts and exported from here too (fadd64r, fmla32r, fcmp64r, ...).
+ *
  * Speed: with FPCR.RMode = nearest and FZ = 0, finite operands go through JS double
  * arithmetic, which is exact or correctly rounded there (a single op done in double and rounded
  * once to single is correctly rounded), with error-free transforms (TwoSum, Dekker's product)
@@ -43,33 +46,25 @@
 import { T } from "./scratch.ts";
 import * as S from "./fp_soft.ts";
 import * as E from "./fp_estimate.ts";
-import { F16, F32, F64, type FpEnv, IOC, IXC, UFC } from "./fp_soft.ts";
+import { F16, F32, F64, type FpEnv, IOC, IXC } from "./fp_soft.ts";
+import * as K from "./fp_fast.ts";
+import { bits32, fin32, fin64, SLOW, sumErr } from "./fp_fast.ts";
+export * from "./fp_regs.ts";
 
 const buf = new ArrayBuffer(8);
 const bf64 = new Float64Array(buf), bi32 = new Int32Array(buf), bf32 = new Float32Array(buf);
 
-/** FPCR bits that must be clear for the fast paths: RMode and FZ. */
-const SLOW = 0x01c00000;
 const FZ = S.FPCR_FZ;
-const MIN32 = 2 ** -126, MIN64 = 2 ** -1022;
 const TWO32 = 4294967296;
-const SPLIT = 134217729; // 2^27 + 1, Veltkamp splitting for Dekker's product
 
 /** 2^-k for k = 0..64 (fixed-point scaling). */
 const INV_POW2 = Array.from({ length: 65 }, (_, k) => 2 ** -k);
 /** 2^k for k = 0..64. */
 const POW2 = Array.from({ length: 65 }, (_, k) => 2 ** k);
-/** Half an ulp of a single with biased exponent e. */
-const HALF_ULP32 = Array.from({ length: 256 }, (_, e) => 2 ** (Math.max(e, 1) - 151));
 
 function num32(a: number): number {
   bi32[0] = a;
   return bf32[0];
-}
-
-function bits32(v: number): number {
-  bf32[0] = v;
-  return bi32[0];
 }
 
 /** 2^(e-1075) by biased exponent (e = 0 scales denormal significands by 2^-1074). */
@@ -102,49 +97,6 @@ function outBig(v: bigint): void {
   T[1] = Number(v >> 32n) | 0;
 }
 
-/** Not an infinity or NaN. */
-const fin32 = (a: number): boolean => (a & 0x7f800000) !== 0x7f800000;
-const fin64 = (hi: number): boolean => (hi & 0x7ff00000) !== 0x7ff00000;
-
-/** TwoSum: the exact error of s = fl(a + b). */
-function sumErr(a: number, b: number, s: number): number {
-  const bb = s - a;
-  return (a - (s - bb)) + (b - bb);
-}
-
-/** Dekker: the exact error of p = fl(a * b) (|a|, |b| < 2^995, |p| > 2^-900). */
-function prodErr(a: number, b: number, p: number): number {
-  let t = SPLIT * a;
-  const ah = t - (t - a), al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b), bl = b - bh;
-  return ((ah * bh - p) + ah * bl + al * bh) + al * bl;
-}
-
-/**
- * Rounds the exact value s + e (a TwoSum pair, s = fl(s + e)) to single, nearest even, raising
- * Inexact and Underflow; NaN when the fast path cannot decide (overflow, |s| at the smallest
- * normal, or within reach of a tie).
- */
-function round32(c: FpEnv, s: number, e: number): number {
-  const r = Math.fround(s), as = Math.abs(s);
-  if (!(Math.abs(r) < Infinity) || as === MIN32) return NaN;
-  let inexact: boolean;
-  if (e === 0) inexact = r !== s;
-  else {
-    const v = (s - r) + e; // s - r is exact; the sum's sign and comparison with h are exact
-    const b = bits32(r);
-    // Half an ulp of r; a power of two has a finer ulp below it (conservative at the bottom).
-    let h = HALF_ULP32[(b >>> 23) & 0xff];
-    if ((b & 0x7fffff) === 0 && (v < 0) !== (r < 0)) h /= 2;
-    if (Math.abs(v) >= h) return NaN;
-    inexact = v !== 0;
-  }
-  // |s| < MIN32 exactly when the unrounded value is tiny, since MIN32 is a double.
-  if (inexact) c.fpsr |= as < MIN32 ? UFC | IXC : IXC;
-  return r;
-}
-
 /** Rounds an integer-valued or real x to an integer with mode rm (0..4). */
 function rnd(x: number, rm: number): number {
   switch (rm) {
@@ -168,8 +120,7 @@ function rnd(x: number, rm: number): number {
 /** Single a + b. */
 export function fadd32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
-    const x = num32(a), y = num32(b), s = x + y;
-    const r = round32(c, s, sumErr(x, y, s));
+    const r = K.add32(c, num32(a), num32(b));
     if (r === r) return bits32(r);
   }
   return int32(S.add(F32, big32(a), big32(b), c, false));
@@ -178,8 +129,7 @@ export function fadd32(c: FpEnv, a: number, b: number): number {
 /** Single a - b. */
 export function fsub32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
-    const x = num32(a), y = -num32(b), s = x + y;
-    const r = round32(c, s, sumErr(x, y, s));
+    const r = K.add32(c, num32(a), -num32(b));
     if (r === r) return bits32(r);
   }
   return int32(S.add(F32, big32(a), big32(b), c, true));
@@ -188,12 +138,8 @@ export function fsub32(c: FpEnv, a: number, b: number): number {
 /** Single a * b. */
 export function fmul32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
-    const p = num32(a) * num32(b); // exact in double
-    const r = Math.fround(p);
-    if (Math.abs(r) < Infinity) {
-      if (r !== p) c.fpsr |= Math.abs(p) < MIN32 ? UFC | IXC : IXC;
-      return bits32(r);
-    }
+    const r = K.mul32(c, num32(a), num32(b));
+    if (r === r) return bits32(r);
   }
   return int32(S.mul(F32, big32(a), big32(b), c));
 }
@@ -201,13 +147,8 @@ export function fmul32(c: FpEnv, a: number, b: number): number {
 /** Single a / b. */
 export function fdiv32(c: FpEnv, a: number, b: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(a) && fin32(b)) {
-    const x = num32(a), y = num32(b), q = x / y, aq = Math.abs(q);
-    const r = Math.fround(q);
-    if (Math.abs(r) < Infinity && aq !== MIN32 && y !== 0) {
-      // r * y is exact in double; |q| < MIN32 exactly when the quotient is tiny.
-      if (r * y !== x) c.fpsr |= aq < MIN32 ? UFC | IXC : IXC;
-      return bits32(r);
-    }
+    const r = K.div32(c, num32(a), num32(b));
+    if (r === r) return bits32(r);
   }
   return int32(S.div(F32, big32(a), big32(b), c));
 }
@@ -215,9 +156,7 @@ export function fdiv32(c: FpEnv, a: number, b: number): number {
 /** Single square root. */
 export function fsqrt32(c: FpEnv, a: number): number {
   if ((c.fpcr & SLOW) === 0 && (a >= 0 || a === (0x80000000 | 0)) && fin32(a)) {
-    const x = num32(a), r = Math.fround(Math.sqrt(x));
-    if (r * r !== x) c.fpsr |= IXC; // r * r is exact in double
-    return bits32(r);
+    return bits32(K.sqrt32(c, num32(a)));
   }
   return int32(S.sqrt(F32, big32(a), c));
 }
@@ -225,8 +164,7 @@ export function fsqrt32(c: FpEnv, a: number): number {
 /** Single acc + n * m with one rounding. */
 export function fmla32(c: FpEnv, acc: number, n: number, m: number): number {
   if ((c.fpcr & SLOW) === 0 && fin32(acc) && fin32(n) && fin32(m)) {
-    const p = num32(n) * num32(m), y = num32(acc), s = p + y; // p exact
-    const r = round32(c, s, sumErr(p, y, s));
+    const r = K.fma32(c, num32(acc), num32(n), num32(m));
     if (r === r) return bits32(r);
   }
   return int32(S.mulAdd(F32, big32(acc), big32(n), big32(m), c));
@@ -330,11 +268,8 @@ export function frsqrts32(c: FpEnv, a: number, b: number): number {
 /** Double a + b. */
 export function fadd64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = num64(bL, bH), s = x + y;
-    if (Math.abs(s) < Infinity) { // a sum in the denormal range is exact
-      if (sumErr(x, y, s) !== 0) c.fpsr |= IXC;
-      return out64(s);
-    }
+    const r = K.add64(c, num64(aL, aH), num64(bL, bH));
+    if (r === r) return out64(r);
   }
   outBig(S.add(F64, big64(aL, aH), big64(bL, bH), c, false));
 }
@@ -342,39 +277,17 @@ export function fadd64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
 /** Double a - b. */
 export function fsub64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = -num64(bL, bH), s = x + y;
-    if (Math.abs(s) < Infinity) { // a difference in the denormal range is exact
-      if (sumErr(x, y, s) !== 0) c.fpsr |= IXC;
-      return out64(s);
-    }
+    const r = K.add64(c, num64(aL, aH), -num64(bL, bH));
+    if (r === r) return out64(r);
   }
   outBig(S.add(F64, big64(aL, aH), big64(bL, bH), c, true));
-}
-
-/** True when Dekker's product of x and y (fl = p) is exact-error safe. */
-function dekkerOk(x: number, y: number, p: number): boolean {
-  const ap = Math.abs(p);
-  return ap > 2 ** -900 && ap < 2 ** 1000 && Math.abs(x) < 2 ** 995 && Math.abs(y) < 2 ** 995;
 }
 
 /** Double a * b. */
 export function fmul64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = num64(bL, bH), p = x * y;
-    if (x === 0 || y === 0) return out64(p);
-    if (dekkerOk(x, y, p)) {
-      if (prodErr(x, y, p) !== 0) c.fpsr |= IXC;
-      return out64(p);
-    }
-    if (Math.abs(p) < MIN64) {
-      // Tiny: then |x|, |y| < 2^52, and the product scaled by 2^1100 is normal; p is exact
-      // when it equals that scaled product, itself exact.
-      const xs = x * 2 ** 550, ys = y * 2 ** 550, ps = xs * ys;
-      if (dekkerOk(xs, ys, ps)) {
-        if (p * 2 ** 550 * 2 ** 550 !== ps || prodErr(xs, ys, ps) !== 0) c.fpsr |= UFC | IXC;
-        return out64(p);
-      }
-    }
+    const r = K.mul64(c, num64(aL, aH), num64(bL, bH));
+    if (r === r) return out64(r);
   }
   outBig(S.mul(F64, big64(aL, aH), big64(bL, bH), c));
 }
@@ -382,23 +295,8 @@ export function fmul64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
 /** Double a / b. */
 export function fdiv64(c: FpEnv, aL: number, aH: number, bL: number, bH: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(bH)) {
-    const x = num64(aL, aH), y = num64(bL, bH), q = x / y;
-    if (x === 0 && y !== 0) return out64(q);
-    const aq = Math.abs(q);
-    if (aq > 2 ** -900 && aq < 2 ** 995 && y !== 0) {
-      const p = q * y;
-      if (dekkerOk(q, y, p)) {
-        if (p !== x || prodErr(q, y, p) !== 0) c.fpsr |= IXC;
-        return out64(q);
-      }
-    } else if (aq < MIN64 && y !== 0) {
-      // Tiny quotient: check q * y = x with both sides scaled by 2^600.
-      const qs = q * 2 ** 600, p = qs * y;
-      if (dekkerOk(qs, y, p)) {
-        if (p !== x * 2 ** 600 || prodErr(qs, y, p) !== 0) c.fpsr |= UFC | IXC;
-        return out64(q);
-      }
-    }
+    const r = K.div64(c, num64(aL, aH), num64(bL, bH));
+    if (r === r) return out64(r);
   }
   outBig(S.div(F64, big64(aL, aH), big64(bL, bH), c));
 }
@@ -406,14 +304,8 @@ export function fdiv64(c: FpEnv, aL: number, aH: number, bL: number, bH: number)
 /** Double square root. */
 export function fsqrt64(c: FpEnv, lo: number, hi: number): void {
   if ((c.fpcr & SLOW) === 0 && fin64(hi)) {
-    const x = num64(lo, hi);
-    if (x === 0) return out64(x);
-    if (x > 0) {
-      // Below 2^-900 check r * r = x scaled by 2^600 (r by 2^300) for Dekker's range.
-      const k = x > 2 ** -900 ? 1 : 2 ** 300, r = Math.sqrt(x), rs = r * k, p = rs * rs;
-      if (p !== x * k * k || prodErr(rs, rs, p) !== 0) c.fpsr |= IXC;
-      return out64(r);
-    }
+    const r = K.sqrt64(c, num64(lo, hi));
+    if (r === r) return out64(r);
   }
   outBig(S.sqrt(F64, big64(lo, hi), c));
 }
@@ -429,19 +321,8 @@ export function fmla64(
   mH: number,
 ): void {
   if ((c.fpcr & SLOW) === 0 && fin64(aH) && fin64(nH) && fin64(mH)) {
-    const a = num64(aL, aH), n = num64(nL, nH), m = num64(mL, mH), p = n * m;
-    if (n === 0 || m === 0) return out64(a + p);
-    if (dekkerOk(n, m, p)) {
-      // acc + n*m = s + se + pe exactly; when se + pe is exact too, fl(s + t) is the answer.
-      const pe = prodErr(n, m, p), s = p + a, se = sumErr(p, a, s), t = se + pe;
-      if (sumErr(se, pe, t) === 0) {
-        const r = s + t, ar = Math.abs(r);
-        if ((ar > MIN64 && ar < 2 ** 1023) || r === 0) {
-          if (sumErr(s, t, r) !== 0) c.fpsr |= IXC;
-          return out64(r);
-        }
-      }
-    }
+    const r = K.fma64(c, num64(aL, aH), num64(nL, nH), num64(mL, mH));
+    if (r === r) return out64(r);
   }
   outBig(S.mulAdd(F64, big64(aL, aH), big64(nL, nH), big64(mL, mH), c));
 }
@@ -567,11 +448,8 @@ export function f32to64(c: FpEnv, a: number): void {
 /** Double to single. */
 export function f64to32(c: FpEnv, lo: number, hi: number): number {
   if ((c.fpcr & SLOW) === 0 && fin64(hi)) {
-    const d = num64(lo, hi), r = Math.fround(d), ar = Math.abs(r);
-    if ((ar > MIN32 && ar < Infinity) || d === 0) {
-      if (r !== d) c.fpsr |= IXC;
-      return bits32(r);
-    }
+    const r = K.round32(c, num64(lo, hi), 0);
+    if (r === r) return bits32(r);
   }
   return int32(S.convert(F64, F32, big64(lo, hi), c, S.fpcrMode(c)));
 }
@@ -726,7 +604,7 @@ export function i64toF32(
 ): number {
   if ((c.fpcr & 0x00c00000) === 0) {
     const h = (unsigned ? hi >>> 0 : hi | 0) * TWO32, l = lo >>> 0, s = h + l;
-    const r = round32(c, s, sumErr(h, l, s));
+    const r = K.round32(c, s, sumErr(h, l, s));
     if (r === r) return bits32(r * INV_POW2[fbits]);
   }
   return int32(S.fromFixed(F32, intBig(lo, hi, true, unsigned), fbits, c, S.fpcrMode(c)));
