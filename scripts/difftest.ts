@@ -53,6 +53,12 @@ if (res.perRowMismatches.size > 0) {
     "mismatches by row: " + [...res.perRowMismatches].map(([r, n]) => `${r} ${n}`).join(", "),
   );
 }
+if (res.absentFeatures.size > 0) {
+  console.log(
+    "UNDEFINED in hvlab, executed by QEMU's CPU model, feature declared absent (fine): " +
+      [...res.absentFeatures].map(([f, n]) => `${f} ${n}`).join(", "),
+  );
+}
 if (res.skipped.size > 0) {
   console.log(
     "skipped while generating: " + [...res.skipped].map(([r, n]) => `${r} ${n}`).join(", "),

@@ -9,7 +9,7 @@ import { Prng } from "../../core/cpu/testgen/prng.ts";
 import { OUT, OUT_SIZE, SIG } from "../../core/cpu/testgen/test_record.ts";
 import { formatMismatch, runDifftest } from "../../tools/difftest/difftest.ts";
 
-const PER_CLASS = 1000;
+const PER_CLASS = 800;
 
 Deno.test("difftest: every class agrees with qemu-aarch64 on random instructions", async () => {
   const classes = [...new Set(testableRows(a64Decoder()).map((r) => r.def.cls))].sort();
@@ -44,6 +44,25 @@ Deno.test("difftest: a wrong row is caught and reported with its encoding", asyn
   const text = formatMismatch(res.mismatches[0], 3).join("\n");
   assert.match(text, /MISMATCH ADDSUB_imm \(dp_imm\) 0x[0-9a-f]{8}/);
   assert.match(text, /objdump: (add|sub|mov|cmp|cmn)/);
+});
+
+Deno.test("difftest: an encoding hvlab lacks but QEMU executes is caught", async () => {
+  const res = await runDifftest({
+    count: 400,
+    seed: 4,
+    cls: "unallocated",
+    decoder: new Decoder(A64_TABLE.filter((d) => d.name !== "ADDSUB_imm")),
+    maxReports: 50,
+  });
+  assert.ok(res.mismatchCount > 0);
+  for (const m of res.mismatches) {
+    assert.match(
+      m.objdumpText,
+      /^(add|adds|sub|subs|mov|cmp|cmn)\s/,
+      formatMismatch(m, 4).join("\n"),
+    );
+    assert.match(m.diff[0], /^signal: SIG\w+ != SIGILL/);
+  }
 });
 
 Deno.test("difftest: generation is deterministic per seed", () => {

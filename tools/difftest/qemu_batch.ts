@@ -27,6 +27,7 @@ import { SIGCONTEXT } from "../../core/cpu/testgen/arch_state.ts";
 /** Most tests in one batch (bounds the driver's buffers). */
 export const MAX_BATCH = 32768;
 const HEADER = 64;
+const QEMU_TIMEOUT_MS = 300_000;
 const IN_MAX = HEADER + BUF_SIZE + MAX_BATCH * (SLOT_SIZE + IN_SIZE);
 const OUT_MAX = MAX_BATCH * OUT_SIZE;
 const ALT_STACK = 65536;
@@ -221,7 +222,7 @@ export async function runQemuBatch(input: Uint8Array, cpu = "cortex-a57"): Promi
   const dir = await Deno.makeTempDir({ prefix: "hvlab_batch_" });
   try {
     await Deno.writeFile(`${dir}/in`, input);
-    const r = await new Deno.Command("sh", {
+    const child = new Deno.Command("sh", {
       args: [
         "-c",
         'exec qemu-aarch64 -cpu "$1" "$2" < "$3/in" > "$3/out"',
@@ -231,7 +232,11 @@ export async function runQemuBatch(input: Uint8Array, cpu = "cortex-a57"): Promi
         dir,
       ],
       stderr: "piped",
-    }).output();
+    }).spawn();
+    // A wild branch in an instruction QEMU decodes differently could loop forever.
+    const timer = setTimeout(() => child.kill("SIGKILL"), QEMU_TIMEOUT_MS);
+    const r = await child.output();
+    clearTimeout(timer);
     const out = await Deno.readFile(`${dir}/out`);
     if (out.length !== n * OUT_SIZE) {
       throw new Error(
