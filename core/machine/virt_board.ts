@@ -201,7 +201,7 @@ export class VirtBoard {
           break;
         case "wfi":
         case "wfe":
-          if (!this.#idleUntilEvent()) return done("idle-forever");
+          if (!this.#idleUntilEvent(x.kind === "wfe")) return done("idle-forever");
           break;
         default:
           return done("exit", x.kind);
@@ -232,15 +232,35 @@ export class VirtBoard {
     }
   }
 
-  /** WFI/WFE with nothing pending: lets virtual time jump to the next event. */
-  #idleUntilEvent(): boolean {
+  /**
+   * WFI/WFE with nothing pending: lets virtual time jump to the next event (for WFE also the
+   * next generic-timer event-stream edge). False when nothing could ever wake the PE.
+   */
+  #idleUntilEvent(wfe: boolean): boolean {
     const cpu = this.cpu;
     if (cpu.irqLine || cpu.fiqLine || cpu.serrorLine) return true;
     this.#fireDueEvents();
-    const next = this.events.peek();
-    if (!next) return false;
-    this.clock.idle(next.deadline - this.clock.cycles());
+    let wake = this.events.peek()?.deadline;
+    const edge = wfe ? this.#eventStreamEdge() : undefined;
+    if (edge !== undefined && (wake === undefined || edge < wake)) wake = edge;
+    if (wake === undefined) return false;
+    this.clock.idle(wake - this.clock.cycles());
     return true;
+  }
+
+  /**
+   * The cycle of the next event-stream edge (CNTKCTL_EL1.EVNTEN): bit EVNTI of the virtual
+   * count changing 0->1 (EVNTDIR 0) or 1->0 (EVNTDIR 1) sends an event that ends a WFE.
+   */
+  #eventStreamEdge(): number | undefined {
+    const k = Number(this.cpu.sysregs.get("CNTKCTL_EL1") & 0xffn);
+    if (!(k & 4)) return undefined;
+    const bit = (k >> 4) & 15, period = 2 ** (bit + 1), phase = k & 8 ? 0 : 2 ** bit;
+    const offset = this.cpu.el2?.cntvoff ?? 0;
+    const now = this.clock.counter() - offset;
+    let c = Math.floor((now - phase) / period) * period + phase;
+    while (c <= now) c += period;
+    return this.clock.cycleOfCount(c + offset);
   }
 
   #psci(): void {

@@ -214,3 +214,23 @@ Deno.test("board: console input waits for FIFO room instead of overrunning", () 
   assert.equal(b.console, text);
   assert.equal(b.uart.state.rsr, 0); // no overrun
 });
+
+Deno.test("board: WFE wakes on the timer event stream (CNTKCTL_EL1.EVNTEN)", () => {
+  const b = boot(`
+    mov x0, #(4 | (9 << 4))       // EVNTEN, EVNTI = 9: an event every 1024 counter ticks
+    msr cntkctl_el1, x0
+    mrs x19, cntvct_el0
+    wfe
+    wfe
+    wfe
+    mrs x20, cntvct_el0
+    mov x0, #0
+    msr cntkctl_el1, x0
+    wfe
+    ${OFF}`);
+  const r = b.run({ maxInstructions: 1000 });
+  assert.equal(r.reason, "idle-forever"); // the last WFE has no event source
+  const waited = b.cpu.getX(20) - b.cpu.getX(19);
+  assert.ok(waited > 2048n && waited <= 3072n, `waited ${waited} ticks`);
+  assert.equal(b.cpu.getX(20) & 1023n, 512n); // bit 9 just went 0 -> 1
+});
