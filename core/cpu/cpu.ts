@@ -115,6 +115,11 @@ export class Cpu extends CpuRegs {
   readonly #ex = [new Tlb(), new Tlb()];
   #rdT: Tlb;
   #wrT: Tlb;
+  /** The current EL's read and write TLB arrays, for the inline fast paths of generated code. */
+  rdTag: Float64Array;
+  rdPage: (DataView | null)[];
+  wrTag: Float64Array;
+  wrPage: (DataView | null)[];
   #exT: Tlb;
   #blockMode = 0;
   readonly #jumpCache: (Block | undefined)[] = new Array(JUMP_CACHE_MASK + 1).fill(undefined);
@@ -133,6 +138,10 @@ export class Cpu extends CpuRegs {
     this.#rdT = this.#rd[1];
     this.#wrT = this.#wr[1];
     this.#exT = this.#ex[1];
+    this.rdTag = this.#rdT.tag;
+    this.rdPage = this.#rdT.page;
+    this.wrTag = this.#wrT.tag;
+    this.wrPage = this.#wrT.page;
     this.reset();
   }
 
@@ -181,6 +190,10 @@ export class Cpu extends CpuRegs {
     this.#rdT = this.#rd[el];
     this.#wrT = this.#wr[el];
     this.#exT = this.#ex[el];
+    this.rdTag = this.#rdT.tag;
+    this.rdPage = this.#rdT.page;
+    this.wrTag = this.#wrT.tag;
+    this.wrPage = this.#wrT.page;
     this.#blockMode = el | (this.fpEnabled() ? 2 : 0);
   }
 

@@ -91,7 +91,14 @@ export function translateBlock(
     src += `c.pcLo=${next[0]};c.pcHi=${next[1]};`;
   }
   // Bind only the register views the block uses (each is a property load per block run).
-  const views = ["r=c.x", ...["vb", "vh", "vw", "vs", "vd"].map((v) => `${v}=c.${v}`)]
+  const views = [
+    "r=c.x",
+    ...["vb", "vh", "vw", "vs", "vd"].map((v) => `${v}=c.${v}`),
+    "tR=c.rdTag",
+    "pR=c.rdPage",
+    "tW=c.wrTag",
+    "pW=c.wrPage",
+  ]
     .filter((d) => new RegExp(`(?<![.\\w])${d.split("=")[0]}\\b`).test(src));
   const prologue = views.length > 0 ? `const ${views.join(",")};` : "";
   const body = `"use strict";return function(c){${prologue}\n${src}}`;

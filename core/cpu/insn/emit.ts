@@ -6,10 +6,50 @@
  *   r  Int32Array of X0..X30 and SP as lo/hi pairs (see state.ts)
  *   vb vh vw vs vd  byte/u16/i32/f32/f64 views of V0..V31
  *   H  runtime helpers (runtime/*.ts), T  Int32Array scratch for helpers' 64-bit results
+ *   tR pR tW pW  the current EL's read/write TLB tags and pages (memLoad/memStore use them)
  *
  * 64-bit values travel as two int32 expressions (lo, hi). Expressions passed in must be free of
  * side effects; helpers may evaluate them more than once.
  */
+
+import { TLB_SIZE } from "../engine/tlb.ts";
+
+const GETTERS = {
+  1: "getUint8(_o)",
+  2: "getUint16(_o,true)",
+  4: "getInt32(_o,true)",
+  8: "getInt32(_o,true)",
+};
+const SETTERS = { 1: "setUint8", 2: "setUint16", 4: "setInt32", 8: "setInt32" };
+
+/**
+ * Statements declaring `${o}` = a `size`-byte load at (l, h) (unsigned for 1 and 2 bytes,
+ * int32 otherwise) and, for 8 bytes, `${o}H`. The TLB hit path is inline (a call per access
+ * exhausted V8's inlining budget in memory-heavy blocks); misses, page crossings, devices,
+ * watchpoints and faults go through `c.loadSlow`. (l, h) must be simple expressions.
+ */
+export function memLoad(o: string, size: 1 | 2 | 4 | 8, l: string, h: string): string {
+  const hiDecl = size === 8 ? `,${o}H` : "";
+  const hiFast = size === 8 ? `${o}H=_p.getInt32(_o+4,true);` : "";
+  const hiSlow = size === 8 ? `${o}H=c.hi;` : "";
+  return `let ${o}${hiDecl};{const _i=(${l}>>>12)&${TLB_SIZE - 1},_o=${l}&4095;` +
+    `if(tR[_i]===(${h}>>>0)*1048576+(${l}>>>12)&&_o<=${4096 - size}){const _p=pR[_i];` +
+    `${o}=_p.${GETTERS[size]};${hiFast}}else{${o}=c.loadSlow(${l},${h},${size},false);${hiSlow}}}`;
+}
+
+/**
+ * Statement storing the low `size` bytes of (vl, vh) at (l, h), with the TLB hit path inline
+ * (see memLoad); `vh` is used for 8 bytes only. Operands must be simple expressions.
+ */
+export function memStore(size: 1 | 2 | 4 | 8, l: string, h: string, vl: string, vh = "0"): string {
+  const le = size === 1 ? "" : ",true";
+  const hiFast = size === 8 ? `_p.setInt32(_o+4,${vh},true);` : "";
+  return `{const _i=(${l}>>>12)&${TLB_SIZE - 1},_o=${l}&4095;` +
+    `if(tW[_i]===(${h}>>>0)*1048576+(${l}>>>12)&&_o<=${4096 - size}){const _p=pW[_i];` +
+    `_p.${SETTERS[size]}(_o,${vl}${le});${hiFast}}else c.storeSlow(${l},${h},${size},${vl},${
+      size === 8 ? vh : "0"
+    },false);}`;
+}
 
 /** Expression for the low 32 bits (int32) of X[n]; n = 31 reads as zero unless `sp`. */
 export function xl(n: number, sp = false): string {

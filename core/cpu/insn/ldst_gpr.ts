@@ -1,14 +1,9 @@
 /** Emitted general-register load/store accesses shared by the GPR load/store rows. */
-
-/** Value expression of a `size`-byte load at (l, h); `unpriv` uses EL0 permissions at EL1. */
-export function loadExpr(size: number, unpriv: boolean, l = "aL", h = "aH"): string {
-  const fast = `c.ld${8 * size}(${l},${h})`;
-  return unpriv ? `(c.el===0?${fast}:c.loadSlow(${l},${h},${size},true))` : fast;
-}
+import { memLoad, memStore } from "./emit.ts";
 
 /**
  * Declares `${p}L`, `${p}H`: a load of `size` bytes at (l, h), sign-extended when `signed` to 64
- * bits (`toX`) or 32 bits.
+ * bits (`toX`) or 32 bits; `unpriv` uses EL0 permissions at EL1 (LDTR).
  */
 export function loadGpr(
   size: number,
@@ -19,11 +14,15 @@ export function loadGpr(
   l = "aL",
   h = "aH",
 ): string {
-  const e = loadExpr(size, unpriv, l, h);
-  if (size === 8) return `const ${p}L=${e},${p}H=c.hi;`;
-  let lo = e;
-  if (signed && size < 4) lo = `(${e}<<${32 - 8 * size})>>${32 - 8 * size}`;
-  return `const ${p}L=${lo},${p}H=${signed && toX ? `${p}L>>31` : "0"};`;
+  let s: string;
+  if (unpriv) {
+    const e = `(c.el===0?c.ld${8 * size}(${l},${h}):c.loadSlow(${l},${h},${size},true))`;
+    s = size === 8 ? `const ${p}r=${e},${p}rH=c.hi;` : `const ${p}r=${e};`;
+  } else s = memLoad(`${p}r`, size as 1 | 2 | 4 | 8, l, h);
+  if (size === 8) return `${s}const ${p}L=${p}r,${p}H=${p}rH;`;
+  let lo = `${p}r`;
+  if (signed && size < 4) lo = `(${p}r<<${32 - 8 * size})>>${32 - 8 * size}`;
+  return `${s}const ${p}L=${lo},${p}H=${signed && toX ? `${p}L>>31` : "0"};`;
 }
 
 /** Statement storing the low `size` bytes of (lo, hi) at (l, h). */
@@ -35,8 +34,10 @@ export function storeGpr(
   l = "aL",
   h = "aH",
 ): string {
+  if (!unpriv) {
+    return `{const sl=${lo},sh=${hi};${memStore(size as 1 | 2 | 4 | 8, l, h, "sl", "sh")}}`;
+  }
   const fast = size === 8 ? `c.st64(${l},${h},${lo},${hi})` : `c.st${8 * size}(${l},${h},${lo})`;
-  if (!unpriv) return `${fast};`;
   return `if(c.el===0)${fast};else c.storeSlow(${l},${h},${size},${lo},${
     size === 8 ? hi : "0"
   },true);`;

@@ -4,6 +4,7 @@
  * above the access size, and stores.
  */
 import { plus } from "./ldst_addr.ts";
+import { memLoad, memStore } from "./emit.ts";
 
 /** Register-name letters by access size in bytes. */
 export const VNAME: Record<number, string> = { 1: "b", 2: "h", 4: "s", 8: "d", 16: "q" };
@@ -13,11 +14,14 @@ export const VNAME: Record<number, string> = { 1: "b", 2: "h", 4: "s", 8: "d", 1
  * simple expressions (locals).
  */
 export function loadV(p: string, size: number, l: string, h: string): string {
-  if (size <= 4) return `const ${p}0=c.ld${8 * size}(${l},${h});`;
-  const first = `const ${p}0=c.ld64(${l},${h}),${p}1=c.hi;`;
+  if (size <= 4) return memLoad(`${p}0`, size as 1 | 2 | 4, l, h);
+  const first = `${memLoad(`${p}0`, 8, l, h)}const ${p}1=${p}0H;`;
   if (size === 8) return first;
   const [l8, h8] = plus(l, h, 8);
-  return `${first}const ${p}2=c.ld64(${l8},${h8}),${p}3=c.hi;`;
+  // The second half's address: bind it first so memLoad gets simple operands.
+  return `${first}const ${p}l8=${l8},${p}h8=${h8};${
+    memLoad(`${p}2`, 8, `${p}l8`, `${p}h8`)
+  }const ${p}3=${p}2H;`;
 }
 
 /** Statements writing V[t] from the words of loadV, zeroing the rest of the register. */
@@ -33,18 +37,20 @@ export function writeV(t: number, p: string, size: number): string {
 export function storeV(t: number, size: number, l: string, h: string): string {
   switch (size) {
     case 1:
-      return `c.st8(${l},${h},vb[${16 * t}]);`;
+      return memStore(1, l, h, `vb[${16 * t}]`);
     case 2:
-      return `c.st16(${l},${h},vh[${8 * t}]);`;
+      return memStore(2, l, h, `vh[${8 * t}]`);
     case 4:
-      return `c.st32(${l},${h},vw[${4 * t}]);`;
+      return memStore(4, l, h, `vw[${4 * t}]`);
     case 8:
-      return `c.st64(${l},${h},vw[${4 * t}],vw[${4 * t + 1}]);`;
+      return memStore(8, l, h, `vw[${4 * t}]`, `vw[${4 * t + 1}]`);
     default: {
+      // Q: both halves translated before either is written would need a two-page check; the
+      // slow path of the first store faults before anything is written, as before.
       const [l8, h8] = plus(l, h, 8);
-      return `c.st64(${l},${h},vw[${4 * t}],vw[${4 * t + 1}]);c.st64(${l8},${h8},vw[${
-        4 * t + 2
-      }],vw[${4 * t + 3}]);`;
+      return `${memStore(8, l, h, `vw[${4 * t}]`, `vw[${4 * t + 1}]`)}{const ql=${l8},qh=${h8};${
+        memStore(8, "ql", "qh", `vw[${4 * t + 2}]`, `vw[${4 * t + 3}]`)
+      }}`;
     }
   }
 }
