@@ -24,6 +24,8 @@ export interface DifftestOptions {
   qemuCpu?: string;
   /** Full reports kept (the rest are only counted); default 20. */
   maxReports?: number;
+  /** Start at this batch (earlier ones are not generated): re-runs batch k of a longer run. */
+  firstBatch?: number;
   /** Decoder under test; default the shared A64 decoder (tests inject broken rows). */
   decoder?: Decoder;
   /** Progress callback after each batch. */
@@ -154,8 +156,9 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
     for (const [why, n] of b.skipped) res.skipped.set(why, (res.skipped.get(why) ?? 0) + n);
   };
   let pending: Promise<void> | undefined;
-  let done = 0;
-  for (let k = 0; done < o.count; k++) {
+  const first = o.firstBatch ?? 0;
+  let done = first * size;
+  for (let k = first; done < o.count; k++) {
     const n = Math.min(size, o.count - done);
     const b = generateBatch(dec, rows, n, batchSeed(o.seed, k));
     const q = runQemuBatch(batchInput(b.memInit, b.code, b.records), o.qemuCpu);
