@@ -144,6 +144,25 @@ export class GicV2 {
     };
   }
 
+  /** A copy of the GIC state (plain data, for snapshots). */
+  save(): GicV2State {
+    return structuredClone(this.state);
+  }
+
+  /** Restores a state made by `save()` of a GIC of the same shape; refuses any other. */
+  restore(saved: GicV2State): void {
+    const ref = this.#resetState();
+    for (const k of Object.keys(ref) as (keyof GicV2State)[]) {
+      const a = saved[k], b = ref[k];
+      const len = (v: unknown) => (v instanceof Uint8Array || Array.isArray(v) ? v.length : -1);
+      if (typeof a !== typeof b || len(a) !== len(b)) {
+        throw new Error(`GICv2: saved state field ${k} does not fit this GIC's shape`);
+      }
+    }
+    this.state = structuredClone(saved);
+    this.update();
+  }
+
   /** Slot of interrupt `id` as seen by CPU `cpu`. */
   slot(cpu: number, id: number): number {
     return id < 32 ? cpu * 32 + id : this.numCpus * 32 + id - 32;

@@ -161,6 +161,23 @@ export class Pl011 implements MmioDevice {
     this.#bank = new RegisterBank(name, 0x1000, rows, ports.log ?? NULL_LOG);
   }
 
+  /** A copy of the device state (plain data, for snapshots). */
+  save(): Pl011State {
+    return structuredClone(this.state);
+  }
+
+  /** Restores a state made by `save()`; refuses one with missing or mistyped fields. */
+  restore(saved: Pl011State): void {
+    const ref = pl011Reset();
+    for (const k of Object.keys(ref) as (keyof Pl011State)[]) {
+      if (typeof saved[k] !== typeof ref[k] || Array.isArray(saved[k]) !== Array.isArray(ref[k])) {
+        throw new Error(`${this.name}: saved state field ${k} is ${JSON.stringify(saved[k])}`);
+      }
+    }
+    this.state = structuredClone(saved);
+    this.#update();
+  }
+
   /** MMIO entry point (offsets within the 4 KiB register page). */
   access(a: MmioAccess): MmioOutcome {
     return this.#bank.access(a);

@@ -26,6 +26,25 @@ function before(a: TimeEvent, b: TimeEvent): boolean {
 export class EventQueue {
   state: EventQueueState = { heap: [], nextSeq: 0 };
 
+  /** A copy of the queue (plain data, for snapshots). */
+  save(): EventQueueState {
+    return structuredClone(this.state);
+  }
+
+  /** Restores a queue made by `save()`, checking that it is a valid heap. */
+  restore(saved: EventQueueState): void {
+    const h = saved.heap;
+    for (let i = 1; i < h.length; i++) {
+      if (before(h[i], h[(i - 1) >> 1])) {
+        throw new Error(`event queue: saved heap out of order at ${i}`);
+      }
+    }
+    if (h.some((e) => e.seq >= saved.nextSeq)) {
+      throw new Error("event queue: saved nextSeq too small");
+    }
+    this.state = structuredClone(saved);
+  }
+
   /** Number of queued events. */
   get size(): number {
     return this.state.heap.length;

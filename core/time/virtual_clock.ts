@@ -52,6 +52,19 @@ export class VirtualClock {
     this.#busy = busyCycles;
   }
 
+  /** A copy of the clock state (plain data, for snapshots). */
+  save(): ClockState {
+    return { ...this.state };
+  }
+
+  /** Restores a state made by `save()`. */
+  restore(saved: ClockState): void {
+    if (!Number.isSafeInteger(saved.idleCycles) || saved.idleCycles < 0) {
+      throw new Error(`clock: saved idleCycles ${saved.idleCycles} is not a cycle count`);
+    }
+    this.state = { ...saved };
+  }
+
   /** Cycles since reset. */
   cycles(): number {
     return this.#busy() + this.state.idleCycles;

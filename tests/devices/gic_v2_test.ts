@@ -161,3 +161,18 @@ Deno.test("gicv2: bad accesses are guest errors, not crashes", () => {
   assert.equal(rd(d, 0x101, 1), 0); // ISENABLER is word-only
   assert.deepEqual(errors.map((e) => e.split(" ")[0]), ["read", "write", "1-byte"]);
 });
+
+Deno.test("gicv2: save/restore round trip keeps pending/active state and the outputs", () => {
+  const { g, c, enable, on, irq } = gic();
+  enable(40, 0x10);
+  on();
+  g.setLevel(40, true);
+  const snap = g.save();
+  assert.equal(rd(c, C.IAR), 40);
+  wr(c, C.EOIR, 40);
+  g.restore(snap);
+  assert.equal(irq(), true);
+  assert.equal(rd(c, C.IAR), 40);
+  const other = new GicV2({ signal: () => {} }, { numIrqs: 64 });
+  assert.throws(() => other.restore(snap), /shape/);
+});

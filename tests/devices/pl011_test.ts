@@ -99,3 +99,17 @@ Deno.test("pl011: rxSpace follows the FIFO depth; reading DR signals room for mo
   assert.equal(ready, 2); // the LCR_H write and the read
   assert.equal(u.rxSpace(), 14);
 });
+
+Deno.test("pl011: save/restore keeps the FIFO and interrupt state; bad state is refused", () => {
+  const { u } = uart();
+  wr(u, 0x2c, 0x70);
+  wr(u, 0x38, PL011_INT.RT);
+  u.input([7, 8]);
+  const snap = u.save();
+  assert.equal(rd(u, 0x00), 7);
+  u.restore(snap);
+  assert.equal(u.irqLevel, true);
+  assert.equal(rd(u, 0x00), 7);
+  assert.equal(rd(u, 0x00), 8);
+  assert.throws(() => u.restore({ ...snap, rxFifo: 3 as unknown as number[] }), /rxFifo/);
+});

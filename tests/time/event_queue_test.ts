@@ -34,3 +34,21 @@ Deno.test("virtual clock: counter derived from cycles at 62.5 MHz of 1.2 GHz", (
   assert.equal(c.counterAt(115), 5);
   assert.throws(() => new VirtualClock(() => 0, { counterHz: 2e9 }), /counterHz/);
 });
+
+Deno.test("event queue and clock: save/restore, invalid heaps refused", () => {
+  const q = new EventQueue();
+  q.schedule(30, "a", "x");
+  q.schedule(10, "b", "y");
+  const snap = q.save();
+  q.popDue(100);
+  q.restore(snap);
+  assert.equal(q.peek()?.kind, "b");
+  assert.throws(() => q.restore({ heap: [snap.heap[1], snap.heap[0]], nextSeq: 2 }), /order/);
+  const c = new VirtualClock(() => 0);
+  c.idle(500);
+  const cs = c.save();
+  c.idle(100);
+  c.restore(cs);
+  assert.equal(c.cycles(), 500);
+  assert.throws(() => c.restore({ idleCycles: -1 }), /idleCycles/);
+});
