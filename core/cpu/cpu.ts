@@ -336,6 +336,12 @@ export class Cpu extends CpuRegs {
     const ji = (lo >>> 2) & JUMP_CACHE_MASK;
     const j = this.#jumpCache[ji];
     if (j !== undefined && j.pcLo === lo && j.pcHi === hi && j.mode === mode && j.live) return j;
+    return this.#lookupMiss(lo, hi, mode, ji, single);
+  }
+
+  // Kept apart from #lookup: its fetch closure captures locals, and V8 allocates the captured
+  // context on entry to the function, which on the hit path cost a heap allocation per block.
+  #lookupMiss(lo: number, hi: number, mode: number, ji: number, single: boolean): Block {
     if ((lo & 3) !== 0) this.pcAlignmentFault();
     const vpn = vpnOf(lo, hi);
     const t = this.#exT;
