@@ -71,6 +71,10 @@ static void el1_tests(void) {
 	printf("smc (no EL3: UNDEFINED)\n");
 	__asm__ volatile("mov x0, #0\n smc_site: smc #0x11" ::: "x0", "memory");
 	printf("  ELR-site %lx\n", rel(READ_SYSREG(elr_el1), smc_site));
+	/* QEMU's PSCI conduit ignores the HVC immediate: hvc #1 is a PSCI call as well. */
+	uint64_t ver;
+	__asm__ volatile("movz x0, #0x8400, lsl #16\n hvc #1\n mov %0, x0" : "=r"(ver)::"x0", "x1", "x2", "x3", "memory");
+	printf("hvc #1 PSCI_VERSION %lx\n", ver);
 	printf("hvc with unknown PSCI function: x0 %lx\n", psci_call(0x840000ff, 0, 0, 0));
 	printf("psci features off=%ld cpu_on=%ld bogus=%ld\n", (int64_t)psci_call(0x8400000a, 0x84000008, 0, 0),
 	       (int64_t)psci_call(0x8400000a, 0xc4000003, 0, 0), (int64_t)psci_call(0x8400000a, 0x840000ff, 0, 0));
