@@ -13,11 +13,12 @@ const P = new Float64Array(2);
 /** Unsigned 32 x 32 -> 64 product of a and b (any int32/uint32) into P[0] (lo), P[1] (hi). */
 function mulU32(a: number, b: number): void {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const mid = a1 * b0 + a0 * b1; // < 2^33
-  const lo = a0 * b0 + (mid % 65536) * 65536; // < 2^49
+  // Each partial product is below 2^32, so & and >>> split it exactly (no % on doubles).
+  const p01 = a0 * b1, p10 = a1 * b0;
+  const lo = a0 * b0 + ((p01 & 0xffff) + (p10 & 0xffff)) * 65536; // < 2^34
   const carry = Math.floor(lo / TWO32);
   P[0] = lo >>> 0;
-  P[1] = (a1 * b1 + Math.floor(mid / 65536) + carry) >>> 0;
+  P[1] = (a1 * b1 + (p01 >>> 16) + (p10 >>> 16) + carry) >>> 0;
 }
 
 /** Low 64 bits of a * b. */
