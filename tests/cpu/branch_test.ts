@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { BRANCH } from "../../core/cpu/insn/branch.ts";
 import { parsePattern } from "../../core/cpu/decode/pattern.ts";
 import type { InsnDef } from "../../core/cpu/insn/types.ts";
+import { runAsm } from "../support/asm_oracle.ts";
 import {
   checkDisasmAgainstObjdump,
   checkRowsAgainstQemu,
@@ -30,7 +31,7 @@ const ROWS = BRANCH.filter((d) => d.name !== "ERET");
 
 Deno.test("BRANCH rows agree with qemu-aarch64 (targets, links, conditions)", () => {
   const { reports } = checkRowsAgainstQemu(ROWS, {
-    perRow: 1000,
+    perRow: 600,
     seed: 0xb4a0001,
     sled: SLED,
     tweak: (def, w, rng) => {
@@ -60,4 +61,25 @@ Deno.test("BRANCH rows agree with qemu-aarch64 (targets, links, conditions)", ()
 
 Deno.test("BRANCH disassembly agrees with objdump", () => {
   assert.deepEqual(checkDisasmAgainstObjdump(BRANCH, 2000, 0xb4a0002), []);
+});
+
+/** Encodings next to the branch rows that ARMv8.0 leaves unallocated (or that are EL0-UNDEFINED). */
+const UNDEFINED_AT_EL0: [number, string][] = [
+  [0xd69f03e0, "eret at EL0"],
+  [0x54000030, "b.cond with o0 = 1 (BC.cond is ARMv8.8)"],
+  [0x55000020, "b.cond with o1 = 1"],
+  [0xd61f083f, "braaz x1 (pointer authentication, absent)"],
+  [0xd71f0820, "braa x1, x0 (pointer authentication, absent)"],
+  [0xd61f0821, "br with op3 = 000010, op4 = 00001"],
+  [0xd65f0bff, "retaa (pointer authentication, absent)"],
+  [0xd61f0001, "br with op4 != 0"],
+  [0xd63f0400, "blr with op3 != 0"],
+];
+
+Deno.test("unallocated branch encodings raise SIGILL on hvlab as on qemu (cortex-a57)", () => {
+  for (const [w, why] of UNDEFINED_AT_EL0) {
+    const r = runAsm(`.inst 0x${w.toString(16)}`);
+    assert.equal(r.qemu.signal, "SIGILL", `qemu on 0x${w.toString(16)} (${why})`);
+    assert.equal(r.hvlab.signal, "SIGILL", `hvlab on 0x${w.toString(16)} (${why})`);
+  }
 });

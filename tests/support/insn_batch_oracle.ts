@@ -2,11 +2,11 @@
  * Batched single-instruction oracle: many (instruction, random initial state) cases in ONE static
  * program for qemu-aarch64, and the same cases stepped one by one on hvlab.
  *
- * On QEMU every case sets X0-X30, SP and NZCV with MOVZ/MOVK, `mov sp` and `msr nzcv`, runs the
+ * On QEMU every case loads X0-X30, SP and NZCV from a table (LDP, `mov sp`, `msr nzcv`), runs the
  * instruction under test at label `t_<k>`, and lands in a "sled": slot j (j in [-sled, sled],
  * j != 0, j = 1 being the fall-through) branches to a stub that records j. A dump then saves
- * X0-X30, SP, NZCV and j through the V registers (so no GPR is needed as a base before all are
- * saved) into a buffer written to stdout at the end. Branch tests keep their offsets inside the
+ * X0-X30, SP, NZCV and j (X0/X1 parked in D registers while a base address is formed) into a
+ * buffer written to stdout at the end. Branch tests keep their offsets inside the
  * sled; the PC after the instruction is t_k + 4j.
  *
  * hvlab loads the same ELF, sets each case's state directly, sets PC = t_k and single-steps.
@@ -128,7 +128,8 @@ export function randomEncoding(def: InsnDef, rng: Rng, tweak?: (w: number) => nu
   throw new Error(`no valid random encoding found for ${def.name}`);
 }
 
-const CASE_BYTES = 512;
+/** Bytes per case in the init table and in the dump buffer: X0-X30, SP, NZCV, slot. */
+const CASE_BYTES = 272;
 
 function movImm(r: string, v: bigint): string {
   let s = `movz ${r}, #${Number(v & 0xffffn)}\n`;
@@ -139,12 +140,13 @@ function movImm(r: string, v: bigint): string {
   return s;
 }
 
+/** Setup (loads from the init table), the instruction, its sled and stubs, and the dump. */
 function caseAsm(k: number, c: BatchCase, sled: number): string {
-  const s = c.init;
-  let a = `case_${k}:\n${movImm("x0", BigInt(s.nzcv))}msr nzcv, x0\n${
-    movImm("x0", s.sp)
-  }mov sp, x0\n`;
-  for (let i = 0; i < 31; i++) a += movImm(`x${i}`, s.x[i]);
+  const off = k * CASE_BYTES;
+  let a = `case_${k}:\nadrp x0, init+${off}\nadd x0, x0, :lo12:init+${off}\n` +
+    "ldr x1, [x0, #256]\nmsr nzcv, x1\nldr x1, [x0, #248]\nmov sp, x1\n";
+  for (let i = 2; i < 30; i += 2) a += `ldp x${i}, x${i + 1}, [x0, #${8 * i}]\n`;
+  a += "ldr x30, [x0, #240]\nldp x0, x1, [x0]\n";
   for (const [r, j] of c.slotRegs ?? []) a += `adr x${r}, s_${k}_${j < 0 ? `m${-j}` : j}\n`;
   const slot = (j: number) => `s_${k}_${j < 0 ? `m${-j}` : j}: b stub_${k}_${j + sled}\n`;
   if (sled > 0) a += `b t_${k}\n`;
@@ -155,12 +157,18 @@ function caseAsm(k: number, c: BatchCase, sled: number): string {
     if (j === 0) continue;
     a += `stub_${k}_${j + sled}: fmov d0, x0\nmovz x0, #${j + sled}\nb dump_${k}\n`;
   }
-  a += `dump_${k}:\n`;
-  for (let i = 1; i <= 30; i++) a += `fmov d${i}, x${i}\n`;
-  a += `mov v1.d[1], x0\nmov x1, sp\nfmov d31, x1\nmrs x1, nzcv\nmov v0.d[1], x1\n`;
-  a += `adrp x1, buf+${k * CASE_BYTES}\nadd x1, x1, :lo12:buf+${k * CASE_BYTES}\n`;
-  for (let i = 0; i < 32; i += 2) a += `stp q${i}, q${i + 1}, [x1, #${16 * i}]\n`;
+  // X0 is in D0 and the slot number in X0: free X0/X1 through D1/D2, then store everything.
+  a += `dump_${k}: fmov d1, x1\nfmov d2, x0\nadrp x0, buf+${off}\nadd x0, x0, :lo12:buf+${off}\n`;
+  for (let i = 2; i < 30; i += 2) a += `stp x${i}, x${i + 1}, [x0, #${8 * i}]\n`;
+  a += "str x30, [x0, #240]\nmov x1, sp\nstr x1, [x0, #248]\nmrs x1, nzcv\nstr x1, [x0, #256]\n" +
+    "str d0, [x0]\nstr d1, [x0, #8]\nstr d2, [x0, #264]\n";
   return a;
+}
+
+/** The init table entry of one case, as .quad lines. */
+function initData(c: BatchCase): string {
+  const v = [...c.init.x, c.init.sp, BigInt(c.init.nzcv), 0n];
+  return `.quad ${v.map((x) => `0x${x.toString(16)}`).join(",")}\n`;
 }
 
 function tool(cmd: string, args: string[]): Uint8Array {
@@ -189,6 +197,7 @@ export function runBatch(cases: BatchCase[], sled = 0): BatchResult {
     const total = cases.length * CASE_BYTES;
     src += `movz x0, #1\nadrp x1, buf\nadd x1, x1, :lo12:buf\n${movImm("x2", BigInt(total))}` +
       `movz x8, #64\nsvc #0\nmovz x0, #0\nmovz x8, #93\nsvc #0\n`;
+    src += `.data\n.balign 16\ninit:\n${cases.map(initData).join("")}`;
     src += `.bss\n.balign 16\nbuf: .skip ${total}\n`;
     Deno.writeTextFileSync(`${dir}/t.s`, src);
     tool("aarch64-linux-gnu-as", ["-o", `${dir}/t.o`, `${dir}/t.s`]);
@@ -206,12 +215,12 @@ export function runBatch(cases: BatchCase[], sled = 0): BatchResult {
     const qemu = cases.map((_, k): RegState => {
       const o = k * CASE_BYTES;
       const x: bigint[] = [];
-      for (let i = 0; i < 31; i++) x.push(dv.getBigUint64(o + 16 * i, true));
-      const j = Number(dv.getBigUint64(o + 16 + 8, true)) - sled;
+      for (let i = 0; i < 31; i++) x.push(dv.getBigUint64(o + 8 * i, true));
+      const j = Number(dv.getBigUint64(o + 264, true)) - sled;
       return {
         x,
-        sp: dv.getBigUint64(o + 16 * 31, true),
-        nzcv: Number(dv.getBigUint64(o + 8, true)),
+        sp: dv.getBigUint64(o + 248, true),
+        nzcv: Number(dv.getBigUint64(o + 256, true)),
         pc: addr(k) + BigInt(4 * j),
       };
     });
