@@ -26,6 +26,9 @@
 static volatile int vticks, pticks, spis, spurious, other, el0_irqs;
 static volatile uint32_t first_iar, rpr_in_handler, hppi_in_handler;
 static uint64_t period;
+static volatile int nesting, norder;
+static volatile uint32_t rpr_nested;
+static char order[16];
 
 static void gicd_w(uint32_t off, uint32_t v) { mmio_write32(GICD_BASE + off, v); }
 static uint32_t gicd_r(uint32_t off) { return mmio_read32(GICD_BASE + off); }
@@ -52,6 +55,19 @@ void on_exception(struct frame *f, uint64_t index) {
 	} else if (id == 30) {
 		pticks++;
 		WRITE_SYSREG(cntp_ctl_el0, 2); /* mask: the condition stays true */
+	} else if (id == 40 && nesting) {
+		/* Pend a higher (41), a lower (42) and an equal (43) priority SPI, then let IRQs in:
+		   only 41 may preempt; 43 and 42 follow in priority order after the EOI. */
+		order[norder++] = 'a';
+		gicd_w(GICD_ISPENDR + 4, (1u << (42 - 32)) | (1u << (43 - 32)) | (1u << (41 - 32)));
+		__asm__ volatile("msr daifclr, #2\n isb" ::: "memory");
+		for (volatile int i = 0; i < 50; i++) {
+		}
+		__asm__ volatile("msr daifset, #2" ::: "memory");
+		order[norder++] = 'A';
+	} else if (id >= 41 && id <= 43) {
+		order[norder++] = (char)('0' + id - 40);
+		if (id == 41) rpr_nested = gicc_r(GICC_RPR);
 	} else if (id == 40) {
 		spis++;
 		rpr_in_handler = gicc_r(GICC_RPR);
@@ -87,7 +103,10 @@ static void gic_init(void) {
 	*(volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR + 40) = 0x80;
 	*(volatile uint8_t *)(GICD_BASE + GICD_ITARGETSR + 40) = 1;
 	gicd_w(GICD_ISENABLER, (1u << 27) | (1u << 30));
-	gicd_w(GICD_ISENABLER + 4, 1u << (40 - 32));
+	gicd_w(GICD_ISENABLER + 4, 0xfu << (40 - 32)); /* SPIs 40-43 */
+	*(volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR + 41) = 0x40;
+	*(volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR + 42) = 0xc0;
+	*(volatile uint8_t *)(GICD_BASE + GICD_IPRIORITYR + 43) = 0x80;
 	gicd_w(GICD_CTLR, 1);
 	gicc_w(GICC_PMR, 0xf0);
 	gicc_w(GICC_CTLR, 1);
@@ -178,6 +197,15 @@ int main(void) {
 	printf("polled IAR %u active %08x RPR %02x\n", iar, gicd_r(GICD_ISACTIVER + 4), gicc_r(GICC_RPR));
 	gicc_w(GICC_EOIR, iar);
 	printf("after EOI active %08x RPR %02x IAR %u\n", gicd_r(GICD_ISACTIVER + 4), gicc_r(GICC_RPR), gicc_r(GICC_IAR));
+	/* Nested interrupts: preemption by priority. */
+	nesting = 1;
+	__asm__ volatile("msr daifclr, #2" ::: "memory");
+	gicd_w(GICD_ISPENDR + 4, 1u << (40 - 32));
+	for (volatile int i = 0; i < 200 && norder < 5; i++) {
+	}
+	__asm__ volatile("msr daifset, #2" ::: "memory");
+	order[norder] = 0;
+	printf("nesting order %s RPR in nested %02x\n", order, rpr_nested);
 	printf("spurious %d other %d\n", spurious, other);
 	printf("timer done\n");
 	return 0;
