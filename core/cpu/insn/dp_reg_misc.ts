@@ -113,6 +113,11 @@ function validTwoSource(f: Fields): boolean {
 /** MADD/MSUB (o0) of 32 or 64 bits. */
 function emitMulAdd(f: Fields): string {
   const n = xl(f.rn), m = xl(f.rm);
+  if (f.ra === 31 && !f.o0) {
+    // MUL: nothing to add.
+    if (!f.sf) return setW(f.rd, `Math.imul(${n},${m})`);
+    return `H.mul64(${n},${xh(f.rn)},${m},${xh(f.rm)});${setX(f.rd, "T[0]", "T[1]")}`;
+  }
   if (!f.sf) {
     return `const p=Math.imul(${n},${m}),a=${xl(f.ra)};${
       add32("s", "a", f.o0 ? "~p" : "p", f.o0 ? "1" : "0", false)
