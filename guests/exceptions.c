@@ -11,6 +11,10 @@ static volatile int count;
 
 void on_exception(struct frame *f, uint64_t index) {
 	uint64_t esr = READ_SYSREG(esr_el1), far = READ_SYSREG(far_el1);
+	if ((esr >> 26) == 0x07) { /* FP/SIMD trapped by CPACR_EL1.FPEN: enable before printf */
+		WRITE_SYSREG(cpacr_el1, 3UL << 20);
+		ISB();
+	}
 	uint32_t ec = (uint32_t)(esr >> 26);
 	if (++count > 100) {
 		printf("too many exceptions\n");
@@ -30,6 +34,7 @@ void on_exception(struct frame *f, uint64_t index) {
 		f->x[0] = f->x[0] * 2 + (esr & 0xffff);
 		return;
 	}
+	if (ec == 0x07) return; /* FP now enabled: retry the instruction */
 	if (ec == 0x0e) f->spsr &= ~(1UL << 20); /* clear PSTATE.IL for the return */
 	if (resume_at) {
 		f->elr = resume_at;
@@ -81,6 +86,10 @@ static void el1_tests(void) {
 	printf("psci affinity_info(0)=%ld migrate_info_type=%ld cpu_on(self)=%ld\n",
 	       (int64_t)psci_call(0xc4000004, 0, 0, 0), (int64_t)psci_call(0x84000006, 0, 0, 0),
 	       (int64_t)psci_call(0xc4000003, 0, 0x40080000, 0));
+	printf("fp disabled (CPACR_EL1.FPEN = 0)\n");
+	double d;
+	__asm__ volatile("msr cpacr_el1, xzr\n isb\n fmov d0, #1.5\n fadd %d0, d0, d0" : "=w"(d)::"v0", "memory");
+	printf("  after re-enable: %lx\n", (uint64_t)(d * 2));
 	printf("sysreg roundtrip tpidr %lx\n", ({ WRITE_SYSREG(tpidr_el1, 0x1234abcd5678ULL); READ_SYSREG(tpidr_el1); }));
 }
 
