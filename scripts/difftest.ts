@@ -61,6 +61,16 @@ if (res.perRowMismatches.size > 0) {
     "mismatches by row: " + [...res.perRowMismatches].map(([r, n]) => `${r} ${n}`).join(", "),
   );
 }
+console.log(
+  `disassembly: ${res.disasmChecked} encodings compared with objdump, ` +
+    `${[...res.disasmDiffs.values()].reduce((n, d) => n + d.count, 0)} differ`,
+);
+for (const [row, d] of res.disasmDiffs) {
+  console.log(
+    `  ${row} x${d.count}: 0x${(d.word >>> 0).toString(16).padStart(8, "0")} hvlab "${d.hvlab}"` +
+      ` objdump "${d.objdump}"`,
+  );
+}
 if (res.absentFeatures.size > 0) {
   console.log(
     "UNDEFINED in hvlab, executed by QEMU's CPU model, feature declared absent (fine): " +

@@ -22,6 +22,8 @@ export interface DifftestOptions {
   /** Cases per QEMU invocation; default 16384. */
   batchSize?: number;
   qemuCpu?: string;
+  /** Encodings per batch whose disassembly is compared with objdump; default 1000. */
+  disasmSample?: number;
   /** Full reports kept (the rest are only counted); default 20. */
   maxReports?: number;
   /** Start at this batch (earlier ones are not generated): re-runs batch k of a longer run. */
@@ -56,6 +58,9 @@ export interface DifftestResult {
   mismatches: Mismatch[];
   mismatchCount: number;
   skipped: Map<string, number>;
+  /** Encodings whose hvlab disassembly was compared with objdump's, and the differences by row. */
+  disasmChecked: number;
+  disasmDiffs: Map<string, { count: number; word: number; hvlab: string; objdump: string }>;
   /** Unallocated-in-hvlab words QEMU executes, of features hvlab declares absent (not errors). */
   absentFeatures: Map<string, number>;
   rows: number;
@@ -74,6 +79,42 @@ function describeInitial(b: Batch, i: number, row: DecodedRow): string[] {
     regs.map((n) => `v${n}=${hex(s.v[n])}`).join(" "),
     `nzcv=${(s.nzcv >>> 28).toString(16)} fpcr=${hex(BigInt(s.fpcr))} fpsr=${hex(BigInt(s.fpsr))}`,
   ];
+}
+
+const DISASM_VMA = 0x400000;
+// objdump's trailing comments ("// #16", alias notes) and symbol names are not compared, and
+// addresses are bare hex as `objdump -d` prints them for an ELF (it adds 0x for a raw binary).
+const normalize = (t: string) =>
+  t.replace(/\s*\/\/.*$/, "").replace(/ <[^>]*>/g, "").replace(/(?<![#\w])0x([0-9a-f]+)/g, "$1")
+    .replace(/\s+/g, " ").trim();
+
+/** Compares hvlab's disassembly of the first `max` cases of a batch with objdump's. */
+function checkDisasm(b: Batch, res: DifftestResult, max: number): void {
+  const idx: number[] = [];
+  for (let i = 0; i < b.n && idx.length < max; i++) if (b.rows[i] !== UNALLOCATED) idx.push(i);
+  const words = idx.map((i) => b.words[i]);
+  const texts = objdumpWords(words, DISASM_VMA);
+  idx.forEach((i, j) => {
+    const row = b.rows[i];
+    let hv: string;
+    try {
+      hv = row.def.disasm(extractFields(row.pat, words[j]), BigInt(DISASM_VMA + 4 * j));
+    } catch (e) {
+      hv = `(disasm threw: ${e})`;
+    }
+    res.disasmChecked++;
+    if (normalize(hv) === normalize(texts[j])) return;
+    const d = res.disasmDiffs.get(row.def.name);
+    if (d) d.count++;
+    else {
+      res.disasmDiffs.set(row.def.name, {
+        count: 1,
+        word: words[j],
+        hvlab: normalize(hv),
+        objdump: normalize(texts[j]),
+      });
+    }
+  });
 }
 
 /** Mixes the run seed and batch number into the batch's seed. */
@@ -95,6 +136,8 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
     mismatchCount: 0,
     skipped: new Map(),
     absentFeatures: new Map(),
+    disasmChecked: 0,
+    disasmDiffs: new Map(),
     rows: rows.length,
   };
   const check = (k: number, b: Batch, q: Uint8Array) => {
@@ -154,6 +197,7 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
       res.mismatches.push(m);
     });
     for (const [why, n] of b.skipped) res.skipped.set(why, (res.skipped.get(why) ?? 0) + n);
+    checkDisasm(b, res, o.disasmSample ?? 1000);
   };
   let pending: Promise<void> | undefined;
   const first = o.firstBatch ?? 0;
