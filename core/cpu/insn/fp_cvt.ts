@@ -12,9 +12,7 @@ import { dh, dl, fpReg, isSD, sv, writeD, writeH, writeS } from "./fp_util.ts";
 /** FP to integer: rounding mode rm (0..4), fbits, unsigned; result to W/X[rd]. */
 function emitToInt(f: Fields, rm: number, fbits: number, u: number): string {
   const w = f.sf ? "64" : "32";
-  const src = f.ftype === 0
-    ? `H.f32toI${w}(c,${sv(f.rn)}`
-    : `H.f64toI${w}(c,${dl(f.rn)},${dh(f.rn)}`;
+  const src = f.ftype === 0 ? `H.f32toI${w}(c,${sv(f.rn)}` : `H.f64toI${w}r(c,${f.rn}`;
   const call = `${src},${rm},${fbits},${u})`;
   // The call always runs: it updates the FPSR even when the destination is the zero register.
   return f.sf ? `${call};${setX(f.rd, "T[0]", "T[1]")}` : `const v=${call};${setW(f.rd, "v")}`;
@@ -22,10 +20,10 @@ function emitToInt(f: Fields, rm: number, fbits: number, u: number): string {
 
 /** Integer (W/X[rn]) to FP with fbits. */
 function emitFromInt(f: Fields, fbits: number, u: number): string {
-  const src = f.sf ? `c,${xl(f.rn)},${xh(f.rn)},${u},${fbits}` : `c,${xl(f.rn)},${u},${fbits}`;
+  const args = f.sf ? `${xl(f.rn)},${xh(f.rn)},${u},${fbits}` : `${xl(f.rn)},${u},${fbits}`;
   const w = f.sf ? "64" : "32";
-  if (f.ftype === 0) return writeS(f.rd, `H.i${w}toF32(${src})`);
-  return `H.i${w}toF64(${src});${writeD(f.rd, "T[0]", "T[1]")}`;
+  if (f.ftype === 0) return writeS(f.rd, `H.i${w}toF32(c,${args})`);
+  return `H.i${w}toF64r(c,${f.rd},${args});`;
 }
 
 const TO_INT = ["fcvtns", "fcvtps", "fcvtms", "fcvtzs"];
@@ -47,6 +45,8 @@ export const FP_CVT: InsnDef[] = [
     valid: (f) => f.ftype !== 2 && f.opc !== 2 && f.ftype !== f.opc,
     emit: (f) => {
       const from = f.ftype, to = f.opc;
+      if (from === 0 && to === 1) return `H.f32to64r(c,${f.rd},${f.rn});`;
+      if (from === 1 && to === 0) return `H.f64to32r(c,${f.rd},${f.rn});`;
       const src = from === 0
         ? sv(f.rn)
         : from === 1

@@ -114,8 +114,7 @@ export const FP_SCALAR: InsnDef[] = [
     emit: (f) => {
       const rm = rintMode(f.op), exact = f.op === 6 ? 1 : 0;
       if (f.ftype === 0) return writeS(f.rd, `H.frint32(c,${sv(f.rn)},${rm},${exact})`);
-      return `H.frint64(c,${dl(f.rn)},${dh(f.rn)},${rm},${exact});` +
-        writeD(f.rd, "T[0]", "T[1]");
+      return `H.frint64r(c,${f.rd},${f.rn},${rm},${exact});`;
     },
     disasm: (f) => `${RINT_NAMES[f.op]}\t${fpReg(f.ftype, f.rd)}, ${fpReg(f.ftype, f.rn)}`,
   },

@@ -50,6 +50,7 @@ import { F16, F32, F64, type FpEnv, IOC, IXC } from "./fp_soft.ts";
 import * as K from "./fp_fast.ts";
 import { bits32, fin32, fin64, SLOW, sumErr } from "./fp_fast.ts";
 export * from "./fp_regs.ts";
+import type { FpRegs } from "./fp_regs.ts";
 
 const buf = new ArrayBuffer(8);
 const bf64 = new Float64Array(buf), bi32 = new Int32Array(buf), bf32 = new Float32Array(buf);
@@ -623,4 +624,87 @@ export function i64toF64(c: FpEnv, lo: number, hi: number, unsigned: number, fbi
     return out64(s * INV_POW2[fbits]);
   }
   outBig(S.fromFixed(F64, intBig(lo, hi, true, unsigned), fbits, c, S.fpcrMode(c)));
+}
+
+// ---- register-file forms of the double conversions (scalar rows; see fp_regs.ts) -------------
+
+/** Writes a double result to V[d], zeroing bits 127:64. */
+function setD(c: FpRegs, d: number, r: number): void {
+  c.vd[2 * d] = r;
+  c.vd[2 * d + 1] = 0;
+}
+
+/** Writes double bits from T to V[d], zeroing bits 127:64. */
+function setDT(c: FpRegs, d: number): void {
+  const w = c.vw;
+  w[4 * d] = T[0];
+  w[4 * d + 1] = T[1];
+  w[4 * d + 2] = w[4 * d + 3] = 0;
+}
+
+/** Double V[n] to 32-bit integer. */
+export function f64toI32r(c: FpRegs, n: number, rm: number, fbits: number, u: number): number {
+  const hi = c.vw[4 * n + 1];
+  if (intFast64(c, hi)) return toI32(c, c.vd[2 * n], rm, fbits, u);
+  return int32(S.toFixed(F64, big64(c.vw[4 * n], hi), c, fbits, u !== 0, 32, rm));
+}
+
+/** Double V[n] to 64-bit integer, result in T. */
+export function f64toI64r(c: FpRegs, n: number, rm: number, fbits: number, u: number): void {
+  const hi = c.vw[4 * n + 1];
+  if (intFast64(c, hi)) return toI64(c, c.vd[2 * n], rm, fbits, u);
+  outBig(S.toFixed(F64, big64(c.vw[4 * n], hi), c, fbits, u !== 0, 64, rm));
+}
+
+/** 32-bit integer to double in V[d] (exact). */
+export function i32toF64r(c: FpRegs, d: number, v: number, u: number, fbits: number): void {
+  setD(c, d, (u ? v >>> 0 : v | 0) * INV_POW2[fbits]);
+}
+
+/** 64-bit integer to double in V[d]. */
+export function i64toF64r(
+  c: FpRegs,
+  d: number,
+  lo: number,
+  hi: number,
+  u: number,
+  fbits: number,
+): void {
+  if ((c.fpcr & 0x00c00000) === 0) {
+    const h = (u ? hi >>> 0 : hi | 0) * TWO32, l = lo >>> 0, s = h + l;
+    if (sumErr(h, l, s) !== 0) c.fpsr |= IXC;
+    return setD(c, d, s * INV_POW2[fbits]);
+  }
+  i64toF64(c, lo, hi, u, fbits);
+  setDT(c, d);
+}
+
+/** Single V[n] to double V[d]. */
+export function f32to64r(c: FpRegs, d: number, n: number): void {
+  const a = c.vw[4 * n];
+  if (fin32(a) && ((a & 0x7f800000) !== 0 || (c.fpcr & FZ) === 0)) return setD(c, d, c.vs[4 * n]);
+  f32to64(c, a);
+  setDT(c, d);
+}
+
+/** Double V[n] to single V[d]. */
+export function f64to32r(c: FpRegs, d: number, n: number): void {
+  const w = c.vw, hi = w[4 * n + 1];
+  let r = NaN;
+  if ((c.fpcr & SLOW) === 0 && fin64(hi)) r = K.round32(c, c.vd[2 * n], 0);
+  if (r === r) c.vs[4 * d] = r;
+  else w[4 * d] = int32(S.convert(F64, F32, big64(w[4 * n], hi), c, S.fpcrMode(c)));
+  w[4 * d + 1] = w[4 * d + 2] = w[4 * d + 3] = 0;
+}
+
+/** Double FRINT* of V[n] into V[d]. */
+export function frint64r(c: FpRegs, d: number, n: number, rm: number, exact: number): void {
+  const hi = c.vw[4 * n + 1];
+  if ((c.fpcr & FZ) === 0 && fin64(hi)) {
+    const x = c.vd[2 * n], r = rnd(x, rm);
+    if (exact && r !== x) c.fpsr |= IXC;
+    return setD(c, d, r);
+  }
+  outBig(S.roundInt(F64, big64(c.vw[4 * n], hi), c, rm, exact !== 0));
+  setDT(c, d);
 }
