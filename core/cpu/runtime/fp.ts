@@ -33,8 +33,12 @@
  *   i32toF32(c, v, unsigned, fbits)  i64toF32(c, lo, hi, unsigned, fbits)
  *   i32toF64(c, v, unsigned, fbits)→T  i64toF64(c, lo, hi, unsigned, fbits)→T
  *
- * Register-file forms of the hot scalar operations (V register numbers in, V[d] written) are in
- * fp_regs.ts and exported from here too (fadd64r, fmla32r, fcmp64r, ...).
+ * Register-file forms of the hot scalar operations (V register numbers in, V[d] written, the
+ * rest of the 128-bit register zeroed) are in fp_regs.ts and exported from here too (fadd64r,
+ * fmla32r, fcmp64r, ...); the double conversions have them at the end of this file:
+ *   f64toI32r(c, n, rm, fbits, u)  f64toI64r(c, n, rm, fbits, u)→T  i32toF64r(c, d, v, u, fbits)
+ *   i64toF64r(c, d, lo, hi, u, fbits)  f32to64r(c, d, n)  f64to32r(c, d, n)
+ *   frint64r(c, d, n, rm, exact)
  *
  * Speed: with FPCR.RMode = nearest and FZ = 0, finite operands go through JS double
  * arithmetic, which is exact or correctly rounded there (a single op done in double and rounded
