@@ -43,11 +43,17 @@ Deno.test("difftest: a wrong row is caught and reported with its encoding", asyn
     seed: 3,
     cls: "dp_imm",
     decoder: new Decoder(broken),
-    maxReports: 1,
+    maxReports: 1000,
   });
   assert.ok((res.perRowMismatches.get("ADDSUB_imm") ?? 0) > 0);
-  assert.deepEqual([...res.perRowMismatches.keys()], ["ADDSUB_imm"]);
-  const text = formatMismatch(res.mismatches[0], 3).join("\n");
+  // Other rows mismatch only when a broken ADD/SUB ran after them in the same test.
+  assert.equal(res.mismatches.length, res.mismatchCount);
+  for (const m of res.mismatches) {
+    const involved = m.row === "ADDSUB_imm" ||
+      m.followers.some((f) => /^(add|adds|sub|subs|cmp|cmn|mov) /.test(f.objdump));
+    assert.ok(involved, formatMismatch(m, 3).join("\n"));
+  }
+  const text = formatMismatch(res.mismatches.find((m) => m.row === "ADDSUB_imm")!, 3).join("\n");
   assert.match(text, /MISMATCH ADDSUB_imm \(dp_imm\) 0x[0-9a-f]{8}/);
   assert.match(text, /objdump: (add|sub|mov|cmp|cmn)/);
 });

@@ -53,6 +53,8 @@ export interface Batch {
   /** Per case: its row and encoding. */
   rows: DecodedRow[];
   words: number[];
+  /** Per case: pure instructions run after the tested one (mixing rows in one block). */
+  followers: number[][];
   /** Per case: run in block mode (else single-stepped). */
   blockMode: boolean[];
   /** hvlab error messages of cases that ended in SIG_HVLAB_ERROR, by case index. */
@@ -159,12 +161,14 @@ export function generateBatch(dec: Decoder, rows: DecodedRow[], n: number, seed:
     hvlab,
     rows: [],
     words: [],
+    followers: [],
     blockMode: [],
     errors: new Map(),
     skipped: new Map(),
   };
   const skip = (why: string) => batch.skipped.set(why, (batch.skipped.get(why) ?? 0) + 1);
   const order = rows.map((_, i) => i);
+  const pool = rows.filter((x) => x.def.pure && (x.def.flow ?? "seq") === "seq");
   let next = 0;
   for (let i = 0; i < n; i++) {
     const ib = (i * IN_SIZE) / 4;
@@ -181,19 +185,28 @@ export function generateBatch(dec: Decoder, rows: DecodedRow[], n: number, seed:
         skip(`no encoding for ${row.def.name}`);
         continue;
       }
-      bench.setInsn(i, w, code);
+      // A quarter of the non-branch cases get one or two pure followers in the same block.
+      const fol: number[] = [];
+      if (row.def.flow !== "branch" && pool.length > 0 && r.below(4) === 0) {
+        for (let k = r.range(1, 2); k > 0; k--) {
+          const fw = randomWord(dec, pool[r.below(pool.length)], r);
+          if (fw !== undefined) fol.push(fw);
+        }
+      }
+      bench.setInsns(i, [w, ...fol], code);
       randomState(r, inU, ib);
       inU[ib + IN.pc / 4] = pc;
       inU[ib + IN.pc / 4 + 1] = 0;
       // Half the cases run in block mode (instruction + marker in one translated block).
       const block = r.below(2) === 0;
-      const why = prepare(bench, row, w, r, inW, inU, ib, outW, ob, pc, block);
+      const why = prepare(bench, row, w, r, inW, inU, ib, outW, ob, pc, block, 1 + fol.length);
       if (why) {
         skip(why);
         continue;
       }
       batch.rows.push(row);
       batch.words.push(w);
+      batch.followers.push(fol);
       batch.blockMode.push(block);
       if (outW[ob] === SIG_HVLAB_ERROR) batch.errors.set(i, bench.lastError);
       done = true;
@@ -245,6 +258,7 @@ function prepare(
   ob: number,
   pc: number,
   block: boolean,
+  steps: number,
 ): string | undefined {
   const why = environmentDependent(row, w);
   if (why) return why;
@@ -270,7 +284,7 @@ function prepare(
     // Probe: base at an unmapped address; a data abort's address gives the offset.
     const saveLo = inU[ib + 2 * rn], saveHi = inU[ib + 2 * rn + 1];
     setX(rn, 0, PROBE_HI);
-    bench.run(inW, ib, outW, ob, block);
+    bench.run(inW, ib, outW, ob, block, steps);
     const sig = outW[ob + OUT.signal / 4];
     if (sig === SIG.SEGV || sig === SIG.BUS) {
       const fLo = outW[ob + OUT.fault / 4] >>> 0, fHi = outW[ob + OUT.fault / 4 + 1] >>> 0;
@@ -291,7 +305,7 @@ function prepare(
       setX(rn, saveLo, saveHi);
     }
   }
-  bench.run(inW, ib, outW, ob, block);
+  bench.run(inW, ib, outW, ob, block, steps);
   const sig = outW[ob + OUT.signal / 4];
   const s = ob + OUT.state / 4;
   if (sig === SIG.TRAP) {

@@ -46,6 +46,8 @@ export interface Mismatch {
   block: boolean;
   hvlabText: string;
   objdumpText: string;
+  /** Instructions that ran after it in the same test. */
+  followers: { word: number; hvlab: string; objdump: string }[];
   initial: string[];
   diff: string[];
   hvlabError?: string;
@@ -82,6 +84,17 @@ function describeInitial(b: Batch, i: number, row: DecodedRow): string[] {
 }
 
 const DISASM_VMA = 0x400000;
+
+/** hvlab's text for `w` at `pc`, or why there is none. */
+function hvlabDisasm(dec: Decoder, w: number, pc: bigint): string {
+  const d = dec.decode(w);
+  if (!d) return "(undefined in hvlab)";
+  try {
+    return d.row.def.disasm(d.fields, pc).replace(/\t/g, " ");
+  } catch (e) {
+    return `(disasm threw: ${e})`;
+  }
+}
 // objdump's trailing comments ("// #16", alias notes) and symbol names are not compared, and
 // addresses are bare hex as `objdump -d` prints them for an ELF (it adds 0x for a raw binary).
 const normalize = (t: string) =>
@@ -169,16 +182,14 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
       res.perRowMismatches.set(row.def.name, (res.perRowMismatches.get(row.def.name) ?? 0) + 1);
       if (res.mismatches.length + bad.length < maxReports) bad.push(i);
     }
-    const texts = objdumpWords(bad.map((i) => b.words[i]));
-    bad.forEach((i, j) => {
+    bad.forEach((i) => {
       const row = b.rows[i];
       const pc = BigInt(insnAddress(i));
-      let hvlabText: string;
-      try {
-        hvlabText = row.def.disasm(extractFields(row.pat, b.words[i]), pc).replace(/\t/g, " ");
-      } catch (e) {
-        hvlabText = `(disasm threw: ${e})`;
-      }
+      const seq = [b.words[i], ...b.followers[i]];
+      const od = objdumpWords(seq, insnAddress(i));
+      const [hvlabText, ...hvFollowers] = seq.map((w, k) =>
+        hvlabDisasm(dec, w, pc + BigInt(4 * k))
+      );
       const m: Mismatch = {
         batch: k,
         index: i,
@@ -188,7 +199,12 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
         pc,
         block: b.blockMode[i],
         hvlabText,
-        objdumpText: texts[j],
+        objdumpText: od[0],
+        followers: b.followers[i].map((w, k) => ({
+          word: w,
+          hvlab: hvFollowers[k],
+          objdump: od[k + 1],
+        })),
         initial: describeInitial(b, i, row),
         diff: explainMismatch(q, b.hvlab, i),
       };
@@ -223,6 +239,10 @@ export function formatMismatch(m: Mismatch, seed: number): string[] {
     `pc=0x${m.pc.toString(16)} hvlab ${m.block ? "block" : "step"} mode`,
     `  hvlab:   ${m.hvlabText}`,
     `  objdump: ${m.objdumpText}`,
+    ...m.followers.map((f) =>
+      `  then:    0x${(f.word >>> 0).toString(16).padStart(8, "0")} hvlab: ${f.hvlab}` +
+      ` | objdump: ${f.objdump}`
+    ),
     ...m.initial.map((l) => `  initial: ${l}`),
     ...(m.hvlabError ? [`  hvlab threw: ${m.hvlabError}`] : []),
     `  qemu != hvlab:`,

@@ -12,6 +12,7 @@ import {
   BUF_SIZE,
   CODE_BASE,
   IN,
+  MARKER,
   OUT,
   SIG,
   SIG_HVLAB_ERROR,
@@ -73,22 +74,33 @@ export class HvlabBench {
     this.#buf = new Uint8Array(page.buffer, page.byteOffset, BUF_SIZE);
   }
 
-  /** Replaces slot `i`'s instruction, dropping any translation of it. */
-  setInsn(i: number, word: number, code: Uint8Array): void {
+  /** Puts `words` at slot `i`'s instruction and markers after them, dropping translations. */
+  setInsns(i: number, words: readonly number[], code: Uint8Array): void {
     const off = i * SLOT_SIZE + SLOT_INSN;
-    new DataView(code.buffer, code.byteOffset).setUint32(off, word, true);
+    const dv = new DataView(code.buffer, code.byteOffset);
+    for (let k = 0; off + 4 * k < (i + 1) * SLOT_SIZE; k++) {
+      dv.setUint32(off + 4 * k, k < words.length ? words[k] : MARKER, true);
+    }
     const pa = CODE_BASE + off;
-    this.process.mem.write(pa, code.subarray(off, off + 4));
+    this.process.mem.write(pa, code.subarray(off, (i + 1) * SLOT_SIZE));
     this.process.cpu.code.invalidatePage(Math.floor(pa / PAGE_SIZE));
   }
 
   /**
    * Runs one test from the input record at `inp[inOff..]` (int32 view, word offset) and writes
    * the output record to `out[outOff..]` (int32 view, word offset, memory as bytes). With
-   * `block`, the instruction runs in a translated block together with the `brk` marker after it
-   * (the engine's block mode, ending in SIGTRAP as on QEMU); otherwise alone, single-stepped.
+   * `block`, the instructions run in a translated block together with the `brk` marker after
+   * them (the engine's block mode, ending in SIGTRAP as on QEMU); otherwise `steps` instructions
+   * are single-stepped.
    */
-  run(inp: Int32Array, inOff: number, out: Int32Array, outOff: number, block = false): void {
+  run(
+    inp: Int32Array,
+    inOff: number,
+    out: Int32Array,
+    outOff: number,
+    block = false,
+    steps = 1,
+  ): void {
     const p = this.process;
     const c = p.cpu;
     c.setMode(0, 0);
@@ -105,7 +117,7 @@ export class HvlabBench {
     let sig: number;
     let fault = 0n;
     try {
-      let end = p.run(block ? BLOCK_BUDGET : 1);
+      let end = p.run(block ? BLOCK_BUDGET : steps);
       // A branch to a misaligned target faults on the next fetch, as QEMU reports it.
       if (!block && end.kind === "limit" && (c.pcLo & 3) !== 0) end = p.run(1);
       if (end.kind === "limit") sig = SIG.TRAP;
