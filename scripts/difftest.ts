@@ -2,7 +2,10 @@
  * Random-instruction differential test of hvlab against qemu-aarch64.
  *
  *   deno task difftest [--count N] [--seed S] [--class CLS] [--batch B] [--cpu MODEL] [--reports R]
- *                      [--first-batch K]
+ *                      [--first-batch K] [--workers W]
+ *
+ * Batches are generated (and run on hvlab) by W worker threads (default 2; 0 = main thread) while
+ * qemu-aarch64 runs earlier batches.
  *
  * A mismatch report names its seed, batch and case; the same options plus `--first-batch K`
  * re-run just that batch (with the same decode table). CLS "unallocated" tests words hvlab does not
@@ -23,7 +26,7 @@ function parseArgs(argv: string[]): Record<string, string> {
 }
 
 const a = parseArgs(Deno.args);
-const known = ["count", "seed", "class", "batch", "cpu", "reports", "first-batch"];
+const known = ["count", "seed", "class", "batch", "cpu", "reports", "first-batch", "workers"];
 for (const k of Object.keys(a)) {
   if (!known.includes(k)) throw new Error(`difftest: unknown option --${k} (known: ${known})`);
 }
@@ -40,6 +43,7 @@ const res = await runDifftest({
   qemuCpu: a.cpu,
   maxReports: a.reports ? Number(a.reports) : 20,
   firstBatch: a["first-batch"] ? Number(a["first-batch"]) : undefined,
+  workers: a.workers ? Number(a.workers) : 2,
   progress: (done, total) => {
     const tty = Deno.stderr.isTerminal();
     const line = `${tty ? "\r" : ""}${done}/${total} cases, ${

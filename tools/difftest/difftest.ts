@@ -12,6 +12,7 @@ import { explainMismatch, recordsEqual } from "../../core/cpu/testgen/compare.ts
 import { IN_SIZE, insnAddress, recordState } from "../../core/cpu/testgen/test_record.ts";
 import { batchInput, MAX_BATCH, runQemuBatch } from "./qemu_batch.ts";
 import { objdumpWords } from "./objdump.ts";
+import { fromWire, type WireBatch } from "./wire_batch.ts";
 
 /** Options of a run. */
 export interface DifftestOptions {
@@ -22,6 +23,8 @@ export interface DifftestOptions {
   /** Cases per QEMU invocation; default 16384. */
   batchSize?: number;
   qemuCpu?: string;
+  /** Generator workers (0: generate on this thread); ignored with a custom decoder. */
+  workers?: number;
   /** Encodings per batch whose disassembly is compared with objdump; default 1000. */
   disasmSample?: number;
   /** Full reports kept (the rest are only counted); default 20. */
@@ -215,20 +218,75 @@ export async function runDifftest(o: DifftestOptions): Promise<DifftestResult> {
     for (const [why, n] of b.skipped) res.skipped.set(why, (res.skipped.get(why) ?? 0) + n);
     checkDisasm(b, res, o.disasmSample ?? 1000);
   };
-  let pending: Promise<void> | undefined;
   const first = o.firstBatch ?? 0;
-  let done = first * size;
-  for (let k = first; done < o.count; k++) {
-    const n = Math.min(size, o.count - done);
-    const b = generateBatch(dec, rows, n, batchSeed(o.seed, k));
-    const q = runQemuBatch(batchInput(b.memInit, b.code, b.records), o.qemuCpu);
+  const last = Math.ceil(o.count / size); // exclusive
+  const sizeOf = (k: number) => Math.min(size, o.count - k * size);
+  const workers = o.decoder ? 0 : o.workers ?? 0;
+  const pool = workers > 0 ? new GenPool(workers, dec) : undefined;
+  // Batches are generated ahead (in workers, or here), QEMU runs batch k while k+1 is generated.
+  const ahead = new Map<number, Promise<Batch>>();
+  let nextGen = first;
+  const launch = () => {
+    while (nextGen < last && ahead.size < Math.max(1, workers) + 1) {
+      const k = nextGen++;
+      ahead.set(
+        k,
+        pool
+          ? pool.generate(o.cls, sizeOf(k), batchSeed(o.seed, k))
+          : Promise.resolve().then(() => generateBatch(dec, rows, sizeOf(k), batchSeed(o.seed, k))),
+      );
+    }
+  };
+  let pending: Promise<void> | undefined;
+  try {
+    for (let k = first; k < last; k++) {
+      launch();
+      const b = await ahead.get(k)!;
+      ahead.delete(k);
+      const q = runQemuBatch(batchInput(b.memInit, b.code, b.records), o.qemuCpu);
+      await pending;
+      pending = q.then((out) => check(k, b, out));
+      launch();
+      o.progress?.(k * size + b.n, o.count);
+    }
     await pending;
-    pending = q.then((out) => check(k, b, out));
-    done += n;
-    o.progress?.(done, o.count);
+  } finally {
+    pool?.close();
   }
-  await pending;
   return res;
+}
+
+/** Generator workers, used round robin; each answers its requests in order. */
+class GenPool {
+  readonly #workers: Worker[] = [];
+  readonly #queues: ((m: WireBatch | { error: string }) => void)[][] = [];
+  readonly #dec: Decoder;
+  #next = 0;
+
+  constructor(n: number, dec: Decoder) {
+    this.#dec = dec;
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(new URL("./gen_worker.ts", import.meta.url).href, { type: "module" });
+      const q: ((m: WireBatch | { error: string }) => void)[] = [];
+      w.onmessage = (e) => q.shift()!(e.data);
+      this.#workers.push(w);
+      this.#queues.push(q);
+    }
+  }
+
+  generate(cls: string | undefined, n: number, seed: number): Promise<Batch> {
+    const i = this.#next++ % this.#workers.length;
+    return new Promise((resolve, reject) => {
+      this.#queues[i].push((m) =>
+        "error" in m ? reject(new Error(m.error)) : resolve(fromWire(m, this.#dec))
+      );
+      this.#workers[i].postMessage({ cls, n, seed });
+    });
+  }
+
+  close(): void {
+    for (const w of this.#workers) w.terminate();
+  }
 }
 
 /** A mismatch as printable lines. */
