@@ -1,6 +1,7 @@
 /**
  * Lane helpers that only Advanced SIMD needs, built on the FP runtime (fp.ts): compare masks
- * (all ones / zero, incl. the absolute FACGE/FACGT), FABD, FMLS, and the unsigned integer
+ * (all ones / zero, incl. the absolute FACGE/FACGT; ordered operands are compared on their bits
+ * without BigInt, the rest goes to the runtime), FABD, FMLS, and the unsigned integer
  * estimates URECPE/URSQRTE. Lanes are raw bits as in fp.ts: single one int32, double lo, hi with
  * 64-bit results in T[0], T[1]. Everything else the SIMD FP rows call directly in fp.ts.
  */
@@ -21,45 +22,95 @@ import {
 
 const SIGN = -2147483648;
 
+const EQ = 0, GE = 1, GT = 2;
+const FZ = 1 << 24;
+
+const nan32 = (a: number) => (a & 0x7fffffff) > 0x7f800000;
+const den32 = (a: number) => (a & 0x7f800000) === 0 && (a & 0x7fffff) !== 0;
+const nan64 = (lo: number, hi: number) =>
+  (hi & 0x7fffffff) > 0x7ff00000 || ((hi & 0x7fffffff) === 0x7ff00000 && lo !== 0);
+const den64 = (lo: number, hi: number) => (hi & 0x7ff00000) === 0 && ((hi & 0xfffff) | lo) !== 0;
+
+/** Order key of non-NaN single bits: sign-magnitude as a number, both zeros 0. */
+const key32 = (a: number) => (a < 0 ? -(a & 0x7fffffff) : a);
+
+/** -1, 0 or 1: the order of two non-NaN doubles, from their bits. */
+function order64(al: number, ah: number, bl: number, bh: number): number {
+  const ma = ah & 0x7fffffff, mb = bh & 0x7fffffff;
+  if ((ma | al | mb | bl) === 0) return 0; // +0 and -0 compare equal
+  if ((ah ^ bh) < 0) return ah < 0 ? -1 : 1;
+  const mag = ma !== mb ? (ma > mb ? 1 : -1) : al === bl ? 0 : (al >>> 0) > (bl >>> 0) ? 1 : -1;
+  return ah < 0 ? -mag : mag;
+}
+
+const holds = (o: number, op: number) => (op === EQ ? o === 0 : op === GE ? o >= 0 : o > 0);
+
+/**
+ * Compare mask of single lanes. Ordered operands (and no flushing) are compared on their bits
+ * here, without flags; NaNs and flushed denormals take the runtime's FPCompare* for the flags.
+ */
+function cmp32(c: FpEnv, a: number, b: number, op: number): number {
+  if (nan32(a) || nan32(b) || ((c.fpcr & FZ) !== 0 && (den32(a) || den32(b)))) {
+    return -(op === EQ ? fcmeq32(c, a, b) : op === GE ? fcmge32(c, a, b) : fcmgt32(c, a, b));
+  }
+  const x = key32(a), y = key32(b);
+  return holds(x === y ? 0 : x < y ? -1 : 1, op) ? -1 : 0;
+}
+
+/** Compare mask of double lanes, to T[0] and T[1]; as cmp32. */
+function cmp64(c: FpEnv, al: number, ah: number, bl: number, bh: number, op: number): void {
+  let r: number;
+  if (
+    nan64(al, ah) || nan64(bl, bh) || ((c.fpcr & FZ) !== 0 && (den64(al, ah) || den64(bl, bh)))
+  ) {
+    r = op === EQ
+      ? fcmeq64(c, al, ah, bl, bh)
+      : op === GE
+      ? fcmge64(c, al, ah, bl, bh)
+      : fcmgt64(c, al, ah, bl, bh);
+  } else r = holds(order64(al, ah, bl, bh), op) ? 1 : 0;
+  T[0] = T[1] = -r;
+}
+
 /** FCMEQ lane mask (single). */
 export function vfCmeq32(c: FpEnv, a: number, b: number): number {
-  return -fcmeq32(c, a, b);
+  return cmp32(c, a, b, EQ);
 }
 /** FCMEQ lane mask (double). */
 export function vfCmeq64(c: FpEnv, al: number, ah: number, bl: number, bh: number): void {
-  T[0] = T[1] = -fcmeq64(c, al, ah, bl, bh);
+  cmp64(c, al, ah, bl, bh, EQ);
 }
 /** FCMGE lane mask (single). */
 export function vfCmge32(c: FpEnv, a: number, b: number): number {
-  return -fcmge32(c, a, b);
+  return cmp32(c, a, b, GE);
 }
 /** FCMGE lane mask (double). */
 export function vfCmge64(c: FpEnv, al: number, ah: number, bl: number, bh: number): void {
-  T[0] = T[1] = -fcmge64(c, al, ah, bl, bh);
+  cmp64(c, al, ah, bl, bh, GE);
 }
 /** FCMGT lane mask (single). */
 export function vfCmgt32(c: FpEnv, a: number, b: number): number {
-  return -fcmgt32(c, a, b);
+  return cmp32(c, a, b, GT);
 }
 /** FCMGT lane mask (double). */
 export function vfCmgt64(c: FpEnv, al: number, ah: number, bl: number, bh: number): void {
-  T[0] = T[1] = -fcmgt64(c, al, ah, bl, bh);
+  cmp64(c, al, ah, bl, bh, GT);
 }
 /** FACGE lane mask (single): |a| >= |b| (FPAbs first, so NaN signs do not matter). */
 export function vfAcge32(c: FpEnv, a: number, b: number): number {
-  return -fcmge32(c, a & 0x7fffffff, b & 0x7fffffff);
+  return cmp32(c, a & 0x7fffffff, b & 0x7fffffff, GE);
 }
 /** FACGE lane mask (double). */
 export function vfAcge64(c: FpEnv, al: number, ah: number, bl: number, bh: number): void {
-  T[0] = T[1] = -fcmge64(c, al, ah & 0x7fffffff, bl, bh & 0x7fffffff);
+  cmp64(c, al, ah & 0x7fffffff, bl, bh & 0x7fffffff, GE);
 }
 /** FACGT lane mask (single): |a| > |b|. */
 export function vfAcgt32(c: FpEnv, a: number, b: number): number {
-  return -fcmgt32(c, a & 0x7fffffff, b & 0x7fffffff);
+  return cmp32(c, a & 0x7fffffff, b & 0x7fffffff, GT);
 }
 /** FACGT lane mask (double). */
 export function vfAcgt64(c: FpEnv, al: number, ah: number, bl: number, bh: number): void {
-  T[0] = T[1] = -fcmgt64(c, al, ah & 0x7fffffff, bl, bh & 0x7fffffff);
+  cmp64(c, al, ah & 0x7fffffff, bl, bh & 0x7fffffff, GT);
 }
 
 /** FABD lane (single): FPAbs(FPSub(a, b)); the sign is cleared after, NaN results included. */
