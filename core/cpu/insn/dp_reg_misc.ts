@@ -37,9 +37,7 @@ function emitOneSource(f: Fields): string {
     case 4:
       return setX(f.rd, `H.clz64(${n},${nh})`, "0");
     default:
-      // CLS = CLZ of x<63:1> ^ x<62:0>; bit 0 forced to one so that the count stops at 63.
-      return `const tL=(${n}^(${n}<<1))|1,tH=${nh}^((${nh}<<1)|(${n}>>>31));` +
-        setX(f.rd, "tH!==0?Math.clz32(tH):32+Math.clz32(tL)", "0");
+      return setX(f.rd, `H.cls64(${n},${nh})`, "0");
   }
 }
 
