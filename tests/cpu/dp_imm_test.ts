@@ -36,3 +36,9 @@ Deno.test("unallocated DP_IMM encodings raise SIGILL on hvlab as on qemu (cortex
     assert.equal(r.hvlab.signal, "SIGILL", `hvlab on 0x${w.toString(16)} (${why})`);
   }
 });
+
+Deno.test("ADR/ADRP agree with qemu-aarch64 where PC-relative sums carry across 4 GiB", () => {
+  const adr = DP_IMM.filter((d) => d.name === "ADR");
+  const opts = { perRow: 400, seed: 0x1a4e0003, textAddr: 0xffffc000 };
+  assert.deepEqual(checkRowsAgainstQemu(adr, opts).reports, []);
+});

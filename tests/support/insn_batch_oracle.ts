@@ -189,7 +189,7 @@ export interface BatchResult {
  * Runs `cases` on qemu-aarch64 (one process) and hvlab (single steps). `sled` is the half-width
  * in instructions of the landing area around each instruction (0 for non-branches).
  */
-export function runBatch(cases: BatchCase[], sled = 0): BatchResult {
+export function runBatch(cases: BatchCase[], sled = 0, textAddr = 0x400000): BatchResult {
   const dir = Deno.makeTempDirSync({ prefix: "hvlab_batch_" });
   try {
     let src = ".text\n.globl _start\n_start:\n";
@@ -201,7 +201,13 @@ export function runBatch(cases: BatchCase[], sled = 0): BatchResult {
     src += `.bss\n.balign 16\nbuf: .skip ${total}\n`;
     Deno.writeTextFileSync(`${dir}/t.s`, src);
     tool("aarch64-linux-gnu-as", ["-o", `${dir}/t.o`, `${dir}/t.s`]);
-    tool("aarch64-linux-gnu-ld", ["-static", "-Ttext=0x400000", "-o", `${dir}/t`, `${dir}/t.o`]);
+    tool("aarch64-linux-gnu-ld", [
+      "-static",
+      `-Ttext=0x${textAddr.toString(16)}`,
+      "-o",
+      `${dir}/t`,
+      `${dir}/t.o`,
+    ]);
     const elf = Deno.readFileSync(`${dir}/t`);
     const out = tool("qemu-aarch64", [`${dir}/t`]);
     if (out.length !== total) throw new Error(`qemu wrote ${out.length} bytes, expected ${total}`);
@@ -315,6 +321,8 @@ export interface RowCheckOptions {
   seed: number;
   /** Sled half-width (branches). */
   sled?: number;
+  /** Link address of the code (e.g. just below 4 GiB, so PC arithmetic carries). */
+  textAddr?: number;
   /** Adjusts a random word (e.g. keeps branch offsets inside the sled). */
   tweak?: (def: InsnDef, w: number, rng: Rng) => number;
   /** Registers to point at sled slots for a word. */
@@ -343,7 +351,7 @@ export function checkRowsAgainstQemu(
     }
     counts.set(def.name, o.perRow);
   }
-  const r = runBatch(cases, o.sled ?? 0);
+  const r = runBatch(cases, o.sled ?? 0, o.textAddr);
   return { reports: mismatches(cases, r), counts };
 }
 
