@@ -90,3 +90,11 @@ Deno.test("unallocated branch encodings raise SIGILL on hvlab as on qemu (cortex
     assert.equal(r.hvlab.signal, "SIGILL", `hvlab on 0x${w.toString(16)} (${why})`);
   }
 });
+
+Deno.test("register branches to a misaligned target fault as on qemu (SIGBUS, PC = target)", () => {
+  for (const op of ["br x1", "blr x1", "ret x1"]) {
+    const r = runAsm(`adr x1, 1f\nadd x1, x1, #2\n${op}\nnop\n1: nop`);
+    assert.equal(r.qemu.signal, "SIGBUS", op);
+    assert.deepEqual(r.diff, [], op);
+  }
+});
