@@ -187,19 +187,19 @@ export function walkStage1(
 
 /**
  * Permission check of a successful walk for an access of kind `acc` (0 read, 1 write, 2 exec)
- * with EL0 permissions when `el0`, SCTLR_EL1.WXN = `wxn`. ARMv8.0 has no PAN; a region writable
- * at EL0 is never executable at EL1.
+ * with EL0 permissions when `el0`, SCTLR_EL1.WXN = `wxn` (AArch64.CheckS1Permission of v8.0).
+ * There is no PAN; EL0 execution depends on UXN only (execute-only pages exist); a region
+ * writable at EL0 is never executable at EL1.
  */
 export function permits(res: WalkResult, acc: number, el0: boolean, wxn: boolean): boolean {
   const ap = res.ap;
-  const writable = el0 ? ap === 1 : (ap & 2) === 0;
-  if (el0 && (ap & 1) === 0) return false;
-  if (acc === 1) return writable;
+  const userW = ap === 1;
   if (acc === 2) {
-    if (wxn && writable) return false;
-    return el0 ? !res.uxn : !res.pxn && ap !== 1;
+    if (el0) return !res.uxn && !(wxn && userW);
+    return !res.pxn && !(wxn && (ap & 2) === 0) && !userW;
   }
-  return true;
+  if (el0 && (ap & 1) === 0) return false;
+  return acc === 0 || (el0 ? userW : (ap & 2) === 0);
 }
 
 /** Page frame of a result's output address (for TLB fills). */
