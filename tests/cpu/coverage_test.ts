@@ -62,6 +62,11 @@ Deno.test("coverage: feature notes follow hvlab's ID registers", () => {
   assert.equal(featureOf("fcvt s0, h1"), undefined);
   assert.equal(featureOf("bfi w0, w1, #3, #4"), undefined);
   assert.equal(featureOf("autiasp")?.absent, false);
+  assert.equal(featureOf("fmlal v30.2s, v5.2h, v1.h[1]")?.feature, "FEAT_FHM");
+  assert.equal(featureOf("msr icc_pmr_el1, x0")?.absent, true);
+  assert.equal(featureOf("mrs x1, tpidr_el2")?.feature, "EL2 register/operation");
+  assert.equal(featureOf("ldr p0, [x0, #-16, mul vl]")?.feature, "FEAT_SVE");
+  assert.equal(featureOf("umax v0.4s, v1.4s, v2.4s"), undefined);
   // CRC32 is declared present.
   assert.equal(featureOf("crc32cx w0, w1, x2"), undefined);
 });

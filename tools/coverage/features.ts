@@ -22,7 +22,22 @@ type IdReg = keyof typeof ID_VALUES | "ID_AA64ISAR2_EL1";
 /** [objdump text pattern, feature, ID register, field lsb, field name, minimum value]. */
 const RULES: [RegExp, string, IdReg, number, string, number][] = [
   // SVE first: its operands (z/p registers) tell it from same-named AdvSIMD/FP mnemonics.
-  [/\b[zp]\d+(\.[bhsdq]|\/[zm])/, "FEAT_SVE", "ID_AA64PFR0_EL1", 32, "SVE", 1],
+  [
+    /\bza\d*[hv]?(\.[bhsdq]|\[)|^(smstart|smstop|zero \{za)/,
+    "FEAT_SME",
+    "ID_AA64PFR1_EL1",
+    24,
+    "SME",
+    1,
+  ],
+  [
+    /\b[zp]\d+(\.[bhsdq]|\/[zm])|^(ldr|str) [zp]\d+,|mul vl\]|^msr zcr_el1/,
+    "FEAT_SVE",
+    "ID_AA64PFR0_EL1",
+    32,
+    "SVE",
+    1,
+  ],
   [
     /^(casp?|swp|ld(add|clr|eor|set|smax|smin|umax|umin)|st(add|clr|eor|set|smax|smin|umax|umin))(a|al|l)?[bh]?\s/,
     "FEAT_LSE",
@@ -49,7 +64,7 @@ const RULES: [RegExp, string, IdReg, number, string, number][] = [
   [/^sm4/, "FEAT_SM4", "ID_AA64ISAR0_EL1", 40, "SM4", 1],
   [/^sqrdml[as]h\s/, "FEAT_RDM", "ID_AA64ISAR0_EL1", 28, "RDM", 1],
   [/^[su]dot\s/, "FEAT_DotProd", "ID_AA64ISAR0_EL1", 44, "DP", 1],
-  [/^fmls?l2?\s/, "FEAT_FHM", "ID_AA64ISAR0_EL1", 48, "FHM", 1],
+  [/^fml[as]l2?\s/, "FEAT_FHM", "ID_AA64ISAR0_EL1", 48, "FHM", 1],
   [/^(cfinv|rmif|setf(8|16))\b/, "FEAT_FlagM", "ID_AA64ISAR0_EL1", 52, "TS", 1],
   [/^(axflag|xaflag)\b/, "FEAT_FlagM2", "ID_AA64ISAR0_EL1", 52, "TS", 2],
   [/^dc\s+cvap,/, "FEAT_DPB", "ID_AA64ISAR1_EL1", 0, "DPB", 1],
@@ -87,6 +102,41 @@ const RULES: [RegExp, string, IdReg, number, string, number][] = [
     "MTE",
     2,
   ],
+  [
+    /^(umax|umin|smax|smin) [wx]\d+, [wx](\d+|zr), (#|[wx])|^(abs|cnt|ctz) [wx]/,
+    "FEAT_CSSC",
+    "ID_AA64ISAR2_EL1",
+    52,
+    "CSSC",
+    1,
+  ],
+  // System registers and operations of absent features.
+  [/^m(rs|sr) .*\bicc_/, "FEAT_GICv3 (system registers)", "ID_AA64PFR0_EL1", 24, "GIC", 1],
+  [
+    /^m(rs|sr) .*\bap[id][ab]key|^m(rs|sr) .*\bapgakey/,
+    "FEAT_PAuth",
+    "ID_AA64ISAR1_EL1",
+    4,
+    "APA",
+    1,
+  ],
+  [
+    /^m(rs|sr) .*\b(tco|tfsre0_el1|tfsr_el1|gcr_el1|rgsr_el1)\b/,
+    "FEAT_MTE",
+    "ID_AA64PFR1_EL1",
+    8,
+    "MTE",
+    2,
+  ],
+  [/^msr pan\b/, "FEAT_PAN", "ID_AA64MMFR1_EL1", 20, "PAN", 1],
+  [/^msr uao\b/, "FEAT_UAO", "ID_AA64MMFR2_EL1", 4, "UAO", 1],
+  [/^m(rs|sr) .*\bdit\b/, "FEAT_DIT", "ID_AA64PFR0_EL1", 48, "DIT", 1],
+  [/^m(rs|sr) .*\bssbs\b/, "FEAT_SSBS", "ID_AA64PFR1_EL1", 4, "SSBS", 1],
+  [/^m(rs|sr) .*\bpm[a-z]+_el0\b/, "PMU", "ID_AA64DFR0_EL1", 8, "PMUVer", 1],
+  [/^m(rs|sr) .*\bcnt[vp]ctss_el0\b/, "FEAT_ECV", "ID_AA64MMFR0_EL1", 60, "ECV", 1],
+  [/^tlbi r/, "FEAT_TLBIRANGE", "ID_AA64ISAR0_EL1", 56, "TLB", 2],
+  [/^tlbi [a-z0-9]*os\b/, "FEAT_TLBIOS", "ID_AA64ISAR0_EL1", 56, "TLB", 1],
+  [/^m(rs|sr) .*_el12\b|^m(rs|sr) .*_el02\b/, "FEAT_VHE", "ID_AA64MMFR1_EL1", 8, "VH", 1],
   [/^(ldlar|stllr)[bh]?\s/, "FEAT_LOR", "ID_AA64MMFR1_EL1", 16, "LO", 1],
   [/^bc\./, "FEAT_HBC", "ID_AA64ISAR2_EL1", 20, "BC", 1],
   [/^(cpyf?|setg?)[pme]\w*\s/, "FEAT_MOPS", "ID_AA64ISAR2_EL1", 16, "MOPS", 1],
@@ -106,6 +156,14 @@ const idField = (reg: IdReg, lsb: number) =>
 export function featureOf(text: string): FeatureNote | undefined {
   if (HINTS.test(text)) {
     return { feature: "hint space", declared: "hint space (must execute as a NOP)", absent: false };
+  }
+  if (/^(m(rs|sr) .*_el2\b|tlbi [a-z0-9]*e2|at s1e2|at s12)/.test(text)) {
+    // hvlab's guests run at EL1 and below; EL2 is the TypeScript hypervisor.
+    return {
+      feature: "EL2 register/operation",
+      declared: "UNDEFINED at EL1 and EL0",
+      absent: true,
+    };
   }
   for (const [re, feature, reg, lsb, name, min] of RULES) {
     if (!re.test(text + " ")) continue;
