@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { DP_IMM } from "../../core/cpu/insn/dp_imm.ts";
 import { a64Decoder } from "../../core/cpu/decode/table.ts";
 import { runAsm } from "../support/asm_oracle.ts";
-import { checkDisasmAgainstObjdump, checkRowsAgainstQemu } from "../support/insn_batch_oracle.ts";
+import {
+  checkDisasmAgainstObjdump,
+  checkRowsAgainstQemu,
+  checkSpaceAgainstObjdump,
+} from "../support/insn_batch_oracle.ts";
 
 Deno.test("DP_IMM rows agree with qemu-aarch64 on random encodings and states", () => {
   const { reports } = checkRowsAgainstQemu(DP_IMM, { perRow: 1000, seed: 0x1a4e0001 });
@@ -41,4 +45,9 @@ Deno.test("ADR/ADRP agree with qemu-aarch64 where PC-relative sums carry across 
   const adr = DP_IMM.filter((d) => d.name === "ADR");
   const opts = { perRow: 400, seed: 0x1a4e0003, textAddr: 0xffffc000 };
   assert.deepEqual(checkRowsAgainstQemu(adr, opts).reports, []);
+});
+
+Deno.test("the whole data-processing (immediate) space decodes exactly where objdump has v8.0", () => {
+  // op1 = 100x (bits 28:26 = 100).
+  assert.deepEqual(checkSpaceAgainstObjdump(0x1c000000, 0x10000000, 50000, 0x1a4e0004), []);
 });

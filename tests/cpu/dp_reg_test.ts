@@ -14,6 +14,7 @@ import { UserProcess } from "../../core/machine/user_process.ts";
 import {
   checkDisasmAgainstObjdump,
   checkRowsAgainstQemu,
+  checkSpaceAgainstObjdump,
   randomEncoding,
   Rng,
 } from "../support/insn_batch_oracle.ts";
@@ -123,4 +124,9 @@ Deno.test("straight-line blocks of random DP_REG/DP_IMM instructions agree with 
     assert.deepEqual(p.run(n), { kind: "limit" });
     assert.deepEqual(diffStates(qemu.state, stateFromCpu(p.cpu)), [], `run ${run}:\n${src}`);
   }
+});
+
+Deno.test("the whole data-processing (register) space decodes exactly where objdump has v8.0", () => {
+  // op1 = x101 (bits 27:25 = 101).
+  assert.deepEqual(checkSpaceAgainstObjdump(0x0e000000, 0x0a000000, 50000, 0x5eed0006), []);
 });

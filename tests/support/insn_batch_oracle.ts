@@ -436,3 +436,31 @@ export function checkDisasmAgainstObjdump(
   });
   return out;
 }
+
+/**
+ * Completeness of a whole encoding space (words with `(w & mask) === value`): `n` random words;
+ * every word objdump decodes to an ARMv8.0 instruction must decode on hvlab, and every word hvlab
+ * decodes must be an instruction to objdump. Returns mismatch reports.
+ */
+export function checkSpaceAgainstObjdump(
+  mask: number,
+  value: number,
+  n: number,
+  seed: number,
+): string[] {
+  const rng = new Rng(seed);
+  const dec = a64Decoder();
+  const words: number[] = [];
+  for (let i = 0; i < n; i++) words.push(((rng.u32() & ~mask) | value) >>> 0);
+  const ref = objdumpWords(words);
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    const d = dec.decode(w);
+    const undef = ref[i].startsWith(".inst") || ref[i].includes("undefined");
+    if (!d && !undef && !POST_V80.has(ref[i].split("\t")[0])) {
+      out.push(`0x${w.toString(16)}: hvlab UNDEFINED, objdump "${ref[i]}"`);
+    }
+    if (d && undef) out.push(`0x${w.toString(16)}: hvlab ${d.row.def.name}, objdump undefined`);
+  });
+  return out;
+}
