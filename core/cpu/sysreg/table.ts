@@ -39,7 +39,7 @@ export const ID_VALUES = {
   ID_AA64MMFR1_EL1: 0n,
   ID_AA64MMFR2_EL1: 0n,
   /** 64-byte lines: IminLine 4, DminLine 4, L1Ip PIPT, CWG/ERG 4. */
-  CTR_EL0: 0x84448004n,
+  CTR_EL0: 0x8444c004n,
   /** DC ZVA allowed, 64-byte blocks. */
   DCZID_EL0: 0x4n,
   CLIDR_EL1: 0x0a200023n,
