@@ -172,16 +172,37 @@ export function sqrt64(c: FpEnv, x: number): number {
   return r;
 }
 
-/** Double a + n * m, one rounding. */
+/** ulp of a double with biased exponent e (the denormal spacing for e = 0). */
+const ULP64 = Float64Array.from({ length: 2048 }, (_, e) => 2 ** (Math.max(e, 1) - 1075));
+
+const bf64 = new Float64Array(buf);
+
+/**
+ * Double a + n * m, one rounding: Boldo and Melquiond's emulation (IEEE TC 2008): with
+ * n*m = p + pe (Dekker) and a + p = th + tl (TwoSum), the answer is RN(th + RO(tl + pe)), RO
+ * being round-to-odd, emulated here from a TwoSum of tl + pe.
+ */
 export function fma64(c: FpEnv, a: number, n: number, m: number): number {
   const p = n * m;
   if (n === 0 || m === 0) return a + p;
   if (!dekkerOk(n, m, p)) return NaN;
-  // a + n*m = s + se + pe exactly; when se + pe is exact too, fl(s + t) is the answer.
-  const pe = prodErr(n, m, p), s = p + a, se = sumErr(p, a, s), t = se + pe;
-  if (sumErr(se, pe, t) !== 0) return NaN;
-  const r = s + t, ar = Math.abs(r);
-  if (!((ar > MIN64 && ar < 2 ** 1023) || r === 0)) return NaN;
-  if (sumErr(s, t, r) !== 0) c.fpsr |= IXC;
+  const pe = prodErr(n, m, p);
+  const th = a + p, tl = sumErr(a, p, th);
+  const s = tl + pe, e = sumErr(tl, pe, s);
+  let v = s;
+  if (e !== 0) {
+    bf64[0] = s;
+    if ((bi32[0] & 1) === 0) {
+      // s is even: round-to-odd takes its neighbour on e's side (finer below a power of two).
+      const hw = bi32[1], ex = (hw >>> 20) & 0x7ff;
+      let u = ULP64[ex];
+      if ((e > 0) !== (s > 0) && (hw & 0xfffff) === 0 && bi32[0] === 0 && ex > 1) u /= 2;
+      v = e > 0 ? s + u : s - u;
+    }
+  }
+  const r = th + v, ar = Math.abs(r);
+  if (!((ar > MIN64 && ar < 2 ** 1023) || (r === 0 && e === 0))) return NaN;
+  // Inexact exactly when tl + pe was not representable or the final sum was not exact.
+  if (e !== 0 || sumErr(th, v, r) !== 0) c.fpsr |= IXC;
   return r;
 }
