@@ -216,3 +216,23 @@ run("int to float", () => {
     return (r1 << 192n) | (r2 << 128n) | (r3 << 64n) | S.fromFixed(S.F64, s64, fb, c, 0);
   }, [v, BigInt(u), BigInt(fb)]);
 });
+
+/** An ordinary double: exponent near 1.0, a full or short random significand. */
+function ordinary64(): bigint {
+  const nb = [52, 52, 30, 8][rng.below(4)];
+  const frac = (rng.bits(nb) << BigInt(52 - nb)) & ((1n << 52n) - 1n);
+  return (BigInt(rng.below(2)) << 63n) | (BigInt(1023 + rng.below(60) - 30) << 52n) | frac;
+}
+
+run("fmla64 ordinary operands (round-to-odd emulation)", () => {
+  const a = ordinary64(), n = ordinary64(), m = ordinary64();
+  return check(
+    "fmla64",
+    (c) => {
+      F.fmla64(c, lo(a), hi(a), lo(n), hi(n), lo(m), hi(m));
+      return tBig();
+    },
+    (c) => S.mulAdd(S.F64, a, n, m, c),
+    [a, n, m],
+  );
+});
