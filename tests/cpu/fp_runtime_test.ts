@@ -217,11 +217,11 @@ run("int to float", () => {
   }, [v, BigInt(u), BigInt(fb)]);
 });
 
-/** An ordinary double: exponent near 1.0, a full or short random significand. */
+/** An ordinary double: exponent within 2^±100, a full or short random significand. */
 function ordinary64(): bigint {
   const nb = [52, 52, 30, 8][rng.below(4)];
   const frac = (rng.bits(nb) << BigInt(52 - nb)) & ((1n << 52n) - 1n);
-  return (BigInt(rng.below(2)) << 63n) | (BigInt(1023 + rng.below(60) - 30) << 52n) | frac;
+  return (BigInt(rng.below(2)) << 63n) | (BigInt(1023 + rng.below(200) - 100) << 52n) | frac;
 }
 
 run("fmla64 ordinary operands (round-to-odd emulation)", () => {
