@@ -48,10 +48,16 @@ export function vpmull8(a: number, b: number): number {
   return r;
 }
 
-/** SQDMULH/SQRDMULH of signed 32-bit lanes: high half of 2ab (+ 2^31 when rounding), saturated. */
+/**
+ * SQDMULH/SQRDMULH of signed 32-bit lanes: high half of 2ab (+ 2^31 when rounding), saturated.
+ * The 64-bit product is split so every partial sum stays exact in a double:
+ * 2ab = a*bh*2^17 + 2*a*bl with a*bh = q*2^15 + r, so the high half is q + (r*2^17 + 2*a*bl)/2^32.
+ */
 export function vsqdmulh32(a: number, b: number, round: number): number {
-  const p = (2n * BigInt(a) * BigInt(b) + (round ? 1n << 31n : 0n)) >> 32n;
-  return vsat(Number(p), 32, 1);
+  const p1 = a * (b >> 16), p0 = a * (b & 0xffff);
+  const q = Math.floor(p1 / 32768), r = p1 - q * 32768;
+  const v = q + Math.floor((r * 131072 + 2 * p0 + (round ? 2147483648 : 0)) / 4294967296);
+  return vsat(v, 32, 1);
 }
 
 function big(lo: number, hi: number): bigint {
