@@ -31,7 +31,7 @@ const RULES: [RegExp, string, IdReg, number, string, number][] = [
     1,
   ],
   [
-    /\b[zp]\d+(\.[bhsdq]|\/[zm])|^(ldr|str) [zp]\d+,|mul vl\]|^msr zcr_el1/,
+    /\b[zp]\d+(\.[bhsdq]|\/[zm])|^(ldr|str) [zp]\d+,|mul vl\]|^m(rs|sr) .*\bzcr_el1/,
     "FEAT_SVE",
     "ID_AA64PFR0_EL1",
     32,
@@ -121,7 +121,20 @@ const RULES: [RegExp, string, IdReg, number, string, number][] = [
     1,
   ],
   [
-    /^m(rs|sr) .*\b(tco|tfsre0_el1|tfsr_el1|gcr_el1|rgsr_el1)\b/,
+    /^m(rs|sr) .*\b(disr_el1|err[a-z]*_el1|erx[a-z0-9]*_el1)\b/,
+    "FEAT_RAS",
+    "ID_AA64PFR0_EL1",
+    28,
+    "RAS",
+    1,
+  ],
+  [/^mrs .*\brndr(rs)?\b/, "FEAT_RNG", "ID_AA64ISAR0_EL1", 60, "RNDR", 1],
+  [/^m(rs|sr) .*\blor[a-z]+_el1\b/, "FEAT_LOR", "ID_AA64MMFR1_EL1", 16, "LO", 1],
+  [/^m(rs|sr) .*\btrfcr_el1\b/, "FEAT_TRF", "ID_AA64DFR0_EL1", 40, "TraceFilt", 1],
+  [/^mrs .*\bsmidr_el1\b/, "FEAT_SME", "ID_AA64PFR1_EL1", 24, "SME", 1],
+  [/^(wfet|wfit)\s/, "FEAT_WFxT", "ID_AA64ISAR2_EL1", 0, "WFxT", 2],
+  [
+    /^m(rs|sr) .*\b(tco|tfsre0_el1|tfsr_el1|gcr_el1|rgsr_el1|gmid_el1)\b/,
     "FEAT_MTE",
     "ID_AA64PFR1_EL1",
     8,
@@ -132,7 +145,10 @@ const RULES: [RegExp, string, IdReg, number, string, number][] = [
   [/^msr uao\b/, "FEAT_UAO", "ID_AA64MMFR2_EL1", 4, "UAO", 1],
   [/^m(rs|sr) .*\bdit\b/, "FEAT_DIT", "ID_AA64PFR0_EL1", 48, "DIT", 1],
   [/^m(rs|sr) .*\bssbs\b/, "FEAT_SSBS", "ID_AA64PFR1_EL1", 4, "SSBS", 1],
-  [/^m(rs|sr) .*\bpm[a-z]+_el0\b/, "PMU", "ID_AA64DFR0_EL1", 8, "PMUVer", 1],
+  [/^m(rs|sr) .*\bpm(b|s)[a-z]+_el1\b/, "FEAT_SPE", "ID_AA64DFR0_EL1", 32, "PMSVer", 1],
+  [/^m(rs|sr) .*\btrb[a-z]+_el1\b/, "FEAT_TRBE", "ID_AA64DFR0_EL1", 44, "TraceBuffer", 1],
+  [/^m(rs|sr) .*\bpm[a-z0-9]+_el[01]\b/, "PMU", "ID_AA64DFR0_EL1", 8, "PMUVer", 1],
+  [/^m(rs|sr) .*\bam[a-z0-9]+_el0\b/, "FEAT_AMU", "ID_AA64PFR0_EL1", 44, "AMU", 1],
   [/^m(rs|sr) .*\bcnt[vp]ctss_el0\b/, "FEAT_ECV", "ID_AA64MMFR0_EL1", 60, "ECV", 1],
   [/^tlbi r/, "FEAT_TLBIRANGE", "ID_AA64ISAR0_EL1", 56, "TLB", 2],
   [/^tlbi [a-z0-9]*os\b/, "FEAT_TLBIOS", "ID_AA64ISAR0_EL1", 56, "TLB", 1],
@@ -157,7 +173,23 @@ export function featureOf(text: string): FeatureNote | undefined {
   if (HINTS.test(text)) {
     return { feature: "hint space", declared: "hint space (must execute as a NOP)", absent: false };
   }
-  if (/^(m(rs|sr) .*_el2\b|tlbi [a-z0-9]*e2|at s1e2|at s12)/.test(text)) {
+  const dbg = /^m(rs|sr) .*\bdbg([bw])[cv]r(\d+)_el1\b/.exec(text);
+  if (dbg) {
+    // Breakpoint/watchpoint registers beyond the counts ID_AA64DFR0_EL1 declares.
+    const [lsb, name] = dbg[2] === "b" ? [12, "BRPs"] : [20, "WRPs"];
+    const v = idField("ID_AA64DFR0_EL1", lsb);
+    return {
+      feature: `debug ${dbg[2] === "b" ? "breakpoint" : "watchpoint"} ${dbg[3]}`,
+      declared: `ID_AA64DFR0_EL1.${name} = ${v}`,
+      absent: Number(dbg[3]) > v,
+    };
+  }
+  if (
+    /^(m(rs|sr) .*(_el2|\bsp_el1|\bspsr_(abt|und|irq|fiq))\b|tlbi ([a-z0-9]*e2|ipas2|vmalls12|alle1)|at s1e2|at s12)/
+      .test(
+        text,
+      )
+  ) {
     // hvlab's guests run at EL1 and below; EL2 is the TypeScript hypervisor.
     return {
       feature: "EL2 register/operation",
