@@ -19,6 +19,7 @@ import { SysRegs } from "./sysreg/sysregs.ts";
 import { ExcClass } from "./exceptions.ts";
 import { dataAbortIss } from "./syndrome.ts";
 import { GenericTimer } from "./generic_timer.ts";
+import { HwDebug } from "./hw_debug.ts";
 
 /** The PE's view of the rest of the board. */
 export interface CpuEnv {
@@ -71,6 +72,8 @@ export class Cpu extends CpuRegs {
   readonly mmu: Mmu;
   readonly sysregs: SysRegs;
   readonly timer: GenericTimer;
+  /** Breakpoints, watchpoints and software step as the guest programs them. */
+  readonly hwDebug: HwDebug = new HwDebug();
   /** EL2 controls; null when no hypervisor is attached (bare-metal board, EL1 top). */
   el2: El2Controls | null = null;
   readonly exit: Exit = newExit();
@@ -235,7 +238,7 @@ export class Cpu extends CpuRegs {
     const stopAt = this.retired + budget;
     let faults = 0;
     this.#stopRequested = false;
-    const single = this.traceHook !== null || this.breakpoints.size > 0;
+    const single = this.traceHook !== null || this.breakpoints.size > 0 || this.hwDebug.active;
     for (;;) {
       if (this.retired + faults >= stopAt || this.#stopRequested) return this.#exitWith("budget");
       if (this.irqLine || this.fiqLine || this.serrorLine) this.#checkInterrupts();
@@ -252,6 +255,7 @@ export class Cpu extends CpuRegs {
             return this.#exitWith("breakpoint");
           }
           this.traceHook?.(this);
+          if (this.hwDebug.active) this.hwDebug.beforeInsn(this);
         }
         // PSTATE.IL (set by an illegal exception return): the next instruction traps, EC 0x0e.
         if (this.il) this.raiseSync(ExcClass.ILLEGAL_STATE, 0, 0, 0, false);
@@ -477,7 +481,9 @@ export class Cpu extends CpuRegs {
       return size === 1 || size === 2 ? vL >>> 0 : vL | 0;
     }
     this.stats.tlbMisses++;
-    const watched = this.watchpoints.length > 0 && this.#pageWatched(lo, hi);
+    if (this.hwDebug.watching) this.hwDebug.checkWatch(this, lo, hi, size, false);
+    const watched = this.hwDebug.watching ||
+      (this.watchpoints.length > 0 && this.#pageWatched(lo, hi));
     if (watched) this.#checkWatch(lo, hi, size, false);
     const pa = this.mmu.translate(lo, hi, 0, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);
@@ -526,7 +532,9 @@ export class Cpu extends CpuRegs {
       return;
     }
     this.stats.tlbMisses++;
-    const watched = this.watchpoints.length > 0 && this.#pageWatched(lo, hi);
+    if (this.hwDebug.watching) this.hwDebug.checkWatch(this, lo, hi, size, true);
+    const watched = this.hwDebug.watching ||
+      (this.watchpoints.length > 0 && this.#pageWatched(lo, hi));
     if (watched) this.#checkWatch(lo, hi, size, true);
     const pa = this.mmu.translate(lo, hi, 1, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);

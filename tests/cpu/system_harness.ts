@@ -64,9 +64,16 @@ export class BarePe {
     this.mem.write(pa, b);
   }
 
-  /** Runs until an exit other than the budget (or `budget` instructions). */
+  /**
+   * Runs until an exit other than the budget, or `budget` instructions (a run the PE ends early,
+   * e.g. after arming debug, is resumed as a board would).
+   */
   run(budget = 100_000): Exit {
-    return this.cpu.run(budget);
+    const end = this.cpu.retired + budget;
+    for (;;) {
+      const x = this.cpu.run(Math.max(1, end - this.cpu.retired));
+      if (x.kind !== "budget" || this.cpu.retired >= end) return x;
+    }
   }
 
   /** ESR_EL1, FAR_EL1 and ELR_EL1 of the last exception taken to EL1. */

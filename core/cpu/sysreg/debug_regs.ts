@@ -27,6 +27,8 @@ const setLo = (c: Cpu, name: string, v: number) => {
 /** EL0 access to the DCC registers: allowed unless MDSCR_EL1.TDCC (then a trap to EL1). */
 const dccEl0 = (c: Cpu) => ((lo(c, "MDSCR_EL1") >>> 12) & 1) === 0;
 const TXFULL = 1 << 29;
+/** Writes that change which breakpoints, watchpoints or steps are armed. */
+const rearm = (c: Cpu) => c.hwDebug.recompute(c);
 const RXFULL = 1 << 30;
 
 function bpRows(): SysRegDef[] {
@@ -35,11 +37,21 @@ function bpRows(): SysRegDef[] {
     // DBGBVR: VA[48:2] (or context ID) with bits [63:49] a sign extension; BCR: E, PMC, BAS, HMC,
     // SSC, LBN, BT.
     rows.push({ name: `DBGBVR${n}_EL1`, enc: e(2, 0, 0, n, 4), writeMask: 0xfffffffffffffffcn });
-    rows.push({ name: `DBGBCR${n}_EL1`, enc: e(2, 0, 0, n, 5), writeMask: 0x00ff_e1e7n });
+    rows.push({
+      name: `DBGBCR${n}_EL1`,
+      enc: e(2, 0, 0, n, 5),
+      writeMask: 0x00ff_e1e7n,
+      write: rearm,
+    });
   }
   for (let n = 0; n < NUM_WRPS; n++) {
     rows.push({ name: `DBGWVR${n}_EL1`, enc: e(2, 0, 0, n, 6), writeMask: 0xfffffffffffffffcn });
-    rows.push({ name: `DBGWCR${n}_EL1`, enc: e(2, 0, 0, n, 7), writeMask: 0x1f1f_fffen });
+    rows.push({
+      name: `DBGWCR${n}_EL1`,
+      enc: e(2, 0, 0, n, 7),
+      writeMask: 0x1f1f_ffffn,
+      write: rearm,
+    });
   }
   return rows;
 }
@@ -47,7 +59,7 @@ function bpRows(): SysRegDef[] {
 /** The debug register rows. */
 export const DEBUG_REGS: readonly SysRegDef[] = [
   // SS, ERR, TDCC, KDE, MDE are writable; the rest of MDSCR_EL1 reads as zero here.
-  { name: "MDSCR_EL1", enc: e(2, 0, 0, 2, 2), writeMask: 0xb041n },
+  { name: "MDSCR_EL1", enc: e(2, 0, 0, 2, 2), writeMask: 0xb041n, write: rearm },
   { name: "MDCCINT_EL1", enc: e(2, 0, 0, 2, 0), writeMask: 0x60000000n },
   { name: "OSDTRRX_EL1", enc: e(2, 0, 0, 0, 2), writeMask: 0xffffffffn },
   { name: "OSDTRTX_EL1", enc: e(2, 0, 0, 3, 2), writeMask: 0xffffffffn },
@@ -58,11 +70,14 @@ export const DEBUG_REGS: readonly SysRegDef[] = [
     enc: e(2, 0, 1, 0, 4),
     wo: true,
     read: () => 0n,
-    write: (c, v) => setLo(c, "OSLSR_EL1", 0x8 | (Number(v & 1n) << 1)),
+    write: (c, v) => {
+      setLo(c, "OSLSR_EL1", 0x8 | (Number(v & 1n) << 1));
+      rearm(c);
+    },
   },
   // OSLM = 0b10 (OS lock implemented), OSLK set at cold reset.
   { name: "OSLSR_EL1", enc: e(2, 0, 1, 1, 4), ro: true, reset: 0xan },
-  { name: "OSDLR_EL1", enc: e(2, 0, 1, 3, 4), writeMask: 1n },
+  { name: "OSDLR_EL1", enc: e(2, 0, 1, 3, 4), writeMask: 1n, write: rearm },
   { name: "DBGPRCR_EL1", enc: e(2, 0, 1, 4, 4), writeMask: 1n },
   {
     name: "DBGCLAIMSET_EL1",
