@@ -37,12 +37,12 @@ const PC_OFFSET_FIELDS = ["imm26", "imm19", "imm14"];
 const PROBE_HI = 0x5000;
 const BUF_MID = BUF_BASE + (BUF_SIZE >> 1) - 64;
 const MAX_WORD_TRIES = 64;
-const MAX_CASE_TRIES = 16;
+const MAX_CASE_TRIES = 64;
 
 /** One generated batch. */
 export interface Batch {
   n: number;
-  /** Code image: n slots of markers with the tested instruction at SLOT_INSN. */
+  /** Code image: n slots of markers with the tested instruction (and followers) at SLOT_INSN. */
   code: Uint8Array;
   /** Batch-wide initial data buffer. */
   memInit: Uint8Array;
@@ -107,7 +107,8 @@ function unallocatedWord(dec: Decoder, r: Prng): number | undefined {
 /** A random word that `dec` decodes to `row`, or undefined when none was found. */
 export function randomWord(dec: Decoder, row: DecodedRow, r: Prng): number | undefined {
   const { mask, value, fields } = row.pat;
-  const branchy = row.def.flow === "branch" || !("rn" in fieldMap(row));
+  // PC-relative offsets are kept small for branches and literal loads (no base register).
+  const branchy = row.def.flow === "branch" || !row.pat.fields.some((f) => f.name === "rn");
   for (let t = 0; t < MAX_WORD_TRIES; t++) {
     let w = ((r.u32() & ~mask) | value) >>> 0;
     for (const f of fields) {
@@ -121,17 +122,6 @@ export function randomWord(dec: Decoder, row: DecodedRow, r: Prng): number | und
     if (dec.decode(w)?.row === row) return w;
   }
   return undefined;
-}
-
-const fieldMaps = new WeakMap<DecodedRow, Record<string, number>>();
-function fieldMap(row: DecodedRow): Record<string, number> {
-  let m = fieldMaps.get(row);
-  if (!m) {
-    m = {};
-    for (const f of row.pat.fields) m[f.name] = f.width;
-    fieldMaps.set(row, m);
-  }
-  return m;
 }
 
 function field(row: DecodedRow, w: number, name: string): number | undefined {
@@ -175,7 +165,7 @@ export function generateBatch(dec: Decoder, rows: DecodedRow[], n: number, seed:
     const ob = (i * OUT_SIZE) / 4;
     const pc = insnAddress(i);
     let done = false;
-    for (let t = 0; t < MAX_CASE_TRIES * 4 && !done; t++) {
+    for (let t = 0; t < MAX_CASE_TRIES && !done; t++) {
       // Rows are visited in a shuffled round robin so every row gets its share.
       if (next === 0) shuffle(order, r);
       const row = rows[order[next]];
