@@ -1,7 +1,7 @@
 /** The SIMD integer runtime's number paths against exact bigint arithmetic. */
 import { equal } from "node:assert/strict";
 import { T } from "../../core/cpu/runtime/scratch.ts";
-import { vsat, vshl, vsqdmulh32 } from "../../core/cpu/runtime/simd.ts";
+import { v64shl, vsat, vshl, vsqdmulh32 } from "../../core/cpu/runtime/simd.ts";
 import { Rng } from "./simd_int_oracle.ts";
 
 const EDGE = [0, 1, -1, 2, -2, 0x7fffffff, -0x80000000, 0x40000000, -0x40000000, 0xffff, 0x10000];
@@ -50,4 +50,22 @@ Deno.test("simd_int runtime: vshl and vsat on exact lanes", () => {
   equal(vsat(-1, 16, 0), 0);
   equal(vsat(65535, 16, 0), 65535);
   equal(T[7], 1);
+});
+
+Deno.test("simd_int runtime: 64-bit lane shifts without saturation match bigint", () => {
+  const rng = new Rng(17);
+  for (let i = 0; i < 20000; i++) {
+    const lo = rng.u32() | 0, hi = rng.below(4) ? rng.u32() | 0 : rng.below(2) ? -1 : 0;
+    const sh = (rng.u32() << 24) >> 24;
+    const mode = rng.below(4);
+    const u = (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+    const v = mode & 1 ? BigInt.asIntN(64, u) : u;
+    const want = BigInt.asUintN(
+      64,
+      sh >= 0 ? v << BigInt(sh) : ((mode & 2 ? v + (1n << BigInt(-sh - 1)) : v) >> BigInt(-sh)),
+    );
+    v64shl(lo, hi, sh, mode);
+    const got = (BigInt(T[1] >>> 0) << 32n) | BigInt(T[0] >>> 0);
+    equal(got, want, `v64shl(${lo}, ${hi}, ${sh}, ${mode})`);
+  }
 });

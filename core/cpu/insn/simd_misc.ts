@@ -159,7 +159,10 @@ const MAP_OPS: MapOp[] = [
     ssizes: 8,
     signed: true,
     lane: (a) => `Math.abs(${a})`,
-    lane64: (o, aL, aH) => t64(o, `H.v64neg(${aL},${aH},0)`),
+    // |x| = (x ^ s) - s with s the sign mask: complement and add one when negative.
+    lane64: (o, aL, aH) =>
+      `const ${o}s=${aH}>>31;` +
+      add64(o, `(${aL}^${o}s)`, `(${aH}^${o}s)`, "0", "0", `(${o}s&1)`, false),
   },
   {
     name: "neg",

@@ -87,11 +87,64 @@ function sat64(v: bigint, signed: boolean): bigint {
   return v;
 }
 
+/** T[0..1] = (lo, hi) >> n for n >= 0, arithmetic when `signed`; n >= 64 leaves sign or zero. */
+function shr64(lo: number, hi: number, n: number, signed: boolean): void {
+  const fill = signed ? hi >> 31 : 0;
+  if (n === 0) {
+    T[0] = lo;
+    T[1] = hi;
+  } else if (n >= 64) {
+    T[0] = fill;
+    T[1] = fill;
+  } else if (n >= 32) {
+    T[0] = signed ? hi >> (n - 32) : hi >>> (n - 32);
+    T[1] = fill;
+  } else {
+    T[0] = (lo >>> n) | (hi << (32 - n));
+    T[1] = signed ? hi >> n : hi >>> n;
+  }
+}
+
 /**
  * Shift of a 64-bit lane by `sh` (negative: right). `mode` bits: 1 signed input, 2 rounding,
- * 4 saturating, 8 saturate to unsigned from a signed input (SQSHLU).
+ * 4 saturating, 8 saturate to unsigned from a signed input (SQSHLU). Only the saturating modes
+ * need bigints; rounding adds bit n-1 of the input to the truncated shift, which equals
+ * (v + 2^(n-1)) >> n without the 65-bit sum.
  */
 export function v64shl(lo: number, hi: number, sh: number, mode: number): void {
+  if (mode & 4) {
+    v64qshl(lo, hi, sh, mode);
+    return;
+  }
+  const signed = (mode & 1) === 1;
+  if (sh >= 0) {
+    if (sh >= 64) T[0] = T[1] = 0;
+    else if (sh >= 32) {
+      T[1] = lo << (sh - 32);
+      T[0] = 0;
+    } else if (sh === 0) {
+      T[0] = lo;
+      T[1] = hi;
+    } else {
+      T[1] = (hi << sh) | (lo >>> (32 - sh));
+      T[0] = lo << sh;
+    }
+    return;
+  }
+  const n = -sh;
+  if (!(mode & 2)) {
+    shr64(lo, hi, n, signed);
+    return;
+  }
+  shr64(lo, hi, n - 1, signed);
+  const bit = T[0] & 1;
+  shr64(lo, hi, n, signed);
+  const l = (T[0] >>> 0) + bit;
+  T[0] = l | 0;
+  T[1] = (T[1] + (l > 4294967295 ? 1 : 0)) | 0;
+}
+
+function v64qshl(lo: number, hi: number, sh: number, mode: number): void {
   const v = mode & 1 ? sbig(lo, hi) : big(lo, hi);
   let r: bigint;
   if (sh >= 0) r = v << BigInt(sh);
@@ -99,8 +152,7 @@ export function v64shl(lo: number, hi: number, sh: number, mode: number): void {
     const n = BigInt(-sh);
     r = (mode & 2 ? v + (1n << (n - 1n)) : v) >> n;
   }
-  if (mode & 4) r = sat64(r, (mode & 9) === 1);
-  out(r);
+  out(sat64(r, (mode & 9) === 1));
 }
 
 /**
@@ -115,11 +167,10 @@ export function v64qadd(aL: number, aH: number, bL: number, bH: number, op: numb
   out(sat64(op === 2 || op === 3 ? a - b : a + b, op !== 1 && op !== 3 && op !== 5));
 }
 
-/** Unary ops of a 64-bit lane: 0 ABS, 1 NEG, 2 SQABS, 3 SQNEG. */
+/** Saturating unary ops of a 64-bit lane: 2 SQABS, 3 SQNEG. */
 export function v64neg(lo: number, hi: number, op: number): void {
   const v = sbig(lo, hi);
-  const r = op === 0 || op === 2 ? (v < 0n ? -v : v) : -v;
-  out(op >= 2 ? sat64(r, true) : r);
+  out(sat64(op === 2 && v >= 0n ? v : -v, true));
 }
 
 /**
