@@ -26,6 +26,7 @@ export const GUESTS: readonly GuestDef[] = [
   { name: "mmu", sources: ["mmu.c", "exceptions_vectors.S"] },
   { name: "exclusives", sources: ["exclusives.c"] },
   { name: "timer", sources: ["timer.c", "exceptions_vectors.S"] },
+  { name: "gic", sources: ["gic.c"] },
   {
     name: "uart",
     sources: ["uart.c", "exceptions_vectors.S"],

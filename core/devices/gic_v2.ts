@@ -489,9 +489,11 @@ export class GicV2 {
   #cpuRows(): RegRow[] {
     const c = () => this.state.cpus[this.accessCpu];
     const cpu = () => this.accessCpu;
+    // HPPIR: the best pending interrupt above the priority mask, whatever the running priority
+    // (the behaviour of QEMU's GICv2, the oracle).
     const hppi = (group1: boolean) => {
-      const { id } = this.highestPending(cpu());
-      if (id === GIC_SPURIOUS) return id;
+      const { id, priority } = this.highestPending(cpu());
+      if (id === GIC_SPURIOUS || priority >= c().pmr) return GIC_SPURIOUS;
       const g = this.state.group[this.slot(cpu(), id)];
       if (g === 1 && !group1 && !(c().ctlr & CTLR_ACKCTL)) return GIC_SPURIOUS_GROUP1;
       if (g === 0 && group1) return GIC_SPURIOUS;
