@@ -246,3 +246,13 @@ Deno.test("sysregIss packs the fields as ESR_ELx.ISS for EC 0x18", () => {
   // mrs x5, ctr_el0 = 0xd53b0025
   assert.equal(sysregIss(0xd53b0025, 5, true), iss(3, 3, 0, 0, 1, 5, true));
 });
+
+Deno.test("hot registers: SP_EL0 and DAIF direct paths agree with the banked state", () => {
+  const pe = new BarePe(`movz x0, #0x1230\n msr sp_el0, x0\n mrs x1, sp_el0\n msr spsel, #0
+    mov x2, sp\n movz x3, #0x4560\n msr sp_el0, x3\n mov x4, sp\n mrs x5, sp_el0\n msr spsel, #1
+    movz x6, #0x280\n msr daif, x6\n mrs x7, daif\n mrs x8, sp_el0\n hvc #1`);
+  pe.run();
+  const x = (n: number) => pe.cpu.getX(n);
+  assert.deepEqual([x(1), x(2), x(4), x(5), x(8)], [0x1230n, 0x1230n, 0x4560n, 0x4560n, 0x4560n]);
+  assert.deepEqual([x(7), BigInt(pe.cpu.daif)], [0x280n, 0xan]);
+});

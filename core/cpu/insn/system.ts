@@ -12,6 +12,29 @@ const REG_INDEX = new Map(
   SYSREG_TABLE.map((r, i) => [sysRegKey(r.enc.op0, r.enc.op1, r.enc.crn, r.enc.crm, r.enc.op2), i]),
 );
 const CNTVCT = SYSREG_TABLE.findIndex((r) => r.name === "CNTVCT_EL0");
+const SP_EL0 = SYSREG_TABLE.findIndex((r) => r.name === "SP_EL0");
+const DAIF = SYSREG_TABLE.findIndex((r) => r.name === "DAIF");
+
+/**
+ * Direct code for registers Linux reads and writes all the time at EL1 (SP_EL0 holds `current`,
+ * DAIF is local_irq_save/restore); EL0 accesses take the checked path. Undefined otherwise.
+ */
+function hotAccess(i: number, rt: number, write: boolean): string | undefined {
+  const lo = rt === 31 ? "0" : `r[${2 * rt}]`, hi = rt === 31 ? "0" : `r[${2 * rt + 1}]`;
+  if (i === SP_EL0) {
+    // SP_EL0 is banked in spBank[0..1] while SPSel = 1, else it is the live SP (slot 31).
+    if (write) {
+      return `if(c.spsel){c.spBank[0]=${lo};c.spBank[1]=${hi};}else{r[62]=${lo};r[63]=${hi};}`;
+    }
+    return rt === 31 ? "" : `if(c.spsel){r[${2 * rt}]=c.spBank[0];r[${2 * rt + 1}]=c.spBank[1];}` +
+      `else{r[${2 * rt}]=r[62];r[${2 * rt + 1}]=r[63];}`;
+  }
+  if (i === DAIF) {
+    if (write) return `c.daif=(${lo}>>>6)&15;`;
+    return rt === 31 ? "" : `r[${2 * rt}]=c.daif<<6;r[${2 * rt + 1}]=0;`;
+  }
+  return undefined;
+}
 
 /** Row index of the system register an MRS/MSR names, or -1. */
 function regIndex(f: Fields): number {
@@ -269,6 +292,8 @@ export const SYSTEM: InsnDef[] = [
       const i = regIndex(f), w = e.word >>> 0;
       const checked = `c.sysregs.mrs(${i},${f.rt},${w});`;
       if (i === CNTVCT) return `c.sysregs.mrsCntvct(${i},${f.rt},${w});`;
+      const hot = hotAccess(i, f.rt, false);
+      if (hot !== undefined) return `if(c.el!==0){${hot}}else{${checked}}`;
       if (!isPlainRow(SYSREG_TABLE[i])) return checked;
       return plainAccess(i, false, loadRow(i, f.rt), checked);
     },
@@ -299,7 +324,12 @@ export const SYSTEM: InsnDef[] = [
     group: "msr",
     flow: "sync",
     valid: (f) => regIndex(f) >= 0,
-    emit: (f, e) => `c.sysregs.msr(${regIndex(f)},${f.rt},${e.word >>> 0});`,
+    emit: (f, e) => {
+      const i = regIndex(f);
+      const checked = `c.sysregs.msr(${i},${f.rt},${e.word >>> 0});`;
+      const hot = hotAccess(i, f.rt, true);
+      return hot === undefined ? checked : `if(c.el!==0){${hot}}else{${checked}}`;
+    },
     disasm: (f) => `msr\t${regName(f, true)}, ${xreg(f.rt)}`,
   },
   // ------------------------------------------------------------ SYS: DC, IC, TLBI, AT
