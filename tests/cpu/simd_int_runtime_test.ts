@@ -1,7 +1,15 @@
 /** The SIMD integer runtime's number paths against exact bigint arithmetic. */
 import { equal } from "node:assert/strict";
 import { T } from "../../core/cpu/runtime/scratch.ts";
-import { v64shl, vsat, vshl, vsqdmulh32 } from "../../core/cpu/runtime/simd.ts";
+import {
+  v64neg,
+  v64qadd,
+  v64qdmlal,
+  v64shl,
+  vsat,
+  vshl,
+  vsqdmulh32,
+} from "../../core/cpu/runtime/simd.ts";
 import { Rng } from "./simd_int_oracle.ts";
 
 const EDGE = [0, 1, -1, 2, -2, 0x7fffffff, -0x80000000, 0x40000000, -0x40000000, 0xffff, 0x10000];
@@ -67,5 +75,62 @@ Deno.test("simd_int runtime: 64-bit lane shifts without saturation match bigint"
     v64shl(lo, hi, sh, mode);
     const got = (BigInt(T[1] >>> 0) << 32n) | BigInt(T[0] >>> 0);
     equal(got, want, `v64shl(${lo}, ${hi}, ${sh}, ${mode})`);
+  }
+});
+
+const U64 = (1n << 64n) - 1n;
+
+function clamp(v: bigint, signed: boolean): [bigint, number] {
+  const max = signed ? (1n << 63n) - 1n : U64, min = signed ? -(1n << 63n) : 0n;
+  return v > max ? [max, 1] : v < min ? [min, 1] : [v, 0];
+}
+
+function pair(rng: Rng): [number, number] {
+  const pick = [0, -1, 0x7fffffff, -0x80000000, 1];
+  const w = () => rng.below(3) ? rng.u32() | 0 : pick[rng.below(pick.length)];
+  return [w(), w()];
+}
+
+const asU = (lo: number, hi: number) => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+
+function gotT(): bigint {
+  return asU(T[0], T[1]);
+}
+
+Deno.test("simd_int runtime: 64-bit saturating add/sub/neg/doubling multiply match bigint", () => {
+  const rng = new Rng(23);
+  for (let i = 0; i < 20000; i++) {
+    const [aL, aH] = pair(rng), [bL, bH] = pair(rng);
+    const ua = asU(aL, aH), ub = asU(bL, bH);
+    const sa = BigInt.asIntN(64, ua), sb = BigInt.asIntN(64, ub);
+    const op = rng.below(6);
+    const [a, b, signed] = [
+      [sa, sb, true],
+      [ua, ub, false],
+      [sa, -sb, true],
+      [ua, -ub, false],
+      [sa, ub, true],
+      [ua, sb, false],
+    ][op] as [bigint, bigint, boolean];
+    const [want, sat] = clamp(a + b, signed);
+    T[7] = 0;
+    v64qadd(aL, aH, bL, bH, op);
+    equal(gotT(), BigInt.asUintN(64, want), `v64qadd op ${op}: ${ua} ${ub}`);
+    equal(T[7], sat, `v64qadd op ${op} QC: ${ua} ${ub}`);
+
+    const nop = 2 + rng.below(2);
+    const [nw, ns] = clamp(nop === 2 && sa >= 0n ? sa : -sa, true);
+    T[7] = 0;
+    v64neg(aL, aH, nop);
+    equal(gotT(), BigInt.asUintN(64, nw), `v64neg ${nop} ${sa}`);
+    equal(T[7], ns);
+
+    const sign = rng.below(3) - 1;
+    const [p, ps] = clamp(2n * BigInt(bL) * BigInt(bH), true);
+    const [qw, qs] = sign === 0 ? [p, ps] : clamp(sa + BigInt(sign) * p, true);
+    T[7] = 0;
+    v64qdmlal(bL, bH, aL, aH, sign);
+    equal(gotT(), BigInt.asUintN(64, qw), `v64qdmlal ${bL} ${bH} ${sa} ${sign}`);
+    equal(T[7], ps | qs);
   }
 });

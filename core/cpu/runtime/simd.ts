@@ -4,6 +4,7 @@
  * A helper that saturates sets T[7] = 1; emitted code clears T[7] first and ORs it into FPSR.QC.
  */
 import { T } from "./scratch.ts";
+import { mul64 } from "./int64.ts";
 
 /** Slot of T that saturating helpers set. */
 const QC = 7;
@@ -155,31 +156,97 @@ function v64qshl(lo: number, hi: number, sh: number, mode: number): void {
   out(sat64(r, (mode & 9) === 1));
 }
 
+/** T[0..1] = a + b + cin over 64 bits; returns the carry out. */
+function add64c(aL: number, aH: number, bL: number, bH: number, cin: number): number {
+  const l = (aL >>> 0) + (bL >>> 0) + cin;
+  const h = (aH >>> 0) + (bH >>> 0) + (l > 4294967295 ? 1 : 0);
+  T[0] = l | 0;
+  T[1] = h | 0;
+  return h > 4294967295 ? 1 : 0;
+}
+
+/** Saturates T[0..1] to INT64_MAX (neg = 0) or INT64_MIN (neg = 1), noting saturation. */
+function satS64(neg: boolean): void {
+  T[0] = neg ? 0 : -1;
+  T[1] = neg ? -2147483648 : 2147483647;
+  T[QC] = 1;
+}
+
+/** Saturates T[0..1] to all ones (max) or zero, noting saturation. */
+function satU64(max: boolean): void {
+  T[0] = T[1] = max ? -1 : 0;
+  T[QC] = 1;
+}
+
 /**
  * Saturating add/sub of 64-bit lanes: op 0 SQADD, 1 UQADD, 2 SQSUB, 3 UQSUB, 4 SUQADD
  * (a is the signed accumulator, b unsigned), 5 USQADD (a unsigned accumulator, b signed).
+ * Overflow is read from the carry and the signs, as the exact sums need 65 bits.
  */
 export function v64qadd(aL: number, aH: number, bL: number, bH: number, op: number): void {
-  const sa = op === 0 || op === 2 || op === 4;
-  const sb = op === 0 || op === 2 || op === 5;
-  const a = sa ? sbig(aL, aH) : big(aL, aH);
-  const b = sb ? sbig(bL, bH) : big(bL, bH);
-  out(sat64(op === 2 || op === 3 ? a - b : a + b, op !== 1 && op !== 3 && op !== 5));
+  switch (op) {
+    case 0:
+      add64c(aL, aH, bL, bH, 0);
+      if (((aH ^ T[1]) & (bH ^ T[1])) < 0) satS64(aH < 0);
+      return;
+    case 1:
+      if (add64c(aL, aH, bL, bH, 0)) satU64(true);
+      return;
+    case 2:
+      add64c(aL, aH, ~bL, ~bH, 1);
+      if (((aH ^ bH) & (aH ^ T[1])) < 0) satS64(aH < 0);
+      return;
+    case 3:
+      if (!add64c(aL, aH, ~bL, ~bH, 1)) satU64(false);
+      return;
+    case 4: {
+      // Signed + unsigned: with a < 0 a carry means the true sum is r >= 0; without, r < 0.
+      const carry = add64c(aL, aH, bL, bH, 0);
+      if (aH >= 0 ? carry || T[1] < 0 : carry && T[1] < 0) satS64(false);
+      return;
+    }
+    default: {
+      // Unsigned + signed: with b < 0 a missing carry means the true sum is negative.
+      const carry = add64c(aL, aH, bL, bH, 0);
+      if (bH >= 0 ? carry : !carry) satU64(bH >= 0);
+    }
+  }
 }
 
-/** Saturating unary ops of a 64-bit lane: 2 SQABS, 3 SQNEG. */
+/** Saturating unary ops of a 64-bit lane: 2 SQABS, 3 SQNEG (only INT64_MIN saturates). */
 export function v64neg(lo: number, hi: number, op: number): void {
-  const v = sbig(lo, hi);
-  out(sat64(op === 2 && v >= 0n ? v : -v, true));
+  if (lo === 0 && hi === -2147483648) {
+    satS64(false);
+    return;
+  }
+  if (op === 2 && hi >= 0) {
+    T[0] = lo;
+    T[1] = hi;
+    return;
+  }
+  add64c(~lo, ~hi, 0, 0, 1);
 }
 
 /**
  * SQDMULL/SQDMLAL/SQDMLSL with 32-bit sources: sat(acc + sign * sat(2ab)) where acc is the
- * 64-bit lane (dL, dH); sign 0 means no accumulation.
+ * 64-bit lane (dL, dH); sign 0 means no accumulation. |ab| <= 2^62, so the doubling saturates
+ * only for INT32_MIN squared.
  */
 export function v64qdmlal(a: number, b: number, dL: number, dH: number, sign: number): void {
-  const p = sat64(2n * BigInt(a | 0) * BigInt(b | 0), true);
-  out(sign === 0 ? p : sat64(sbig(dL, dH) + BigInt(sign) * p, true));
+  mul64(a, a >> 31, b, b >> 31);
+  let pL = T[0], pH = T[1];
+  if (pH === 0x40000000 && pL === 0) {
+    satS64(false);
+    pL = T[0];
+    pH = T[1];
+  } else {
+    pH = (pH << 1) | (pL >>> 31);
+    pL <<= 1;
+  }
+  if (sign === 0) {
+    T[0] = pL;
+    T[1] = pH;
+  } else v64qadd(dL, dH, pL, pH, sign > 0 ? 0 : 2);
 }
 
 const POP = new Uint8Array(256);
