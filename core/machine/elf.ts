@@ -58,7 +58,8 @@ export function parseElf(bytes: Uint8Array): ElfImage {
     const paddr = dv.getBigUint64(o + 24, true);
     const filesz = Number(dv.getBigUint64(o + 32, true));
     const memsz = dv.getBigUint64(o + 40, true);
-    if (off + filesz > bytes.length) {
+    // A segment with no file bytes (all .bss) may carry any offset; only file bytes must exist.
+    if (filesz > 0 && off + filesz > bytes.length) {
       fail(`segment ${i}: p_offset ${off} + p_filesz ${filesz} past the file end`);
     }
     if (BigInt(filesz) > memsz) fail(`segment ${i}: p_filesz ${filesz} > p_memsz ${memsz}`);

@@ -90,8 +90,38 @@ export class UserProcess {
     c.sysregs.set("CNTKCTL_EL1", 3n);
     c.setMode(0, 0);
     c.daif = 0;
-    c.setX(31, BigInt(stackTop - 16));
+    c.setX(31, BigInt(this.#initialStack(stackTop)));
     c.pc = elf.entry;
+  }
+
+  /**
+   * Builds the stack a Linux process starts with, as qemu-aarch64 does: argc, argv ("hvlab"),
+   * an empty environment and an auxiliary vector (AT_PAGESZ, AT_RANDOM with fixed bytes, so
+   * runs are deterministic). Returns the initial SP (pointing at argc, 16-byte aligned).
+   */
+  #initialStack(top: number): number {
+    const strAt = top - 64;
+    const randomAt = top - 32;
+    this.mem.write(strAt, new TextEncoder().encode("hvlab\0"));
+    this.mem.write(randomAt, Uint8Array.from({ length: 16 }, (_, i) => 0x5a ^ (i * 17)));
+    const AT_NULL = 0n, AT_PAGESZ = 6n, AT_RANDOM = 25n;
+    const words = [
+      1n,
+      BigInt(strAt),
+      0n,
+      0n,
+      AT_PAGESZ,
+      4096n,
+      AT_RANDOM,
+      BigInt(randomAt),
+      AT_NULL,
+      0n,
+    ];
+    const sp = Math.floor((top - 64 - words.length * 8) / 16) * 16;
+    const buf = new DataView(new ArrayBuffer(words.length * 8));
+    words.forEach((w, i) => buf.setBigUint64(i * 8, w, true));
+    this.mem.write(sp, new Uint8Array(buf.buffer));
+    return sp;
   }
 
   /** Runs until exit, a fatal signal, or `maxInstructions` retired. */
