@@ -134,3 +134,22 @@ Deno.test("simd_int runtime: 64-bit saturating add/sub/neg/doubling multiply mat
     equal(T[7], ps | qs);
   }
 });
+
+Deno.test("simd_int runtime: 64-bit saturating shifts match bigint", () => {
+  const rng = new Rng(31);
+  for (let i = 0; i < 20000; i++) {
+    const [lo, hi] = pair(rng);
+    const mode = [4, 5, 6, 7, 13][rng.below(5)];
+    const sh = mode === 13 ? rng.below(64) : ((rng.u32() << 24) >> 24) >> rng.below(3);
+    const u = asU(lo, hi);
+    const v = mode & 1 ? BigInt.asIntN(64, u) : u;
+    const r = sh >= 0
+      ? v << BigInt(sh)
+      : ((mode & 2 ? v + (1n << BigInt(-sh - 1)) : v) >> BigInt(-sh));
+    const [want, sat] = clamp(r, (mode & 9) === 1);
+    T[7] = 0;
+    v64shl(lo, hi, sh, mode);
+    equal(gotT(), BigInt.asUintN(64, want), `v64shl(${u}, ${sh}, ${mode})`);
+    equal(T[7], sat, `v64shl QC (${u}, ${sh}, ${mode})`);
+  }
+});

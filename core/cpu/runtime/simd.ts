@@ -61,33 +61,6 @@ export function vsqdmulh32(a: number, b: number, round: number): number {
   return vsat(v, 32, 1);
 }
 
-function big(lo: number, hi: number): bigint {
-  return (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
-}
-
-function sbig(lo: number, hi: number): bigint {
-  return BigInt.asIntN(64, big(lo, hi));
-}
-
-function out(v: bigint): void {
-  T[0] = Number(v & 0xffffffffn) | 0;
-  T[1] = Number((v >> 32n) & 0xffffffffn) | 0;
-}
-
-function sat64(v: bigint, signed: boolean): bigint {
-  const max = signed ? (1n << 63n) - 1n : (1n << 64n) - 1n;
-  const min = signed ? -(1n << 63n) : 0n;
-  if (v > max) {
-    T[QC] = 1;
-    return max;
-  }
-  if (v < min) {
-    T[QC] = 1;
-    return min;
-  }
-  return v;
-}
-
 /** T[0..1] = (lo, hi) >> n for n >= 0, arithmetic when `signed`; n >= 64 leaves sign or zero. */
 function shr64(lo: number, hi: number, n: number, signed: boolean): void {
   const fill = signed ? hi >> 31 : 0;
@@ -108,9 +81,8 @@ function shr64(lo: number, hi: number, n: number, signed: boolean): void {
 
 /**
  * Shift of a 64-bit lane by `sh` (negative: right). `mode` bits: 1 signed input, 2 rounding,
- * 4 saturating, 8 saturate to unsigned from a signed input (SQSHLU). Only the saturating modes
- * need bigints; rounding adds bit n-1 of the input to the truncated shift, which equals
- * (v + 2^(n-1)) >> n without the 65-bit sum.
+ * 4 saturating, 8 saturate to unsigned from a signed input (SQSHLU). Rounding adds bit n-1 of
+ * the input to the truncated shift, which equals (v + 2^(n-1)) >> n without the 65-bit sum.
  */
 export function v64shl(lo: number, hi: number, sh: number, mode: number): void {
   if (mode & 4) {
@@ -145,15 +117,30 @@ export function v64shl(lo: number, hi: number, sh: number, mode: number): void {
   T[1] = (T[1] + (l > 4294967295 ? 1 : 0)) | 0;
 }
 
+/**
+ * Saturating 64-bit lane shifts: right shifts cannot saturate; a left shift saturates when
+ * shifting back does not give the input (arithmetically for signed saturation).
+ */
 function v64qshl(lo: number, hi: number, sh: number, mode: number): void {
-  const v = mode & 1 ? sbig(lo, hi) : big(lo, hi);
-  let r: bigint;
-  if (sh >= 0) r = v << BigInt(sh);
-  else {
-    const n = BigInt(-sh);
-    r = (mode & 2 ? v + (1n << (n - 1n)) : v) >> n;
+  if (sh < 0) {
+    v64shl(lo, hi, sh, mode & 3);
+    return;
   }
-  out(sat64(r, (mode & 9) === 1));
+  const signed = (mode & 9) === 1;
+  if (mode & 8 && hi < 0) {
+    satU64(false);
+    return;
+  }
+  v64shl(lo, hi, sh, 0);
+  const rL = T[0], rH = T[1];
+  shr64(rL, rH, sh, signed);
+  if ((lo | hi) !== 0 && (sh >= 64 || T[0] !== lo || T[1] !== hi)) {
+    if (signed) satS64(hi < 0);
+    else satU64(true);
+    return;
+  }
+  T[0] = rL;
+  T[1] = rH;
 }
 
 /** T[0..1] = a + b + cin over 64 bits; returns the carry out. */
