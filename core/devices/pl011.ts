@@ -135,12 +135,20 @@ export class Pl011 implements MmioDevice {
       plain("ILPR", 0x020, "ilpr", 0xff),
       plain("IBRD", 0x024, "ibrd", 0xffff),
       plain("FBRD", 0x028, "fbrd", 0x3f),
-      plain("LCR_H", 0x02c, "lcrh", 0xff, () => {
-        // Changing FEN flushes the receive FIFO, as on the hardware.
-        if (!(s().lcrh & LCRH_FEN)) s().rxFifo.length = Math.min(s().rxFifo.length, 1);
-        this.#updateRx();
-        this.#ports.rxReady?.();
-      }),
+      {
+        name: "LCR_H",
+        offset: 0x02c,
+        sizes: [1, 2, 4],
+        read: () => s().lcrh,
+        write: (_i, v, m) => {
+          const old = s().lcrh;
+          s().lcrh = mergeLanes(old, v, m) & 0xff;
+          // Toggling FEN empties the receive FIFO (as QEMU's PL011 does).
+          if ((old ^ s().lcrh) & LCRH_FEN) s().rxFifo.length = 0;
+          this.#updateRx();
+          this.#ports.rxReady?.();
+        },
+      },
       plain("CR", 0x030, "cr", 0xff87),
       plain("IFLS", 0x034, "ifls", 0x3f, () => this.#updateRx()),
       plain("IMSC", 0x038, "imsc", 0x7ff, () => this.#update()),

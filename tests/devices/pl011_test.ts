@@ -113,3 +113,13 @@ Deno.test("pl011: save/restore keeps the FIFO and interrupt state; bad state is 
   assert.equal(rd(u, 0x00), 8);
   assert.throws(() => u.restore({ ...snap, rxFifo: 3 as unknown as number[] }), /rxFifo/);
 });
+
+Deno.test("pl011: toggling LCR_H.FEN empties the receive FIFO (as QEMU)", () => {
+  const { u } = uart();
+  wr(u, 0x2c, 0x70);
+  u.input([1, 2, 3]);
+  wr(u, 0x2c, 0x70); // FEN unchanged: data stays
+  assert.equal(u.rxSpace(), 13);
+  wr(u, 0x2c, 0x60);
+  assert.equal(rd(u, 0x18) & PL011_FR.RXFE, PL011_FR.RXFE);
+});
