@@ -256,3 +256,13 @@ Deno.test("hot registers: SP_EL0 and DAIF direct paths agree with the banked sta
   assert.deepEqual([x(1), x(2), x(4), x(5), x(8)], [0x1230n, 0x1230n, 0x4560n, 0x4560n, 0x4560n]);
   assert.deepEqual([x(7), BigInt(pe.cpu.daif)], [0x280n, 0xan]);
 });
+
+Deno.test("wfe/sev: SEVL sets the event register, WFE consumes it, a second WFE idles", () => {
+  const pe = new BarePe("sevl\n wfe\n wfe\n hvc #1");
+  const x = pe.run();
+  assert.equal(x.kind, "wfe", "the second WFE waits");
+  assert.equal(pe.cpu.pc, BigInt(CODE + 12), "PC after the waiting WFE");
+  assert.equal(pe.cpu.eventRegister, false);
+  const p2 = new BarePe("sev\n wfe\n hvc #1");
+  assert.equal(p2.run().kind, "hvc", "SEV also sets this PE's event register");
+});
