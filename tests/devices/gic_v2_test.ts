@@ -176,3 +176,27 @@ Deno.test("gicv2: save/restore round trip keeps pending/active state and the out
   const other = new GicV2({ signal: () => {} }, { numIrqs: 64 });
   assert.throws(() => other.restore(snap), /shape/);
 });
+
+Deno.test("gicv2: groups: Group 1 through AIAR (1022 from IAR without AckCtl), Group 0 as FIQ", () => {
+  const { g, d, c, lines, enable } = gic();
+  enable(50, 0x40);
+  enable(51, 0x80);
+  wr(d, 0x080 + 4, 1 << (50 - 32)); // 50 is Group 1
+  wr(d, D.CTLR, 3);
+  wr(c, C.PMR, 0xff);
+  wr(c, C.CTLR, 3 | 8); // both groups, FIQEn
+  g.setLevel(50, true);
+  assert.deepEqual(lines[lines.length - 1], { cpu: 0, irq: true, fiq: false });
+  assert.equal(rd(c, C.IAR), 1022);
+  assert.equal(rd(c, 0x28), 50); // AHPPIR
+  assert.equal(rd(c, 0x20), 50); // AIAR
+  wr(c, 0x24, 50); // AEOIR
+  g.setLevel(50, false);
+  g.setLevel(51, true); // Group 0 with FIQEn: signalled as FIQ
+  assert.deepEqual(lines[lines.length - 1], { cpu: 0, irq: false, fiq: true });
+  assert.equal(rd(c, 0x20), GIC_SPURIOUS); // AIAR never takes Group 0
+  wr(c, C.CTLR, 3 | 8 | 4); // AckCtl: IAR may take Group 1 too
+  g.setLevel(51, false);
+  g.setLevel(50, true);
+  assert.equal(rd(c, C.IAR), 50);
+});
