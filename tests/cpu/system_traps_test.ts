@@ -266,3 +266,19 @@ Deno.test("wfe/sev: SEVL sets the event register, WFE consumes it, a second WFE 
   const p2 = new BarePe("sev\n wfe\n hvc #1");
   assert.equal(p2.run().kind, "hvc", "SEV also sets this PE's event register");
 });
+
+Deno.test("fp status: FPCR/FPSR accesses trap with EC 0x07 while CPACR_EL1.FPEN disables FP", () => {
+  const pe = new BarePe(
+    "movz x0, #0x40, lsl #16\n msr fpcr, x0\n mrs x1, fpcr\n mrs x2, fpsr\n hvc #1",
+  );
+  pe.run();
+  assert.equal(pe.el1.ec, 0x07, "FPEN = 0 at reset");
+  assert.equal(pe.el1.elr, BigInt(CODE + 4));
+  const p2 = new BarePe(
+    "movz x0, #0x40, lsl #16\n msr fpcr, x0\n mrs x1, fpcr\n mrs x2, fpsr\n hvc #1",
+  );
+  p2.cpu.sysregs.set("CPACR_EL1", 3n << 20n);
+  p2.cpu.fpsr = 0x8000001f;
+  assert.equal(p2.run().imm, 1);
+  assert.deepEqual([p2.cpu.getX(1), p2.cpu.getX(2)], [0x400000n, 0x8000001fn]);
+});

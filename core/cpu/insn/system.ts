@@ -14,6 +14,25 @@ const REG_INDEX = new Map(
 const CNTVCT = SYSREG_TABLE.findIndex((r) => r.name === "CNTVCT_EL0");
 const SP_EL0 = SYSREG_TABLE.findIndex((r) => r.name === "SP_EL0");
 const DAIF = SYSREG_TABLE.findIndex((r) => r.name === "DAIF");
+const FPCR = SYSREG_TABLE.findIndex((r) => r.name === "FPCR");
+const FPSR = SYSREG_TABLE.findIndex((r) => r.name === "FPSR");
+
+/**
+ * FPCR/FPSR accesses are FP instructions for CPACR_EL1.FPEN / CPTR_EL2.TFP (EC 0x07 traps). Reads
+ * come straight from the PE (glibc's fenv and printf read them often); writes go through the row.
+ */
+function fpStatusAccess(
+  i: number,
+  rt: number,
+  write: boolean,
+  checked: string,
+): string | undefined {
+  if (i !== FPCR && i !== FPSR) return undefined;
+  const trap = "if(!c.fpEnabled())c.fpTrap();";
+  if (write) return trap + checked;
+  const field = i === FPCR ? "fpcr" : "fpsr";
+  return trap + (rt === 31 ? "" : `r[${2 * rt}]=c.${field};r[${2 * rt + 1}]=0;`);
+}
 
 /**
  * Direct code for registers Linux reads and writes all the time at EL1 (SP_EL0 holds `current`,
@@ -294,6 +313,8 @@ export const SYSTEM: InsnDef[] = [
       if (i === CNTVCT) return `c.sysregs.mrsCntvct(${i},${f.rt},${w});`;
       const hot = hotAccess(i, f.rt, false);
       if (hot !== undefined) return `if(c.el!==0){${hot}}else{${checked}}`;
+      const fp = fpStatusAccess(i, f.rt, false, checked);
+      if (fp !== undefined) return fp;
       if (!isPlainRow(SYSREG_TABLE[i])) return checked;
       return plainAccess(i, false, loadRow(i, f.rt), checked);
     },
@@ -328,7 +349,8 @@ export const SYSTEM: InsnDef[] = [
       const i = regIndex(f);
       const checked = `c.sysregs.msr(${i},${f.rt},${e.word >>> 0});`;
       const hot = hotAccess(i, f.rt, true);
-      return hot === undefined ? checked : `if(c.el!==0){${hot}}else{${checked}}`;
+      if (hot !== undefined) return `if(c.el!==0){${hot}}else{${checked}}`;
+      return fpStatusAccess(i, f.rt, true, checked) ?? checked;
     },
     disasm: (f) => `msr\t${regName(f, true)}, ${xreg(f.rt)}`,
   },
