@@ -165,6 +165,8 @@ export class Cpu extends CpuRegs {
     this.fpcr = this.fpsr = 0;
     this.exAddr = -1;
     this.sysregs.reset();
+    // The OS lock is set again at reset: nothing is armed.
+    this.hwDebug.active = this.hwDebug.watching = false;
     this.modeChanged();
   }
 
