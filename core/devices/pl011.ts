@@ -1,5 +1,5 @@
 /**
- * ARM PrimeCell UART PL011 (r1p5), as the amba-pl011 driver sees it: transmit goes straight to
+ * ARM PrimeCell UART PL011, as the amba-pl011 driver sees it: transmit goes straight to
  * a sink (the line never backs up, so TXFF is never set), receive comes from `input()` through
  * a FIFO (16 entries, or 1 when LCR_H.FEN is clear), and one level-sensitive interrupt output
  * is (RIS & IMSC) != 0. The device knows only offsets, never where it is mapped.
@@ -32,7 +32,8 @@ const CR_UARTEN = 1 << 0;
 const CR_TXE = 1 << 8;
 const CR_RXE = 1 << 9;
 const FIFO_DEPTH = 16;
-// Peripheral ID 0x00141011 and PrimeCell ID 0xb105f00d, one byte per register.
+// Peripheral ID 0x00141011 (part 0x011, ARM, revision 1, the IDs QEMU reports) and PrimeCell
+// ID 0xb105f00d, one byte per register.
 const ID_BYTES = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 // IFLS fields select FIFO trigger levels 1/8, 1/4, 1/2, 3/4, 7/8 of 16 entries.
 const TRIGGER = [2, 4, 8, 12, 14];

@@ -12,7 +12,7 @@ function uart() {
   return { u, out, levels, errors };
 }
 
-Deno.test("pl011: identification registers read as the PL011 r1p5 / PrimeCell IDs", () => {
+Deno.test("pl011: identification registers read as QEMU's PL011 (part 0x011) and PrimeCell IDs", () => {
   const { u } = uart();
   const ids = [0xfe0, 0xfe4, 0xfe8, 0xfec, 0xff0, 0xff4, 0xff8, 0xffc].map((o) => rd(u, o));
   assert.deepEqual(ids, [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
