@@ -52,8 +52,9 @@ int main(void) {
 	printf("reset: GICD_CTLR %x GICC_CTLR %x PMR %02x BPR %x RPR %02x HPPIR %u ISENABLER0 %08x\n", R(D(GICD_CTLR)),
 	       R(C(GICC_CTLR)), R(C(GICC_PMR)), R(C(GICC_BPR)), R(C(GICC_RPR)), R(C(GICC_HPPIR)),
 	       R(D(GICD_ISENABLER)) & 0xffff0000);
-	printf("GICD_IIDR %08x GICC_IIDR %08x GICD_PIDR2 %02x GICD_TYPER %08x\n", R(D(0x008)), R(C(0xfc)), R(D(0xfe8)),
-	       R(D(0x004)));
+	printf("GICD_IIDR %08x GICC_IIDR %08x GICD_TYPER %08x\nGICD ID", R(D(0x008)), R(C(0xfc)), R(D(0x004)));
+	for (uint32_t off = 0xfd0; off < 0x1000; off += 4) printf(" %02x", R(D(off)));
+	printf("\n");
 	printf("ICFGR0 %08x ICFGR2 %08x IPRIORITYR8 %08x\n", R(D(GICD_ICFGR)), R(D(GICD_ICFGR + 8)),
 	       R(D(GICD_IPRIORITYR + 32)));
 	W(D(GICD_IPRIORITYR + 32), 0x12345678);

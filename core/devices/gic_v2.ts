@@ -72,7 +72,7 @@ export interface GicV2Ports {
 
 const CTLR_GRP0 = 1, CTLR_GRP1 = 2, CTLR_ACKCTL = 4, CTLR_FIQEN = 8, CTLR_CBPR = 16;
 const CTLR_EOIMODE = 1 << 9;
-// GIC-400 identification (PIDR4..7, PIDR0..3, CIDR0..3), one byte per register.
+// Identification (PIDR4..7, PIDR0..3, CIDR0..3; GIC-400 values, as QEMU), one byte per register.
 const ID_BYTES = [0x04, 0x00, 0x00, 0x00, 0x90, 0xb4, 0x2b, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 // IIDRs as QEMU's GICv2 reports them: implementer ARM (0x43b); the CPU interface's says
 // architecture version 2.
