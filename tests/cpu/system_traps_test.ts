@@ -157,7 +157,7 @@ function mmuPe(src: string): BarePe {
 }
 
 Deno.test("mmu: a stage-2 fault on a stage-1 table walk exits with S1PTW and the table's IPA", () => {
-  const pe = mmuPe("movz x1, #0x4080, lsl #16\n ldr x0, [x1]\n hvc #1");
+  const pe = mmuPe("movz x1, #0x4080, lsl #16\n str x0, [x1]\n hvc #1");
   const identity = (ipfn: number) => ({ pfn: ipfn, perms: 7 });
   pe.cpu.el2 = el2(HCR.VM, {
     stage2: {
@@ -169,6 +169,7 @@ Deno.test("mmu: a stage-2 fault on a stage-1 table walk exits with S1PTW and the
   assert.equal(x.kind, "dabt");
   assert.equal(x.esr >>> 26, 0x24);
   assert.equal(x.esr & (1 << 7), 1 << 7, "S1PTW");
+  assert.equal(x.esr & (1 << 6), 0, "WnR = 0: the walk only read a descriptor");
   assert.equal(x.esr & (1 << 24), 0, "no instruction syndrome for S1PTW");
   assert.equal(x.ipa, BigInt(DATA + 0x2000));
   assert.equal(x.far, 0x40800000n);

@@ -129,7 +129,8 @@ export class Mmu {
           BigInt(ipa),
         );
       }
-      c.stage2DataAbort(vaLo, vaHi, ipa, acc === ACC_WRITE, fsc, s1ptw);
+      // A walk only reads descriptors (no hardware AF/dirty updates in v8.0): WnR = 0 then.
+      c.stage2DataAbort(vaLo, vaHi, ipa, acc === ACC_WRITE && !s1ptw, fsc, s1ptw);
     }
     return e.pfn * PAGE_SIZE + (ipa % PAGE_SIZE);
   }
