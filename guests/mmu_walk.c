@@ -272,6 +272,21 @@ int main(void) {
 		printf("  before %lx after %lx\n", before, rd(hpage(1, 0) + off));
 	}
 
+	printf("tlbi by va with tagged aliases (TBI0)\n");
+	{
+		/* Read pool[2] through a tagged alias of its identity page, remap that page onto
+		 * pool[3], invalidate by the untagged VA: the tagged alias must see the new page. */
+		uint64_t va = (uint64_t)&pool[2][24], tagged = va | (0x5aUL << 56);
+		uint64_t i = (va - RAM) >> 12, before = rd(tagged);
+		__asm__ volatile("dsb ish" ::: "memory");
+		l3_ram[i] = (uint64_t)pool[3] | D_PAGE | NORMAL | UXN;
+		__asm__ volatile("dsb ishst\n tlbi vale1, %0\n dsb ish\n isb" ::"r"(va >> 12) : "memory");
+		printf("  before %lx after %lx\n", before, rd(tagged));
+		l3_ram[i] = (va & ~(PAGE - 1)) | D_PAGE | NORMAL | UXN;
+		__asm__ volatile("dsb ishst\n tlbi vale1, %0\n dsb ish\n isb" ::"r"(va >> 12) : "memory");
+		printf("  restored %lx\n", rd(tagged));
+	}
+
 	printf("wxn\n");
 	el1("wxn off, rw page", 2, hpage(0, 10));
 	WRITE_SYSREG(sctlr_el1, READ_SYSREG(sctlr_el1) | (1 << 19));
