@@ -18,6 +18,8 @@ export class HwDebug {
   active = false;
   /** Watchpoints are armed: data accesses must reach checkWatch. */
   watching = false;
+  /** Retired count when the last stepped instruction started. */
+  #steppedAt = -2;
 
   /** Re-derives the armed state after a write to a debug register. */
   recompute(c: Cpu): void {
@@ -61,16 +63,14 @@ export class HwDebug {
     const lower = c.el === 0;
     if ((mdscr & 1) === 1) {
       if (c.ss === 0) {
-        // ISS: ISV = 1, EX = 0, IFSC = debug.
-        c.raiseSync(
-          lower ? ExcClass.SOFTSTEP_LOWER : ExcClass.SOFTSTEP_SAME,
-          (1 << 24) | DEBUG_FSC,
-          0,
-          0,
-          false,
-        );
+        // ISS.ISV (EX valid) only when an instruction was stepped, not when the pending state
+        // came straight from an exception return; EX = 0, IFSC = debug.
+        const isv = c.retired === this.#steppedAt + 1 ? 1 << 24 : 0;
+        const ec = lower ? ExcClass.SOFTSTEP_LOWER : ExcClass.SOFTSTEP_SAME;
+        c.raiseSync(ec, isv | DEBUG_FSC, 0, 0, false);
       }
       c.ss = 0;
+      this.#steppedAt = c.retired;
     }
     if (((mdscr >>> 15) & 1) === 0) return;
     const pc = c.pc;

@@ -29,3 +29,7 @@ async function compare(name: string, sources: string[]): Promise<void> {
 Deno.test("mmu guest: 48-bit walks, permissions, faults, AT, TLBI match qemu-system", async () => {
   await compare("mmu_walk", ["mmu_walk.c", "exceptions_vectors.S"]);
 });
+
+Deno.test("hwdebug guest: breakpoints, watchpoints and software step match qemu-system", async () => {
+  await compare("hwdebug", ["hwdebug.c", "exceptions_vectors.S"]);
+});
