@@ -33,3 +33,7 @@ Deno.test("mmu guest: 48-bit walks, permissions, faults, AT, TLBI match qemu-sys
 Deno.test("hwdebug guest: breakpoints, watchpoints and software step match qemu-system", async () => {
   await compare("hwdebug", ["hwdebug.c", "exceptions_vectors.S"]);
 });
+
+Deno.test("sysregs guest: writable bits and ID values match qemu-system", async () => {
+  await compare("sysregs", ["sysregs.c"]);
+});
