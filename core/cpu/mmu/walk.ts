@@ -9,7 +9,6 @@
  * faults on descriptor fetches are exits to the hypervisor, as on hardware, even for AT.
  */
 import type { Cpu } from "../cpu.ts";
-import { PAGE_SIZE } from "../../mem/phys_memory.ts";
 
 /** Fault status codes (the DFSC/IFSC encodings, add the level for the level-specific ones). */
 export const FSC = {
@@ -17,9 +16,7 @@ export const FSC = {
   TRANSLATION: 0x04,
   ACCESS_FLAG: 0x08,
   PERMISSION: 0x0c,
-  EXT_ABORT: 0x10,
   EXT_ABORT_WALK: 0x14,
-  ALIGNMENT: 0x21,
 } as const;
 
 /** Result of one walk; one object per MMU, reused (no allocation per TLB miss). */
@@ -200,9 +197,4 @@ export function permits(res: WalkResult, acc: number, el0: boolean, wxn: boolean
   }
   if (el0 && (ap & 1) === 0) return false;
   return acc === 0 || (el0 ? userW : (ap & 2) === 0);
-}
-
-/** Page frame of a result's output address (for TLB fills). */
-export function oaPfn(res: WalkResult): number {
-  return Math.floor(res.oa / PAGE_SIZE);
 }

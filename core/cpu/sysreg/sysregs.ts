@@ -25,7 +25,6 @@ export class SysRegs {
   readonly rows: readonly SysRegDef[] = SYSREG_TABLE;
   /** 64-bit storage, lo/hi pairs, one per row (computed rows leave theirs unused). */
   readonly sys: Int32Array;
-  readonly #byKey = new Map<number, number>();
   readonly #byName = new Map<string, number>();
   /** MPIDR_EL1 value of this PE. */
   readonly mpidr: bigint;
@@ -34,10 +33,11 @@ export class SysRegs {
     this.#cpu = cpu;
     this.mpidr = mpidr;
     this.sys = new Int32Array(this.rows.length * 2);
+    const keys = new Set<number>();
     this.rows.forEach((r, i) => {
       const k = sysRegKey(r.enc.op0, r.enc.op1, r.enc.crn, r.enc.crm, r.enc.op2);
-      if (this.#byKey.has(k)) throw new Error(`sysreg table: ${r.name} duplicates an encoding`);
-      this.#byKey.set(k, i);
+      if (keys.has(k)) throw new Error(`sysreg table: ${r.name} duplicates an encoding`);
+      keys.add(k);
       this.#byName.set(r.name, i);
     });
   }
@@ -49,11 +49,6 @@ export class SysRegs {
       this.sys[2 * i] = Number(v & 0xffffffffn) | 0;
       this.sys[2 * i + 1] = Number((v >> 32n) & 0xffffffffn) | 0;
     });
-  }
-
-  /** Row index for an encoding key, or -1. */
-  indexOfKey(key: number): number {
-    return this.#byKey.get(key) ?? -1;
   }
 
   /** Row index by name; throws naming the register when unknown. */
