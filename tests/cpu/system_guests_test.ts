@@ -1,5 +1,5 @@
 /**
- * Stage-1 MMU and system-instruction guests of the CPU (guests/mmu_walk.c): the same binary on
+ * System guests of the CPU (guests/mmu_walk.c, hwdebug.c, sysregs.c): the same binary on
  * hvlab's VirtBoard and on qemu-system-aarch64 -M virt -cpu cortex-a57 must print the same text.
  */
 import assert from "node:assert/strict";
