@@ -283,3 +283,24 @@ Deno.test("fp status: FPCR/FPSR accesses trap with EC 0x07 while CPACR_EL1.FPEN 
   assert.equal(p2.run().imm, 1);
   assert.deepEqual([p2.cpu.getX(1), p2.cpu.getX(2)], [0x400000n, 0x8000001fn]);
 });
+
+Deno.test("stage-2 data aborts: instruction syndrome for LDR (literal), none with writeback", () => {
+  const pe = new BarePe(`ldr x5, lit\n ldrsw x6, lit\n ldr w7, [x1], #4\n hvc #1
+    .balign 4096\n lit: .quad 0x1122334455667788`);
+  pe.cpu.setX(1, BigInt(CODE + 0x1000));
+  const litPage = (CODE + 0x1000) / 4096;
+  pe.cpu.el2 = el2(HCR.VM, {
+    stage2: { vmid: 1, lookup: (ipfn) => (ipfn === litPage ? undefined : { pfn: ipfn, perms: 7 }) },
+  });
+  const expect = [
+    (1 << 24) | (3 << 22) | (5 << 16) | (1 << 15) | 0x07, // ISV, SAS=3, SRT=5, SF
+    (1 << 24) | (2 << 22) | (1 << 21) | (6 << 16) | (1 << 15) | 0x07, // SAS=2, SSE, SF
+    0x07, // post-index: no syndrome
+  ];
+  for (const iss of expect) {
+    const x = pe.run();
+    assert.equal(x.kind, "dabt");
+    assert.equal(x.esr & 0x1ffffff, iss);
+    pe.cpu.pc += 4n;
+  }
+});
