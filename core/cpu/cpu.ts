@@ -37,6 +37,12 @@ export interface CpuEnv {
   counter(): number;
   /** SEV executed: the board sets the event register of its other PEs (optional). */
   sendEvent?(): void;
+  /**
+   * A TLBI ...IS (inner shareable broadcast) ran on this PE: the board applies it to its other
+   * PEs (`Mmu.invalidateAll`, or `Mmu.invalidateVa` for the page at (lo, hi)). Optional: a board
+   * with one PE has nobody to tell.
+   */
+  broadcastTlbi?(all: boolean, lo: number, hi: number): void;
 }
 
 /** Entries in the per-PE jump cache (PC -> block), a power of two minus one. */

@@ -38,6 +38,8 @@ export class BarePe {
   readonly cpu: Cpu;
   /** The counter the PE sees (tests move it). */
   count = 0;
+  /** TLBI broadcasts the PE asked the board to pass on ("all" or "hi:lo" of the VA). */
+  readonly broadcasts: string[] = [];
 
   constructor(src: string) {
     this.mem.addRam("ram", VECTORS, 16 << 20);
@@ -45,6 +47,7 @@ export class BarePe {
       mem: this.mem,
       io: () => ({ offset: 0, size: 4, write: false, value: 0, valueHi: 0, outcome: "unhandled" }),
       counter: () => this.count,
+      broadcastTlbi: (all, lo, hi) => this.broadcasts.push(all ? "all" : `${hi >>> 0}:${lo >>> 0}`),
     }, a64Decoder());
     const vec = new Uint8Array(0x800);
     const dv = new DataView(vec.buffer);

@@ -304,3 +304,11 @@ Deno.test("stage-2 data aborts: instruction syndrome for LDR (literal), none wit
     pe.cpu.pc += 4n;
   }
 });
+
+Deno.test("tlbi: the inner-shareable forms are broadcast to the board, the local ones are not", () => {
+  const pe = new BarePe(`movz x0, #0xffff, lsl #32\n movk x0, #0xf, lsl #48
+    tlbi vae1is, x0\n tlbi vae1, x0\n tlbi vmalle1is\n tlbi aside1is, x0\n tlbi vmalle1\n hvc #1`);
+  pe.run();
+  // X0[43:0] = 0xfff00000000 is VA[55:12]: VA = 0x00fff00000000000, sign-extended from bit 55.
+  assert.deepEqual(pe.broadcasts, [`${0xfffff000}:0`, "all", "all"]);
+});

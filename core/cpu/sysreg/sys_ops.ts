@@ -25,8 +25,6 @@ export interface SysOpDef {
   readonly el0Bit?: number;
   /** HCR_EL2 bit that traps it to EL2. */
   readonly hcr?: bigint;
-  /** Ends the block (changes translation or translated code). */
-  readonly sync?: boolean;
   /** The operation; (lo, hi) is X[Rt]. */
   run(c: Cpu, lo: number, hi: number): void;
 }
@@ -92,13 +90,30 @@ function at(el0: boolean, acc: number) {
  * every ASID covers).
  */
 function tlbiVa(c: Cpu, lo: number, hi: number): void {
-  const vaLo = lo << 12;
+  const [vaLo, vaHi] = tlbiAddress(lo, hi);
+  c.mmu.invalidateVa(vaLo, vaHi);
+}
+
+/** The VA (int32 halves, bit 55 sign-extended) that a TLBI by VA operand names. */
+function tlbiAddress(lo: number, hi: number): [number, number] {
   let vaHi = (lo >>> 20) | ((hi & 0xfff) << 12);
   if ((vaHi >>> 23) & 1) vaHi |= 0xff000000;
-  c.mmu.invalidateVa(vaLo, vaHi | 0);
+  return [lo << 12, vaHi | 0];
 }
 
 const allTlb = (c: Cpu) => c.mmu.invalidateAll();
+
+/** The inner-shareable forms also reach the board's other PEs. */
+function broadcast(run: (c: Cpu, lo: number, hi: number) => void, all: boolean) {
+  return (c: Cpu, lo: number, hi: number) => {
+    run(c, lo, hi);
+    if (all) c.env.broadcastTlbi?.(true, 0, 0);
+    else {
+      const [vaLo, vaHi] = tlbiAddress(lo, hi);
+      c.env.broadcastTlbi?.(false, vaLo, vaHi);
+    }
+  };
+}
 
 const op = (
   name: string,
@@ -109,24 +124,26 @@ const op = (
   rest: Omit<SysOpDef, "name" | "op1" | "crn" | "crm" | "op2">,
 ): SysOpDef => ({ name, op1, crn, crm, op2, ...rest });
 
-const tlbi = (name: string, crm: number, op2: number): SysOpDef =>
-  op(`tlbi ${name}`, 0, 8, crm, op2, {
+const tlbi = (name: string, crm: number, op2: number): SysOpDef => {
+  const all = op2 === 0 || op2 === 2;
+  const local = all ? allTlb : tlbiVa;
+  return op(`tlbi ${name}`, 0, 8, crm, op2, {
     rt: op2 !== 0,
     hcr: HCR.TTLB,
-    sync: true,
-    run: op2 === 0 || op2 === 2 ? allTlb : tlbiVa,
+    // CRm 3: the inner-shareable forms.
+    run: crm === 3 ? broadcast(local, all) : local,
   });
+};
 
 /** Every SYS operation of the PE. */
 export const SYS_OPS: readonly SysOpDef[] = [
   op("ic ialluis", 0, 7, 1, 0, {
     rt: false,
     hcr: HCR.TPU,
-    sync: true,
     run: (c) => c.code.clear(),
   }),
-  op("ic iallu", 0, 7, 5, 0, { rt: false, hcr: HCR.TPU, sync: true, run: (c) => c.code.clear() }),
-  op("ic ivau", 3, 7, 5, 1, { rt: true, el0Bit: UCI, hcr: HCR.TPU, sync: true, run: icIvau }),
+  op("ic iallu", 0, 7, 5, 0, { rt: false, hcr: HCR.TPU, run: (c) => c.code.clear() }),
+  op("ic ivau", 3, 7, 5, 1, { rt: true, el0Bit: UCI, hcr: HCR.TPU, run: icIvau }),
   op("dc ivac", 0, 7, 6, 1, {
     rt: true,
     hcr: HCR.TPC,
