@@ -45,6 +45,9 @@ export interface CpuEnv {
   broadcastTlbi?(all: boolean, lo: number, hi: number): void;
 }
 
+/** Exceptions without progress after which run() returns, so callers can detect a stuck PE. */
+const MAX_FAULTS_PER_RUN = 10_000;
+
 /** Entries in the per-PE jump cache (PC -> block), a power of two minus one. */
 const JUMP_CACHE_MASK = 4095;
 
@@ -245,10 +248,14 @@ export class Cpu extends CpuRegs {
   run(budget: number): Exit {
     const stopAt = this.retired + budget;
     let faults = 0;
+    // Exceptions taken since an instruction last retired.
+    let faultStreak = 0, streakAt = this.retired;
     this.#stopRequested = false;
     const single = this.traceHook !== null || this.breakpoints.size > 0 || this.hwDebug.active;
     for (;;) {
       if (this.retired + faults >= stopAt || this.#stopRequested) return this.#exitWith("budget");
+      // A fault recurring at its own handler retires nothing: hand control back to the caller.
+      if (faultStreak > MAX_FAULTS_PER_RUN) return this.#exitWith("budget");
       if (this.irqLine || this.fiqLine || this.serrorLine) this.#checkInterrupts();
       this.ic = 0;
       this.blkLo = this.pcLo;
@@ -273,7 +280,14 @@ export class Cpu extends CpuRegs {
       } catch (e) {
         if (e === TAKEN) {
           this.retired += this.ic + this.#retireOnTaken;
-          if (this.#retireOnTaken === 0) faults++;
+          if (this.#retireOnTaken === 0) {
+            faults++;
+            if (this.retired !== streakAt) {
+              streakAt = this.retired;
+              faultStreak = 0;
+            }
+            faultStreak++;
+          }
           continue;
         }
         if (e === EXIT) {

@@ -38,6 +38,8 @@ export type BoardStopReason =
   | "until"
   /** WFI with no interrupt able to arrive: the PE would sleep forever. */
   | "idle-forever"
+  /** A whole run slice took exceptions without retiring an instruction (e.g. unmapped vectors). */
+  | "stuck"
   /** A CPU exit the bare board has no handler for (e.g. a debugger breakpoint). */
   | "exit";
 
@@ -65,6 +67,8 @@ export interface BoardLogEntry {
 }
 
 const TIMER_EVENT = "timer";
+/** Exceptions taken in a row without an instruction retiring before the board calls it stuck. */
+const STUCK_EXCEPTIONS = 10_000;
 const CPU0 = "cpu0";
 
 /** The board. */
@@ -83,6 +87,7 @@ export class VirtBoard {
   #until: ((console: string) => boolean) | undefined;
   #untilMet = false;
   #stopped: BoardStopReason | null = null;
+  #excAtProgress = 0;
 
   constructor(config: VirtBoardConfig = {}) {
     const ramSize = config.ramSize ?? 128 << 20;
@@ -188,9 +193,16 @@ export class VirtBoard {
       if (left <= 0) return done("limit");
       const next = this.events.peek();
       const budget = next ? Math.max(1, Math.min(left, next.deadline - this.clock.cycles())) : left;
+      const before = cpu.retired;
       const x = cpu.run(budget);
       switch (x.kind) {
         case "budget":
+          // Exceptions without any instruction retiring, many times over: a fault that recurs at
+          // its own handler (the PE would spin there forever; QEMU would too).
+          if (cpu.retired !== before) this.#excAtProgress = cpu.stats.exceptions;
+          else if (cpu.stats.exceptions - this.#excAtProgress > STUCK_EXCEPTIONS) {
+            return done("stuck");
+          }
           break;
         case "hvc":
           this.#psci();

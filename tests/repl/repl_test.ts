@@ -15,20 +15,31 @@ function startRepl() {
   let text = "";
   return {
     send: (line: string) => writer.write(new TextEncoder().encode(line + "\n")),
-    async waitFor(re: RegExp, timeoutMs = 20_000): Promise<string> {
+    async waitFor(re: RegExp, timeoutMs = 30_000): Promise<string> {
       const deadline = Date.now() + timeoutMs;
       while (!re.test(text)) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; got:\n${text}`);
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`REPL exited before ${re}; got:\n${text}`);
-        text += value;
+        const left = deadline - Date.now();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const timeout = new Promise<"timeout">((
+          res,
+        ) => (timer = setTimeout(() => res("timeout"), left)));
+        const chunk = await Promise.race([reader.read(), timeout]);
+        clearTimeout(timer);
+        if (chunk === "timeout" || left <= 0) {
+          throw new Error(`timed out waiting for ${re}; got:\n${text}`);
+        }
+        if (chunk.done) throw new Error(`REPL exited before ${re}; got:\n${text}`);
+        text += chunk.value;
       }
       return text;
     },
     async close() {
-      await writer.close();
-      await reader.cancel();
+      await writer.close().catch(() => {});
+      // The REPL exits on ".exit" or end of input; do not let a stuck child hang the suite.
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
       const st = await child.status;
+      clearTimeout(killer);
+      await reader.cancel();
       await child.stderr.cancel();
       return st;
     },
