@@ -274,7 +274,8 @@ function prepare(
     // Probe: base at an unmapped address; a data abort's address gives the offset.
     const saveLo = inU[ib + 2 * rn], saveHi = inU[ib + 2 * rn + 1];
     setX(rn, 0, PROBE_HI);
-    bench.run(inW, ib, outW, ob, block, steps);
+    // The probe runs the tested instruction alone: followers may overwrite the base register.
+    bench.run(inW, ib, outW, ob, false, 1);
     const sig = outW[ob + OUT.signal / 4];
     if (sig === SIG.SEGV || sig === SIG.BUS) {
       const fLo = outW[ob + OUT.fault / 4] >>> 0, fHi = outW[ob + OUT.fault / 4 + 1] >>> 0;
@@ -282,11 +283,8 @@ function prepare(
       let jitter = r.range(-6, 6) * 8 + (r.below(4) === 0 ? r.range(1, 7) : 0);
       if (rn === 31) jitter &= ~15;
       const dLo = fLo, dHi = (fHi - PROBE_HI) >>> 0;
-      const lo = BUF_MID + jitter - dLo;
-      const carry = lo < 0 ? -1 : lo >= 2 ** 32 ? 1 : 0;
-      let baseLo = (lo >>> 0) & (rn === 31 ? ~15 : ~0);
-      baseLo >>>= 0;
-      setX(rn, baseLo, (carry - dHi) >>> 0);
+      const lo = BUF_MID + jitter - dLo; // > -2^32: at most one borrow from the high word
+      setX(rn, (lo >>> 0) & (rn === 31 ? ~15 : ~0), ((lo < 0 ? -1 : 0) - dHi) >>> 0);
     } else if (sig === SIG.TRAP && outW[ob + OUT.state / 4 + 2 * rn] === 0) {
       // No access (e.g. a store-exclusive without the monitor): aligned, in the buffer anyway,
       // since QEMU skips the alignment check a failing store-exclusive must make.
