@@ -125,6 +125,14 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
   },
   { name: "CurrentEL", enc: e(3, 0, 4, 2, 2), ro: true, read: (c) => BigInt(c.el << 2) },
   {
+    // Pending interrupts as presented to EL1 (A = SError, I = IRQ, F = FIQ), whatever DAIF says.
+    name: "ISR_EL1",
+    enc: e(3, 0, 12, 1, 0),
+    ro: true,
+    read: (c) =>
+      BigInt((c.serrorLine ? 0x100 : 0) | (c.irqLine ? 0x80 : 0) | (c.fiqLine ? 0x40 : 0)),
+  },
+  {
     name: "SPSel",
     enc: e(3, 0, 4, 2, 0),
     read: (c) => BigInt(c.spsel),
