@@ -9,7 +9,8 @@ import { type Exit, type ExitKind, newExit } from "./exit.ts";
 import type { El2Controls } from "./el2.ts";
 import { HCR } from "./el2.ts";
 import { type Block, CodeCache } from "./engine/code_cache.ts";
-import { Tlb, tlbIndex, vpnOf } from "./engine/tlb.ts";
+import { type Tlb, tlbIndex, vpnOf } from "./engine/tlb.ts";
+import { type TlbSet, TlbSets } from "./engine/tlb_sets.ts";
 import { translateBlock } from "./engine/translator.ts";
 import type { PhysMemory } from "../mem/phys_memory.ts";
 import type { MmioAccess, MmioOutcome } from "../mem/mmio_bus.ts";
@@ -121,10 +122,10 @@ export class Cpu extends CpuRegs {
 
   #retireOnTaken = 0;
   #stopRequested = false;
-  // Software TLBs per access kind and EL.
-  readonly #rd = [new Tlb(), new Tlb()];
-  readonly #wr = [new Tlb(), new Tlb()];
-  readonly #ex = [new Tlb(), new Tlb()];
+  // Software TLBs per translation context, access kind and EL.
+  readonly #tlbSets = new TlbSets();
+  #tlb: TlbSet = this.#tlbSets.select("reset");
+  #tlbKey = "reset";
   #rdT: Tlb;
   #wrT: Tlb;
   /** The current EL's read and write TLB arrays, for the inline fast paths of generated code. */
@@ -141,15 +142,13 @@ export class Cpu extends CpuRegs {
     this.env = env;
     this.decoder = decoder;
     this.code = config.code ?? new CodeCache();
-    this.code.onNewCodePage.push((pfn) => {
-      for (const t of this.#wr) t.flushPfn(pfn);
-    });
+    this.code.onNewCodePage.push((pfn) => this.#tlbSets.flushWritesTo(pfn));
     this.mmu = new Mmu(this);
     this.sysregs = new SysRegs(this, config.mpidr ?? 0x80000000n);
     this.timer = new GenericTimer(this);
-    this.#rdT = this.#rd[1];
-    this.#wrT = this.#wr[1];
-    this.#exT = this.#ex[1];
+    this.#rdT = this.#tlb.rd[1];
+    this.#wrT = this.#tlb.wr[1];
+    this.#exT = this.#tlb.ex[1];
     this.rdTag = this.#rdT.tag;
     this.rdPage = this.#rdT.page;
     this.wrTag = this.#wrT.tag;
@@ -176,6 +175,8 @@ export class Cpu extends CpuRegs {
     this.sysregs.reset();
     // The OS lock is set again at reset: nothing is armed.
     this.hwDebug.active = this.hwDebug.watching = false;
+    this.flushTlb();
+    this.translationContextChanged();
     this.modeChanged();
   }
 
@@ -201,9 +202,9 @@ export class Cpu extends CpuRegs {
   /** Recomputes what depends on EL and on FP enables; call after changing either. */
   modeChanged(): void {
     const el = this.el;
-    this.#rdT = this.#rd[el];
-    this.#wrT = this.#wr[el];
-    this.#exT = this.#ex[el];
+    this.#rdT = this.#tlb.rd[el];
+    this.#wrT = this.#tlb.wr[el];
+    this.#exT = this.#tlb.ex[el];
     this.rdTag = this.#rdT.tag;
     this.rdPage = this.#rdT.page;
     this.wrTag = this.#wrT.tag;
@@ -218,20 +219,38 @@ export class Cpu extends CpuRegs {
     return fpen === 3 || (fpen === 1 && this.el === 1);
   }
 
-  /** Drops every cached translation (TLBI ALL, writes to SCTLR/TCR/TTBRn, stage-2 changes). */
+  /** Drops every cached translation, in every context (TLBI ALL/ASID, stage-2 changes). */
   flushTlb(): void {
     this.#jumpCache.fill(undefined);
-    for (const t of this.#rd) t.flush();
-    for (const t of this.#wr) t.flush();
-    for (const t of this.#ex) t.flush();
+    this.#tlbSets.flush();
   }
 
-  /** Drops cached translations of one virtual page (TLBI by VA). */
+  /** Drops cached translations of one virtual page in every context (TLBI by VA). */
   flushTlbPage(vpn: number): void {
     this.#jumpCache.fill(undefined);
-    for (const t of this.#rd) t.flushPage(vpn);
-    for (const t of this.#wr) t.flushPage(vpn);
-    for (const t of this.#ex) t.flushPage(vpn);
+    this.#tlbSets.flushPage(vpn);
+  }
+
+  /**
+   * Selects the TLB set of the current translation context (after writes to TTBRn, TCR, SCTLR,
+   * MAIR or a stage-2/VMID change) instead of flushing: see engine/tlb_sets.ts.
+   */
+  translationContextChanged(): void {
+    const s = this.sysregs;
+    const key = [
+      ...s.getPair("TTBR0_EL1"),
+      ...s.getPair("TTBR1_EL1"),
+      ...s.getPair("TCR_EL1"),
+      ...s.getPair("MAIR_EL1"),
+      s.getPair("SCTLR_EL1")[0],
+      this.el2?.stage2?.vmid ?? -1,
+      (this.el2?.hcr ?? 0n) & HCR.VM,
+    ].join(",");
+    if (key === this.#tlbKey) return;
+    this.#tlbKey = key;
+    this.#tlb = this.#tlbSets.select(key);
+    this.#jumpCache.fill(undefined);
+    this.modeChanged();
   }
 
   // ---------------------------------------------------------------- running

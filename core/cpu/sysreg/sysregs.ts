@@ -100,10 +100,7 @@ export class SysRegs {
       this.sys[2 * i + 1] = Number(nv >> 32n) | 0;
     }
     r.write?.(this.#cpu, v);
-    if (r.affectsTranslation) {
-      this.#cpu.flushTlb();
-      this.#cpu.modeChanged();
-    }
+    if (r.affectsTranslation) this.#cpu.translationContextChanged();
   }
 
   /**

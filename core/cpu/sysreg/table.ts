@@ -181,7 +181,13 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
     affectsTranslation: true,
   },
   { name: "ACTLR_EL1", enc: e(3, 0, 1, 0, 1), el2Trap: "tacr" },
-  { name: "CPACR_EL1", enc: e(3, 0, 1, 0, 2), writeMask: 0x00300000n, affectsTranslation: true },
+  {
+    name: "CPACR_EL1",
+    enc: e(3, 0, 1, 0, 2),
+    writeMask: 0x00300000n,
+    // FPEN decides whether FP/SIMD rows trap: part of the translator's mode.
+    write: (c) => c.modeChanged(),
+  },
   { name: "TTBR0_EL1", enc: e(3, 0, 2, 0, 0), el2Trap: "tvm", affectsTranslation: true },
   { name: "TTBR1_EL1", enc: e(3, 0, 2, 0, 1), el2Trap: "tvm", affectsTranslation: true },
   { name: "TCR_EL1", enc: e(3, 0, 2, 0, 2), el2Trap: "tvm", affectsTranslation: true },
