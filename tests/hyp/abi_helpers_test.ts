@@ -35,3 +35,17 @@ Deno.test("psciVersion encodes major.minor and rejects out-of-range parts", () =
   assert.throws(() => psci.psciVersion(1, 0x10000), /minor version out of range: 65536/);
   assert.throws(() => psci.psciVersion(-1, 0), /major version out of range: -1/);
 });
+
+Deno.test("core/hyp/abi imports nothing at run time (only types from ./layout.ts, mod.ts re-exports)", () => {
+  const dir = new URL("../../core/hyp/abi/", import.meta.url);
+  for (const e of Deno.readDirSync(dir)) {
+    if (!e.name.endsWith(".ts")) continue;
+    const src = Deno.readTextFileSync(new URL(e.name, dir));
+    for (const m of src.matchAll(/^(import|export)\b[^;]*?\bfrom\s+"([^"]+)"/gms)) {
+      assert.ok(m[2].startsWith("./") && !m[2].includes(".."), `${e.name} imports ${m[2]}`);
+      if (e.name !== "mod.ts") {
+        assert.match(m[0], /^import type /, `${e.name}: only type imports (${m[0]})`);
+      }
+    }
+  }
+});
