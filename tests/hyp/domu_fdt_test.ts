@@ -5,15 +5,15 @@
  * /work/shared/oracles/xen-on-qemu/xen-qemu-boot.sh (see tests/fixtures/xen417/README.md).
  */
 import assert from "node:assert/strict";
-import { writeFdt } from "../../core/hyp/fdt/fdt_writer.ts";
-import { readFdt } from "../../core/hyp/fdt/fdt_reader.ts";
+import { writeFdt } from "../../core/fdt/fdt_writer.ts";
+import { readFdt } from "../../core/fdt/fdt_reader.ts";
 import {
   fdtAsStrings,
   fdtAsU32s,
   fdtChild,
   type FdtNode,
   fdtProp,
-} from "../../core/hyp/fdt/fdt_types.ts";
+} from "../../core/fdt/fdt_types.ts";
 import {
   buildDomuFdt,
   type DomuFdtConfig,

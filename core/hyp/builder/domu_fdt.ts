@@ -16,7 +16,7 @@ import {
   fdtU32,
   fdtU64,
   type FdtValue,
-} from "../fdt/fdt_types.ts";
+} from "../../fdt/fdt_types.ts";
 
 /** arch-arm.h guest layout (Xen 4.17). */
 export const GUEST_GICD_BASE = 0x03001000n;

@@ -1,7 +1,7 @@
 /** FDT writer <-> reader: round trips, layout (alignment, string table), phandles, writer errors. */
 import assert from "node:assert/strict";
-import { writeFdt } from "../../core/hyp/fdt/fdt_writer.ts";
-import { readFdt, readFdtHeader } from "../../core/hyp/fdt/fdt_reader.ts";
+import { writeFdt } from "../../core/fdt/fdt_writer.ts";
+import { readFdt, readFdtHeader } from "../../core/fdt/fdt_reader.ts";
 import {
   fdtAsStrings,
   fdtAsU32s,
@@ -19,7 +19,7 @@ import {
   fdtU32,
   fdtU64,
   fdtValueBytes,
-} from "../../core/hyp/fdt/fdt_types.ts";
+} from "../../core/fdt/fdt_types.ts";
 
 /** A tree in canonical form (every value as bytes) for comparing with reader output. */
 function canonical(n: FdtNode, phandleOf?: (l: string) => number): unknown {

@@ -4,8 +4,8 @@
  * survives reader -> writer unchanged as dtc sees it.
  */
 import assert from "node:assert/strict";
-import { writeFdt } from "../../core/hyp/fdt/fdt_writer.ts";
-import { readFdt } from "../../core/hyp/fdt/fdt_reader.ts";
+import { writeFdt } from "../../core/fdt/fdt_writer.ts";
+import { readFdt } from "../../core/fdt/fdt_reader.ts";
 import {
   fdtAsU32s,
   fdtChild,
@@ -16,7 +16,7 @@ import {
   fdtStrings,
   fdtU32,
   fdtU64,
-} from "../../core/hyp/fdt/fdt_types.ts";
+} from "../../core/fdt/fdt_types.ts";
 
 import { dtc, dtcRun, dtsOf, haveDtc, NO_DTC } from "../support/dtc.ts";
 

@@ -1,8 +1,8 @@
 /** FDT reader: malformed blobs raise FdtError naming the bad value, never another exception. */
 import assert from "node:assert/strict";
-import { writeFdt } from "../../core/hyp/fdt/fdt_writer.ts";
-import { readFdt } from "../../core/hyp/fdt/fdt_reader.ts";
-import { FdtError, fdtNode, fdtString, fdtU32 } from "../../core/hyp/fdt/fdt_types.ts";
+import { writeFdt } from "../../core/fdt/fdt_writer.ts";
+import { readFdt } from "../../core/fdt/fdt_reader.ts";
+import { FdtError, fdtNode, fdtString, fdtU32 } from "../../core/fdt/fdt_types.ts";
 
 const good = (): Uint8Array =>
   writeFdt({
