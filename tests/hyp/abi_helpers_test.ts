@@ -1,7 +1,18 @@
 /** The few functions next to the ABI data: field lookup, the ARM callback-IRQ encoding, PSCI versions. */
 
 import assert from "node:assert/strict";
-import { abiField, event_channel, hvm, isAbiStruct, psci } from "../../core/hyp/abi/mod.ts";
+import {
+  abiField,
+  decodeAbiStruct,
+  event_channel,
+  grant_table,
+  hvm,
+  isAbiStruct,
+  memory,
+  psci,
+  readAbiField,
+  writeAbiField,
+} from "../../core/hyp/abi/mod.ts";
 
 Deno.test("abiField finds a field by name and names both struct and field when absent", () => {
   assert.equal(abiField(event_channel.evtchn_init_control, "link_bits").offset, 16);
@@ -48,4 +59,24 @@ Deno.test("core/hyp/abi imports nothing at run time (only types from ./layout.ts
       }
     }
   }
+});
+
+Deno.test("readAbiField/writeAbiField reject accesses outside the view or of non-scalars, naming the field", () => {
+  const dv = new DataView(new ArrayBuffer(16));
+  const map = grant_table.gnttab_map_grant_ref;
+  assert.throws(
+    () => readAbiField(dv, 0, abiField(map, "dev_bus_addr")),
+    /dev_bus_addr at 24 lies outside the 16-byte view/,
+  );
+  assert.throws(() => readAbiField(dv, -4, abiField(map, "flags")), /flags: bad structure base -4/);
+  const head = abiField(event_channel.evtchn_fifo_control_block, "head");
+  assert.throws(() => readAbiField(dv, 0, head, 16), /head\[16\]: index out of range \(0\.\.15\)/);
+  assert.throws(
+    () => readAbiField(dv, 0, abiField(memory.xen_memory_exchange, "in")),
+    /not a scalar/,
+  );
+  const big = new DataView(new ArrayBuffer(map.size));
+  writeAbiField(big, 0, abiField(map, "status"), grant_table.GNTST_bad_gntref);
+  assert.equal(readAbiField(big, 0, abiField(map, "status")), grant_table.GNTST_bad_gntref);
+  assert.deepEqual(decodeAbiStruct(event_channel.evtchn_send, dv), { port: 0 });
 });

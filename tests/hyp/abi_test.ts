@@ -8,7 +8,12 @@
 
 import assert from "node:assert/strict";
 import * as abi from "../../core/hyp/abi/mod.ts";
-import { type AbiStruct, isAbiStruct } from "../../core/hyp/abi/mod.ts";
+import {
+  type AbiStruct,
+  isAbiStruct,
+  readAbiField,
+  writeAbiField,
+} from "../../core/hyp/abi/mod.ts";
 
 /**
  * Exports that are deliberately not C names from the public headers, with where their values come
@@ -89,6 +94,8 @@ function cProgram(c: Collected): string {
     "#include <string.h>",
     "#include <errno.h>",
     ...HEADERS.map((h) => `#include <${h}>`),
+    "#define IS_SIGNED(e) _Generic((e), signed char: 1, short: 1, int: 1, long: 1, " +
+    "long long: 1, default: 0)",
     "int main(void) {",
   ];
   for (const [name, v] of c.constants) {
@@ -115,8 +122,26 @@ function cProgram(c: Collected): string {
       const m = `((${t} *)0)->${f.name}`;
       const count = f.count === undefined ? "0" : `sizeof(${m}) / sizeof(${m}[0])`;
       lines.push(
-        `  printf("F ${s.name} ${f.name} %zu %zu %zu\\n", offsetof(${t}, ${f.name}), ` +
-          `sizeof(${m}), (size_t)(${count}));`,
+        `  printf("F ${s.name} ${f.name} %zu %zu %zu %d\\n", offsetof(${t}, ${f.name}), ` +
+          `sizeof(${m}), (size_t)(${count}), IS_SIGNED(${m}));`,
+      );
+    }
+  }
+  // Round trips: C stores a pattern into each scalar member of a zeroed object (C's own
+  // truncation, sign and bit-field placement) and dumps the bytes; readAbiField must read back
+  // what C reads, writeAbiField must produce the same bytes. GCC's type class (1 integer,
+  // 13 union) checks which members are guest handles.
+  for (const s of c.structs.values()) {
+    const t = cType(s);
+    for (const f of s.fields) {
+      if (f.count !== undefined || ![1, 2, 4, 8].includes(f.size)) continue;
+      const lv = f.handle ? `x.${f.name}.q` : `x.${f.name}`;
+      const cls = f.bits ? "1" : `__builtin_classify_type(x.${f.name})`;
+      lines.push(
+        `  { ${t} x; memset(&x, 0, sizeof x); ${lv} = 0x8877665544332211ULL; ` +
+          `printf("R ${s.name} ${f.name} %d %llu ", ${cls}, (unsigned long long)(${lv})); ` +
+          `for (size_t i = 0; i < sizeof x; i++) printf("%02x", ((unsigned char *)&x)[i]); ` +
+          `printf("\\n"); }`,
       );
     }
   }
@@ -200,6 +225,7 @@ Deno.test({
     const out = runOracle(cProgram(c));
     const errors: string[] = [];
     let checked = 0;
+    let roundTrips = 0;
     const xsErrors: { errnum: number; errstring: string }[] = [];
     for (const line of out.trimEnd().split("\n")) {
       const p = line.split(" ");
@@ -220,13 +246,18 @@ Deno.test({
       } else if (p[0] === "F") {
         const f = c.structs.get(p[1])!.fields.find((x) => x.name === p[2])!;
         const [off, size, count] = [Number(p[3]), Number(p[4]), Number(p[5])];
-        if (f.offset !== off || f.size !== size || (f.count ?? 0) !== count) {
+        const signed = p[6] === "1";
+        if (
+          f.offset !== off || f.size !== size || (f.count ?? 0) !== count ||
+          (f.signed ?? false) !== signed
+        ) {
           errors.push(
-            `${p[1]}.${p[2]}: hvlab offset ${f.offset} size ${f.size} count ${f.count ?? "-"}, ` +
-              `headers offset ${off} size ${size} count ${count || "-"}`,
+            `${p[1]}.${p[2]}: hvlab offset ${f.offset} size ${f.size} count ${f.count ?? "-"} ` +
+              `signed ${f.signed ?? false}, headers offset ${off} size ${size} ` +
+              `count ${count || "-"} signed ${signed}`,
           );
         }
-        checked += 3;
+        checked += 4;
       } else if (p[0] === "B") {
         const f = c.structs.get(p[1])!.fields.find((x) => x.name === p[2])!;
         const [first, width] = [Number(p[3]), Number(p[4])];
@@ -238,6 +269,24 @@ Deno.test({
           );
         }
         checked += 2;
+      } else if (p[0] === "R") {
+        const f = c.structs.get(p[1])!.fields.find((x) => x.name === p[2])!;
+        const cls = Number(p[3]);
+        if (cls !== (f.handle ? 13 : 1)) {
+          errors.push(`${p[1]}.${p[2]}: hvlab handle ${f.handle ?? false}, C type class ${cls}`);
+        }
+        const bytes = new Uint8Array((p[5] ?? "").match(/../g)!.map((h) => parseInt(h, 16)));
+        const got = readAbiField(new DataView(bytes.buffer), 0, f);
+        if (BigInt.asUintN(64, BigInt(got)) !== BigInt(p[4])) {
+          errors.push(`${p[1]}.${p[2]}: readAbiField ${got}, C reads ${p[4]}`);
+        }
+        const mine = new Uint8Array(bytes.length);
+        writeAbiField(new DataView(mine.buffer), 0, f, got);
+        if (mine.join() !== bytes.join()) {
+          errors.push(`${p[1]}.${p[2]}: writeAbiField bytes differ from C's`);
+        }
+        roundTrips++;
+        checked += 3;
       } else if (p[0] === "E") {
         xsErrors.push({ errnum: Number(p[1]), errstring: p[2] });
       }
@@ -249,6 +298,7 @@ Deno.test({
     assert.deepEqual(abi.xenstore.XSD_ERRORS, xsErrors, "xs_wire.h xsd_errors[]");
     assert.deepEqual(errors, [], `${errors.length} mismatches of ${checked} values`);
     assert.ok(checked > 500, `only ${checked} values checked`);
+    assert.ok(roundTrips > 100, `only ${roundTrips} round trips`);
   },
 });
 

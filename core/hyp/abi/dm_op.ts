@@ -100,7 +100,7 @@ export const xen_dm_op_buf: AbiStruct = {
   name: "xen_dm_op_buf",
   size: 16,
   fields: [
-    { name: "h", offset: 0, size: 8 },
+    { name: "h", offset: 0, size: 8, handle: true },
     { name: "size", offset: 8, size: 8 },
   ],
 };

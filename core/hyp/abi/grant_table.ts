@@ -201,7 +201,7 @@ export const gnttab_map_grant_ref: AbiStruct = {
     { name: "flags", offset: 8, size: 4 },
     { name: "ref", offset: 12, size: 4 },
     { name: "dom", offset: 16, size: 2 },
-    { name: "status", offset: 18, size: 2 },
+    { name: "status", offset: 18, size: 2, signed: true },
     { name: "handle", offset: 20, size: 4 },
     { name: "dev_bus_addr", offset: 24, size: 8 },
   ],
@@ -215,7 +215,7 @@ export const gnttab_unmap_grant_ref: AbiStruct = {
     { name: "host_addr", offset: 0, size: 8 },
     { name: "dev_bus_addr", offset: 8, size: 8 },
     { name: "handle", offset: 16, size: 4 },
-    { name: "status", offset: 20, size: 2 },
+    { name: "status", offset: 20, size: 2, signed: true },
   ],
 };
 
@@ -226,8 +226,8 @@ export const gnttab_setup_table: AbiStruct = {
   fields: [
     { name: "dom", offset: 0, size: 2 },
     { name: "nr_frames", offset: 4, size: 4 },
-    { name: "status", offset: 8, size: 2 },
-    { name: "frame_list", offset: 16, size: 8 },
+    { name: "status", offset: 8, size: 2, signed: true },
+    { name: "frame_list", offset: 16, size: 8, handle: true },
   ],
 };
 
@@ -237,7 +237,7 @@ export const gnttab_dump_table: AbiStruct = {
   size: 4,
   fields: [
     { name: "dom", offset: 0, size: 2 },
-    { name: "status", offset: 2, size: 2 },
+    { name: "status", offset: 2, size: 2, signed: true },
   ],
 };
 
@@ -249,7 +249,7 @@ export const gnttab_transfer: AbiStruct = {
     { name: "mfn", offset: 0, size: 8 },
     { name: "domid", offset: 8, size: 2 },
     { name: "ref", offset: 12, size: 4 },
-    { name: "status", offset: 16, size: 2 },
+    { name: "status", offset: 16, size: 2, signed: true },
   ],
 };
 
@@ -268,7 +268,7 @@ export const gnttab_copy: AbiStruct = {
     { name: "dest.offset", offset: 26, size: 2 },
     { name: "len", offset: 32, size: 2 },
     { name: "flags", offset: 34, size: 2 },
-    { name: "status", offset: 36, size: 2 },
+    { name: "status", offset: 36, size: 2, signed: true },
   ],
 };
 
@@ -280,7 +280,7 @@ export const gnttab_query_size: AbiStruct = {
     { name: "dom", offset: 0, size: 2 },
     { name: "nr_frames", offset: 4, size: 4 },
     { name: "max_nr_frames", offset: 8, size: 4 },
-    { name: "status", offset: 12, size: 2 },
+    { name: "status", offset: 12, size: 2, signed: true },
   ],
 };
 
@@ -292,7 +292,7 @@ export const gnttab_unmap_and_replace: AbiStruct = {
     { name: "host_addr", offset: 0, size: 8 },
     { name: "new_addr", offset: 8, size: 8 },
     { name: "handle", offset: 16, size: 4 },
-    { name: "status", offset: 20, size: 2 },
+    { name: "status", offset: 20, size: 2, signed: true },
   ],
 };
 
@@ -312,8 +312,8 @@ export const gnttab_get_status_frames: AbiStruct = {
   fields: [
     { name: "nr_frames", offset: 0, size: 4 },
     { name: "dom", offset: 4, size: 2 },
-    { name: "status", offset: 6, size: 2 },
-    { name: "frame_list", offset: 8, size: 8 },
+    { name: "status", offset: 6, size: 2, signed: true },
+    { name: "frame_list", offset: 8, size: 8, handle: true },
   ],
 };
 
@@ -335,7 +335,7 @@ export const gnttab_swap_grant_ref: AbiStruct = {
   fields: [
     { name: "ref_a", offset: 0, size: 4 },
     { name: "ref_b", offset: 4, size: 4 },
-    { name: "status", offset: 8, size: 2 },
+    { name: "status", offset: 8, size: 2, signed: true },
   ],
 };
 

@@ -102,7 +102,7 @@ export const xen_memory_reservation: AbiStruct = {
   name: "xen_memory_reservation",
   size: 32,
   fields: [
-    { name: "extent_start", offset: 0, size: 8 },
+    { name: "extent_start", offset: 0, size: 8, handle: true },
     { name: "nr_extents", offset: 8, size: 8 },
     { name: "extent_order", offset: 16, size: 4 },
     { name: "mem_flags", offset: 20, size: 4 },
@@ -143,9 +143,9 @@ export const xen_add_to_physmap_batch: AbiStruct = {
     { name: "space", offset: 2, size: 2 },
     { name: "size", offset: 4, size: 2 },
     { name: "u.foreign_domid", offset: 6, size: 2 },
-    { name: "idxs", offset: 8, size: 8 },
-    { name: "gpfns", offset: 16, size: 8 },
-    { name: "errs", offset: 24, size: 8 },
+    { name: "idxs", offset: 8, size: 8, handle: true },
+    { name: "gpfns", offset: 16, size: 8, handle: true },
+    { name: "errs", offset: 24, size: 8, handle: true },
   ],
 };
 
@@ -165,7 +165,7 @@ export const xen_memory_map: AbiStruct = {
   size: 16,
   fields: [
     { name: "nr_entries", offset: 0, size: 4 },
-    { name: "buffer", offset: 8, size: 8 },
+    { name: "buffer", offset: 8, size: 8, handle: true },
   ],
 };
 
@@ -180,6 +180,6 @@ export const xen_mem_acquire_resource: AbiStruct = {
     { name: "nr_frames", offset: 8, size: 4 },
     { name: "pad", offset: 12, size: 4 },
     { name: "frame", offset: 16, size: 8 },
-    { name: "frame_list", offset: 24, size: 8 },
+    { name: "frame_list", offset: 24, size: 8, handle: true },
   ],
 };

@@ -21,4 +21,12 @@ export * as shared_info from "./shared_info.ts";
 export * as vcpu from "./vcpu.ts";
 export * as xen_version from "./xen_version.ts";
 export * as xenstore from "./xenstore.ts";
-export { type AbiField, abiField, type AbiStruct, isAbiStruct } from "./layout.ts";
+export {
+  type AbiField,
+  abiField,
+  type AbiStruct,
+  decodeAbiStruct,
+  isAbiStruct,
+  readAbiField,
+  writeAbiField,
+} from "./layout.ts";

@@ -52,7 +52,7 @@ export const sched_poll: AbiStruct = {
   name: "sched_poll",
   size: 24,
   fields: [
-    { name: "ports", offset: 0, size: 8 },
+    { name: "ports", offset: 0, size: 8, handle: true },
     { name: "nr_ports", offset: 8, size: 4 },
     { name: "timeout", offset: 16, size: 8 },
   ],
@@ -83,6 +83,6 @@ export const sched_pin_override: AbiStruct = {
   name: "sched_pin_override",
   size: 4,
   fields: [
-    { name: "pcpu", offset: 0, size: 4 },
+    { name: "pcpu", offset: 0, size: 4, signed: true },
   ],
 };

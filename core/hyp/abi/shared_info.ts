@@ -27,7 +27,7 @@ export const vcpu_time_info: AbiStruct = {
     { name: "tsc_timestamp", offset: 8, size: 8 },
     { name: "system_time", offset: 16, size: 8 },
     { name: "tsc_to_system_mul", offset: 24, size: 4 },
-    { name: "tsc_shift", offset: 28, size: 1 },
+    { name: "tsc_shift", offset: 28, size: 1, signed: true },
     { name: "flags", offset: 29, size: 1 },
     { name: "pad1", offset: 30, size: 2, count: 2 },
   ],

@@ -55,7 +55,7 @@ export const vcpu_runstate_info: AbiStruct = {
   name: "vcpu_runstate_info",
   size: 48,
   fields: [
-    { name: "state", offset: 0, size: 4 },
+    { name: "state", offset: 0, size: 4, signed: true },
     { name: "state_entry_time", offset: 8, size: 8 },
     { name: "time", offset: 16, size: 32, count: 4 },
   ],
