@@ -504,6 +504,15 @@ export class GicV2 {
     };
     // Active priority bits: one per preemption level the implemented priority bits allow.
     const levelShift = 8 - Math.min(7, this.priorityBits);
+    // GICC_APR<i>: one bit per active preemption level.
+    const apr = (i: number): number => {
+      let v = 0;
+      for (const e of c().running) {
+        const lvl = e.priority >> levelShift;
+        if (lvl >> 5 === i) v |= 1 << (lvl & 31);
+      }
+      return v >>> 0;
+    };
     return [
       {
         name: "GICC_CTLR",
@@ -542,16 +551,13 @@ export class GicV2 {
         name: "GICC_APR",
         offset: 0xd0,
         count: 4,
-        read: (i) => {
-          let v = 0;
-          for (const e of c().running) {
-            const lvl = e.priority >> levelShift;
-            if (lvl >> 5 === i) v |= 1 << (lvl & 31);
-          }
-          return v >>> 0;
+        read: (i) => apr(i),
+        // Writing back the value the register holds changes nothing (Linux's gic_cpu_init
+        // clears all four with nothing active); restoring a different state is not modelled.
+        write: (i, v) => {
+          if (v >>> 0 === apr(i)) return;
+          this.#log.unimplemented("gicv2-cpu", "GICC_APR writes (active priority restore)");
         },
-        write: () =>
-          this.#log.unimplemented("gicv2-cpu", "GICC_APR writes (active priority restore)"),
       },
       { name: "GICC_IIDR", offset: 0xfc, read: () => GICC_IIDR },
       { name: "GICC_DIR", offset: 0x1000, write: (_i, v) => this.deactivate(cpu(), v) },

@@ -79,6 +79,8 @@ export class VirtBoard {
   readonly gic: GicV2;
   readonly uart: Pl011;
   readonly clock: VirtualClock;
+  /** RAM size in bytes (RAM starts at VIRT_MAP.ram.base). */
+  readonly ramSize: number;
   readonly events: EventQueue = new EventQueue();
   /** Guest errors and unimplemented features met so far. */
   readonly log: BoardLogEntry[] = [];
@@ -90,7 +92,7 @@ export class VirtBoard {
   #excAtProgress = 0;
 
   constructor(config: VirtBoardConfig = {}) {
-    const ramSize = config.ramSize ?? 128 << 20;
+    const ramSize = this.ramSize = config.ramSize ?? 128 << 20;
     this.mem.addRam("ram", VIRT_MAP.ram.base, ramSize);
     const log: DeviceLog = {
       guestError: (source, msg) => this.log.push({ kind: "guest-error", source, msg }),

@@ -200,3 +200,28 @@ Deno.test("gicv2: groups: Group 1 through AIAR (1022 from IAR without AckCtl), G
   g.setLevel(50, true);
   assert.equal(rd(c, C.IAR), 50);
 });
+
+Deno.test("gicv2: GICC_APR writes that keep the current value are accepted silently", () => {
+  // Linux's gic_cpu_init writes 0 to all four GICC_APRn with nothing active: a no-op, not a gap.
+  const unimplemented: string[] = [];
+  const log: DeviceLog = { guestError: () => {}, unimplemented: (_d, m) => unimplemented.push(m) };
+  const g = new GicV2({ signal: () => {}, log });
+  const d = g.distributor, c = g.cpuInterface;
+  for (let i = 0; i < 4; i++) wr(c, 0xd0 + 4 * i, 0);
+  assert.deepEqual(unimplemented, []);
+  wr(d, 0x400 + 27, 0xa0, 1);
+  wr(d, D.ISENABLER, 1 << 27);
+  wr(d, D.CTLR, 1);
+  wr(c, C.PMR, 0xff);
+  wr(c, C.CTLR, 1);
+  g.setLevel(27, true);
+  assert.equal(rd(c, C.IAR), 27);
+  // 8 priority bits: 128 preemption levels; 0xa0 is level 80, bit 16 of GICC_APR2.
+  const APR2 = 0xd8;
+  assert.equal(rd(c, APR2), 1 << 16);
+  wr(c, APR2, 1 << 16); // the value it holds
+  assert.deepEqual(unimplemented, []);
+  wr(c, APR2, 0); // would drop an active priority: not modelled, and said so
+  assert.deepEqual(unimplemented, ["GICC_APR writes (active priority restore)"]);
+  assert.equal(rd(c, APR2), 1 << 16);
+});

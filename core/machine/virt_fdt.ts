@@ -1,0 +1,129 @@
+/**
+ * The device tree of VirtBoard, shaped like the one QEMU generates for `-M virt,gic-version=2
+ * -cpu cortex-a57` (same node names, compatibles, phandle numbers and interrupt specifiers) minus
+ * the devices VirtBoard does not have: flash, fw-cfg, virtio-mmio, PCIe, PL061, PL031, the
+ * platform bus, the GICv2m MSI frame and the PMU. No kaslr-seed/rng-seed: runs stay deterministic.
+ */
+import { buildFdt, type FdtNode } from "./fdt.ts";
+import { VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
+
+/** What the board's device tree depends on. */
+export interface VirtFdtConfig {
+  ramSize: number;
+  /** /chosen/bootargs (omitted when undefined). */
+  bootargs?: string;
+  /** Physical [start, end) of the initrd, for /chosen/linux,initrd-start/end. */
+  initrd?: { start: number; end: number };
+}
+
+const PH_CLK = 0x8000, PH_CPU = 0x8001, PH_GIC = 0x8002;
+const SPI = 0, PPI = 1;
+/** Interrupt flags: level high (SPI); PPI level-low with the one-CPU mask, as QEMU writes them. */
+const IRQ_LEVEL_HI = 4, PPI_CPU1_LEVEL_LO = 0x104;
+
+const hex = (n: number) => n.toString(16);
+const reg64 = (
+  base: number,
+  size: number,
+) => [0, base >>> 0, Math.floor(size / 2 ** 32), size >>> 0];
+
+/** The board's device tree as plain nodes. */
+export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
+  const { gicDist, gicCpu, uart, ram } = VIRT_MAP;
+  const chosen: FdtNode = { name: "chosen", props: [["stdout-path", `/pl011@${hex(uart.base)}`]] };
+  if (cfg.bootargs !== undefined) chosen.props!.push(["bootargs", cfg.bootargs]);
+  if (cfg.initrd) {
+    chosen.props!.push(["linux,initrd-start", { u64: [BigInt(cfg.initrd.start)] }]);
+    chosen.props!.push(["linux,initrd-end", { u64: [BigInt(cfg.initrd.end)] }]);
+  }
+  return {
+    name: "",
+    props: [
+      ["interrupt-parent", [PH_GIC]],
+      ["model", "linux,dummy-virt"],
+      ["#size-cells", [2]],
+      ["#address-cells", [2]],
+      ["compatible", "linux,dummy-virt"],
+    ],
+    children: [
+      {
+        name: "psci",
+        props: [
+          ["migrate", [0xc4000005]],
+          ["cpu_on", [0xc4000003]],
+          ["cpu_off", [0x84000002]],
+          ["cpu_suspend", [0xc4000001]],
+          ["method", "hvc"],
+          ["compatible", ["arm,psci-1.0", "arm,psci-0.2", "arm,psci"]],
+        ],
+      },
+      {
+        name: `memory@${hex(ram.base)}`,
+        props: [["reg", reg64(ram.base, cfg.ramSize)], ["device_type", "memory"]],
+      },
+      {
+        name: `pl011@${hex(uart.base)}`,
+        props: [
+          ["clock-names", ["uartclk", "apb_pclk"]],
+          ["clocks", [PH_CLK, PH_CLK]],
+          ["interrupts", [SPI, VIRT_IRQ.uart - 32, IRQ_LEVEL_HI]],
+          ["reg", reg64(uart.base, uart.size)],
+          ["compatible", ["arm,pl011", "arm,primecell"]],
+        ],
+      },
+      {
+        name: `intc@${hex(gicDist.base)}`,
+        props: [
+          ["phandle", [PH_GIC]],
+          ["reg", [...reg64(gicDist.base, gicDist.size), ...reg64(gicCpu.base, gicCpu.size)]],
+          ["compatible", "arm,cortex-a15-gic"],
+          ["#size-cells", [2]],
+          ["#address-cells", [2]],
+          ["interrupt-controller", new Uint8Array(0)],
+          ["#interrupt-cells", [3]],
+        ],
+      },
+      {
+        name: "cpus",
+        props: [["#size-cells", [0]], ["#address-cells", [1]]],
+        children: [{
+          name: "cpu@0",
+          props: [
+            ["phandle", [PH_CPU]],
+            ["reg", [0]],
+            ["compatible", "arm,cortex-a57"],
+            ["device_type", "cpu"],
+          ],
+        }],
+      },
+      {
+        name: "timer",
+        props: [
+          // Secure phys (PPI 13), non-secure phys (14), virtual (11), hypervisor (10).
+          ["interrupts", [
+            ...[PPI, 13, PPI_CPU1_LEVEL_LO, PPI, VIRT_IRQ.timerPhys - 16, PPI_CPU1_LEVEL_LO],
+            ...[PPI, VIRT_IRQ.timerVirt - 16, PPI_CPU1_LEVEL_LO, PPI, 10, PPI_CPU1_LEVEL_LO],
+          ]],
+          ["always-on", new Uint8Array(0)],
+          ["compatible", ["arm,armv8-timer", "arm,armv7-timer"]],
+        ],
+      },
+      {
+        name: "apb-pclk",
+        props: [
+          ["phandle", [PH_CLK]],
+          ["clock-output-names", "clk24mhz"],
+          ["clock-frequency", [24_000_000]],
+          ["#clock-cells", [0]],
+          ["compatible", "fixed-clock"],
+        ],
+      },
+      chosen,
+    ],
+  };
+}
+
+/** The board's device tree blob. */
+export function virtFdt(cfg: VirtFdtConfig): Uint8Array {
+  return buildFdt(virtFdtTree(cfg));
+}
