@@ -97,6 +97,8 @@ if (atInit) {
 console.log(
   `total: ${board.cpu.retired} instructions, ${(ms / 1000).toFixed(2)} s wall, ` +
     `${(board.cpu.retired / ms / 1000).toFixed(1)} MIPS; exceptions ${s.exceptions}; ` +
+    `blocks compiled ${s.blocksCompiled}; TLB misses ${s.tlbMisses}; ` +
+    `virtual time ${(board.clock.cycles() / board.clock.cpuHz).toFixed(3)} s; ` +
     `done marker ${board.console.includes(DONE_MARKER) ? "seen" : "not seen"}`,
 );
 for (const [k, u] of s.undefined) {
