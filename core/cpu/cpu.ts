@@ -21,6 +21,7 @@ import { ExcClass } from "./exceptions.ts";
 import { dataAbortIss } from "./syndrome.ts";
 import { GenericTimer } from "./generic_timer.ts";
 import { HwDebug } from "./hw_debug.ts";
+import type { GicCpuInterface } from "./gic_cpu_interface.ts";
 
 /** The PE's view of the rest of the board. */
 export interface CpuEnv {
@@ -86,6 +87,8 @@ export class Cpu extends CpuRegs {
   readonly hwDebug: HwDebug = new HwDebug();
   /** EL2 controls; null when no hypervisor is attached (bare-metal board, EL1 top). */
   el2: El2Controls | null = null;
+  /** The GICv3 CPU interface behind the ICC_* registers; null without one (they are UNDEFINED). */
+  gicCpuIf: GicCpuInterface | null = null;
   readonly exit: Exit = newExit();
   readonly stats: CpuStats = {
     undefined: new Map(),

@@ -12,8 +12,12 @@ export interface RegRow {
   offset: number;
   /** Number of consecutive 32-bit registers (default 1). */
   count?: number;
-  /** Access sizes the register accepts (default [4]); smaller sizes address byte lanes. */
-  sizes?: readonly (1 | 2 | 4)[];
+  /**
+   * Access sizes the register accepts (default [4]); smaller sizes address byte lanes. 8 makes
+   * pairs of registers 64-bit (GICv3 IROUTER, GICR_TYPER): an 8-byte access at an even index
+   * `i` of the row reads or writes register `i` (low half) and `i + 1` (high half).
+   */
+  sizes?: readonly (1 | 2 | 4 | 8)[];
   /** Value of register `i` of the row (32 bits). Missing: write-only (reads as zero, logged). */
   read?: (i: number) => number;
   /**
@@ -82,6 +86,9 @@ export class RegisterBank {
     const name = (r.count ?? 1) > 1 ? `${r.name}[${i}]` : r.name;
     const sizes = r.sizes ?? [4];
     const lane = a.offset & 3;
+    if (a.size === 8 && sizes.includes(8) && lane === 0 && i % 2 === 0 && i + 1 < (r.count ?? 1)) {
+      return this.#access64(r, i, a);
+    }
     if (a.size === 8 || !sizes.includes(a.size) || (lane & (a.size - 1)) !== 0) {
       this.#log.guestError(this.#device, `${a.size}-byte access to ${name} at ${hex}`);
       if (!a.write) a.value = a.valueHi = 0;
@@ -98,6 +105,24 @@ export class RegisterBank {
         this.#log.guestError(this.#device, `read of write-only ${name}`);
         a.value = 0;
       } else a.value = ((r.read(i) & laneMask) >>> shift) >>> 0;
+    }
+    return "done";
+  }
+
+  /** A 64-bit access to registers `i` (low half) and `i + 1` (high half) of row `r`. */
+  #access64(r: RegRow, i: number, a: MmioAccess): MmioOutcome {
+    if (a.write) {
+      if (!r.write) this.#log.guestError(this.#device, `write to read-only ${r.name}[${i}]`);
+      else {
+        r.write(i, a.value >>> 0, 0xffffffff);
+        r.write(i + 1, a.valueHi >>> 0, 0xffffffff);
+      }
+    } else if (!r.read) {
+      this.#log.guestError(this.#device, `read of write-only ${r.name}[${i}]`);
+      a.value = a.valueHi = 0;
+    } else {
+      a.value = r.read(i) >>> 0;
+      a.valueHi = r.read(i + 1) >>> 0;
     }
     return "done";
   }

@@ -1,8 +1,8 @@
 /**
  * A bare-metal board laid out like QEMU's `-M virt` (one PE at EL1, no EL2/EL3): RAM at 1 GiB,
- * GICv2, a PL011 on SPI 1, the generic timer on PPIs 27/30 and PSCI over HVC. Time is virtual:
- * one cycle per retired instruction at `cpuHz`, the counter derived at `counterHz`, and WFI
- * skips straight to the next event in the board's queue.
+ * GICv2 (or GICv3 with `gic: "v3"`), a PL011 on SPI 1, the generic timer on PPIs 27/30 and PSCI
+ * over HVC. Time is virtual: one cycle per retired instruction at `cpuHz`, the counter derived at
+ * `counterHz`, and WFI skips straight to the next event in the board's queue.
  */
 import { Cpu } from "../cpu/cpu.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
@@ -10,6 +10,7 @@ import { ExcClass } from "../cpu/exceptions.ts";
 import { MmioBus } from "../mem/mmio_bus.ts";
 import { PhysMemory } from "../mem/phys_memory.ts";
 import { GicV2 } from "../devices/gic_v2.ts";
+import { affinityOfMpidr, GICR_STRIDE, GicV3 } from "../devices/gic_v3.ts";
 import { Pl011 } from "../devices/pl011.ts";
 import type { DeviceLog } from "../devices/register_rows.ts";
 import { EventQueue } from "../time/event_queue.ts";
@@ -22,6 +23,8 @@ import { RAW_IMAGE_OFFSET, VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
 export interface VirtBoardConfig extends ClockConfig {
   /** RAM size in bytes (default 128 MiB). */
   ramSize?: number;
+  /** Interrupt controller: "v2" (default) or "v3" (QEMU's gic-version=3 map, no ITS). */
+  gic?: "v2" | "v3";
 }
 
 /** Why `run()` returned. */
@@ -76,7 +79,9 @@ export class VirtBoard {
   readonly mem: PhysMemory = new PhysMemory();
   readonly bus: MmioBus = new MmioBus();
   readonly cpu: Cpu;
-  readonly gic: GicV2;
+  /** The GICv3 of a `gic: "v3"` board, else null. */
+  readonly gicV3: GicV3 | null;
+  readonly #gicV2: GicV2 | null;
   readonly uart: Pl011;
   readonly clock: VirtualClock;
   /** RAM size in bytes (RAM starts at VIRT_MAP.ram.base). */
@@ -105,28 +110,45 @@ export class VirtBoard {
     }, a64Decoder());
     this.clock = new VirtualClock(() => this.cpu.retired, config);
     this.cpu.timer.frequency = this.clock.counterHz;
-    this.gic = new GicV2({
-      signal: (_cpu, irq, fiq) => {
-        this.cpu.irqLine = irq;
-        this.cpu.fiqLine = fiq;
-      },
-      log,
-    });
+    const signal = (_cpu: number, irq: boolean, fiq: boolean) => {
+      this.cpu.irqLine = irq;
+      this.cpu.fiqLine = fiq;
+    };
+    const gic = config.gic ?? "v2";
+    if (gic !== "v2" && gic !== "v3") throw new Error(`VirtBoard: gic "${gic}" (v2 or v3)`);
+    this.gicV3 = gic === "v3"
+      ? new GicV3({ signal, log }, { affinities: [affinityOfMpidr(this.cpu.sysregs.mpidr)] })
+      : null;
+    this.#gicV2 = gic === "v2" ? new GicV2({ signal, log }) : null;
+    if (this.gicV3) this.cpu.gicCpuIf = this.gicV3.cpuInterfaces[0];
+    const irqs = this.gicV3 ?? this.#gicV2!;
     this.uart = new Pl011("pl011", {
       tx: (b) => this.#consoleByte(b),
       rxReady: () => this.#pumpInput(),
-      irq: (level) => this.gic.setLevel(VIRT_IRQ.uart, level),
+      irq: (level) => irqs.setLevel(VIRT_IRQ.uart, level),
       log,
     });
     this.cpu.timer.onChange = (id, level) => {
-      this.gic.setLevel(id === "virt" ? VIRT_IRQ.timerVirt : VIRT_IRQ.timerPhys, level);
+      irqs.setLevel(id === "virt" ? VIRT_IRQ.timerVirt : VIRT_IRQ.timerPhys, level);
       // A timer register was written (or time advanced): the deadline may have moved, so the
       // current slice ends at the next block boundary and the board re-arms the timer event.
       this.cpu.requestStop();
     };
-    this.bus.map(VIRT_MAP.gicDist.base, VIRT_MAP.gicDist.size, this.gic.distributor);
-    this.bus.map(VIRT_MAP.gicCpu.base, VIRT_MAP.gicCpu.size, this.gic.cpuInterface);
+    if (this.gicV3) {
+      this.bus.map(VIRT_MAP.gicDist.base, VIRT_MAP.gicDist.size, this.gicV3.distributor);
+      const size = GICR_STRIDE * this.gicV3.numCpus;
+      this.bus.map(VIRT_MAP.gicRedist.base, size, this.gicV3.redistributors);
+    } else {
+      this.bus.map(VIRT_MAP.gicDist.base, VIRT_MAP.gicDist.size, this.gic.distributor);
+      this.bus.map(VIRT_MAP.gicCpu.base, VIRT_MAP.gicCpu.size, this.gic.cpuInterface);
+    }
     this.bus.map(VIRT_MAP.uart.base, VIRT_MAP.uart.size, this.uart);
+  }
+
+  /** The GICv2 of a `gic: "v2"` board (the default); a GICv3 board has `gicV3` instead. */
+  get gic(): GicV2 {
+    if (!this.#gicV2) throw new Error("VirtBoard: this board has a GICv3 (board.gicV3), no GICv2");
+    return this.#gicV2;
   }
 
   /** Everything the guest wrote to the UART (bytes as Latin-1 characters). */

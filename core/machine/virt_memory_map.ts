@@ -1,13 +1,16 @@
 /**
  * The part of QEMU's `-M virt` memory map and interrupt assignment that hvlab models (from
- * hw/arm/virt.c's base_memmap and irqmap, as facts): GICv2 distributor and CPU interface, the
- * PL011 UART on SPI 1, RAM from 1 GiB, and the generic timer PPIs.
+ * hw/arm/virt.c's base_memmap and irqmap, as facts): GICv2 distributor and CPU interface (or
+ * the GICv3 distributor and redistributors), the PL011 UART on SPI 1, RAM from 1 GiB, and the
+ * generic timer PPIs.
  */
 
 /** Physical addresses and sizes of the virt board's regions. */
 export const VIRT_MAP = {
   gicDist: { base: 0x0800_0000, size: 0x1_0000 },
   gicCpu: { base: 0x0801_0000, size: 0x1_0000 },
+  /** GICv3 redistributors (gic-version=3 boards): one 128 KiB frame per PE from here. */
+  gicRedist: { base: 0x080a_0000, size: 0xf6_0000 },
   uart: { base: 0x0900_0000, size: 0x1000 },
   ram: { base: 0x4000_0000 },
 } as const;

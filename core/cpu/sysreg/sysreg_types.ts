@@ -52,7 +52,13 @@ export interface SysRegDef {
   readonly affectsTranslation?: boolean;
   /**
    * EL2 trap group that sends this access to the hypervisor: "tvm" (HCR_EL2.TVM for writes,
-   * TRVM for reads), "tid1".."tid3", "tacr", or "el1pcten"/"el1pcen" (CNTHCTL_EL2 bits clear).
+   * TRVM for reads), "tid1".."tid3", "tacr", "el1pcten"/"el1pcen" (CNTHCTL_EL2 bits clear), or
+   * for the GICv3 ICC registers "imo" / "fmo" / "imofmo" (HCR_EL2.IMO, FMO, either).
    */
   readonly el2Trap?: string;
+  /**
+   * False when the PE lacks the register in its current configuration (ICC_* without a GICv3
+   * CPU interface): the access is UNDEFINED as for an unallocated encoding. Default: present.
+   */
+  present?(c: Cpu): boolean;
 }

@@ -16,6 +16,9 @@ const TRAP_BITS: Record<string, bigint> = {
   tid2: HCR.TID2,
   tid3: HCR.TID3,
   tacr: HCR.TACR,
+  imo: HCR.IMO,
+  fmo: HCR.FMO,
+  imofmo: HCR.IMO | HCR.FMO,
 };
 
 /** System register file of one PE. */
@@ -110,6 +113,7 @@ export class SysRegs {
   #check(i: number, write: boolean, rt: number, word: number): void {
     const r = this.rows[i];
     const c = this.#cpu;
+    if (r.present && !r.present(c)) c.undefinedInsn(word);
     if (write ? r.ro : r.wo) c.undefinedInsn(word);
     if (c.el === 0) {
       const a = r.el0 ?? "none";
@@ -202,6 +206,6 @@ export class SysRegs {
  * register without side effects, EL2 traps or write masks, and with a static EL0 rule.
  */
 export function isPlainRow(r: SysRegDef): boolean {
-  return !r.read && !r.write && !r.ro && !r.wo && r.el2Trap === undefined &&
+  return !r.read && !r.write && !r.ro && !r.wo && r.el2Trap === undefined && !r.present &&
     r.writeMask === undefined && !r.affectsTranslation && typeof (r.el0 ?? "none") === "string";
 }

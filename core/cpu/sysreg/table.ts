@@ -6,6 +6,7 @@
 import type { SysRegDef } from "./sysreg_types.ts";
 import type { Cpu } from "../cpu.ts";
 import { DEBUG_REGS } from "./debug_regs.ts";
+import { GIC_CPUIF_REGS } from "./gic_cpuif_regs.ts";
 
 const e = (op0: number, op1: number, crn: number, crm: number, op2: number) => ({
   op0,
@@ -220,7 +221,11 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
     read: (c) => c.el2 ? c.el2.vmpidr : c.sysregs.mpidr,
   },
   id("REVIDR_EL1", e(3, 0, 0, 0, 6), "none", "tid1"),
-  id("ID_AA64PFR0_EL1", e(3, 0, 0, 4, 0)),
+  {
+    // GIC (bits [27:24]) = 1 when the PE has a GICv3 system register interface.
+    ...id("ID_AA64PFR0_EL1", e(3, 0, 0, 4, 0)),
+    read: (c) => ID_VALUES.ID_AA64PFR0_EL1 | (c.gicCpuIf ? 1n << 24n : 0n),
+  },
   id("ID_AA64PFR1_EL1", e(3, 0, 0, 4, 1)),
   id("ID_AA64DFR0_EL1", e(3, 0, 0, 5, 0)),
   id("ID_AA64DFR1_EL1", e(3, 0, 0, 5, 1)),
@@ -315,4 +320,5 @@ export const SYSREG_TABLE: readonly SysRegDef[] = [
     read: (c) => c.timer.readCval("virt"),
     write: (c, v) => c.timer.writeCval("virt", v),
   },
+  ...GIC_CPUIF_REGS,
 ];
