@@ -39,6 +39,8 @@ export function distributorRows(m: GicV3Model): RegRow[] {
     },
     { name: "GICD_TYPER", offset: 0x0004, read: () => gicdTyper(n) },
     { name: "GICD_IIDR", offset: 0x0008, read: () => GICV3_IIDR },
+    // GICv4.1's TYPER2 (reserved, so RAZ, before): no vPE IDs, no vSGIs. Linux reads it.
+    { name: "GICD_TYPER2", offset: 0x000c, read: () => 0 },
     razWiRow("GICD_STATUSR", 0x0010),
     bitmapRow("GICD_IGROUPR", 0x0080, words, 0, spi, (k) => s().group[k] === 1, {
       kind: "plain",

@@ -85,6 +85,7 @@ Deno.test("gicv3: identification, TYPER and per-PE redistributor frames", () => 
   assert.equal(rd(d, GICD.CTLR), 0x50, "ARE and DS set, groups disabled");
   assert.equal(rd(d, GICD.TYPER), 0x01780007, "A3V, 16 ID bits, 256 INTIDs; no LPIs, 1-of-N");
   assert.equal(rd(d, 0x8), 0x43b);
+  assert.equal(rd(d, 0xc), 0, "TYPER2 (Linux reads it)");
   assert.equal(rd(d, 0xffe8), 0x3b, "PIDR2: GICv3");
   assert.equal(rd(r, 0xffe0), 0x93, "redistributor PIDR0");
   for (let c = 0; c < 3; c++) {
