@@ -95,8 +95,8 @@ export {
 } from "./core/mem/mmio_bus.ts";
 
 /**
- * A bare-metal board laid out like QEMU's `-M virt`: RAM at 1 GiB, GICv2, PL011, generic timer,
- * PSCI over HVC, virtual time.
+ * A bare-metal board laid out like QEMU's `-M virt`: RAM at 1 GiB, GICv2 (GICv3 with
+ * `{ gic: "v3" }`, as `-M virt,gic-version=3`), PL011, generic timer, PSCI over HVC, virtual time.
  *
  * @example
  * ```ts
