@@ -235,6 +235,15 @@ export class Cpu extends CpuRegs {
   }
 
   /**
+   * Drops cached translations of the page at `lo` under any top byte, in every context (TLBI by
+   * VA with TBI: Linux sets TBI1, so every kernel TLBI VAE1 would otherwise flush everything).
+   */
+  flushTlbAliases(lo: number): void {
+    this.#jumpCache.fill(undefined);
+    this.#tlbSets.flushSlot(lo);
+  }
+
+  /**
    * Selects the TLB set of the current translation context (after writes to TTBRn, TCR, SCTLR,
    * MAIR or a stage-2/VMID change) instead of flushing: see engine/tlb_sets.ts.
    */

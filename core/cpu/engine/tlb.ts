@@ -44,6 +44,14 @@ export class Tlb {
     if (this.tag[i] === vpn) this.tag[i] = -1;
   }
 
+  /**
+   * Drops whatever occupies the slot of virtual address `lo`: every alias of the page that
+   * differs only in VA bits 63-56 (ignored under TBI) indexes the same slot.
+   */
+  flushSlot(lo: number): void {
+    this.tag[tlbIndex(lo)] = -1;
+  }
+
   /** Drops every entry that maps physical page `pfn`. */
   flushPfn(pfn: number): void {
     for (let i = 0; i < TLB_SIZE; i++) {

@@ -49,6 +49,11 @@ export class TlbSets {
     for (const s of this.#sets.values()) for (const t of s.all()) t.flushPage(vpn);
   }
 
+  /** Drops the slot of virtual address `lo` in every set (all top-byte aliases of its page). */
+  flushSlot(lo: number): void {
+    for (const s of this.#sets.values()) for (const t of s.all()) t.flushSlot(lo);
+  }
+
   /** Drops write entries for physical page `pfn` in every set (it now holds translated code). */
   flushWritesTo(pfn: number): void {
     for (const s of this.#sets.values()) for (const t of s.wr) t.flushPfn(pfn);

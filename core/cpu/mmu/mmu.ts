@@ -80,7 +80,8 @@ export class Mmu {
     walkStage1(c, lo, hi, r, this.#fetchDesc, this.#hiOut);
     if (r.fault >= 0) return -1;
     // Remember blocks cached as 4 KiB TLB entries: a TLBI by VA inside one must drop them all.
-    if (r.level < 3) this.#blocks.add(blockKey(r.level, vpnOf(lo, hi)));
+    // Keyed without VA bits 63-56, so a TLBI by any (TBI-)alias finds the block.
+    if (r.level < 3) this.#blocks.add(blockKey(r.level, vpnOf(lo, hi & 0xff_ffff)));
     if (checkPerms && !permits(r, acc, el0, c.sysregs.sctlrBit(19))) {
       r.fault = FSC.PERMISSION + r.level;
       return -1;
@@ -96,17 +97,19 @@ export class Mmu {
 
   /**
    * TLBI by VA (lo, hi): drops the page's translations in every ASID. When the page lies in a
-   * cached block mapping, or the top byte is ignored (tagged aliases of the page may be
-   * cached), everything is dropped instead.
+   * cached block mapping everything is dropped instead; when the top byte is ignored, the TLB
+   * slot the page's tagged aliases share (the slot index does not use VA bits 63-56).
    */
   invalidateVa(lo: number, hi: number): void {
     const c: Cpu = this.#cpu;
     const vpn = vpnOf(lo, hi);
     const tcrHi = c.sysregs.getPair("TCR_EL1")[1];
     const tbi = (hi >>> 23) & 1 ? (tcrHi >>> 6) & 1 : (tcrHi >>> 5) & 1;
-    if (tbi || this.#blocks.has(blockKey(1, vpn)) || this.#blocks.has(blockKey(2, vpn))) {
+    const untagged = vpnOf(lo, hi & 0xff_ffff);
+    if (this.#blocks.has(blockKey(1, untagged)) || this.#blocks.has(blockKey(2, untagged))) {
       this.invalidateAll();
-    } else c.flushTlbPage(vpn);
+    } else if (tbi) c.flushTlbAliases(lo);
+    else c.flushTlbPage(vpn);
   }
 
   /** Stage-2 translation of `ipa` when the hypervisor enables it. */
