@@ -3,6 +3,7 @@
  * and prints the console, then the figures: instructions to the /init marker, wall time, MIPS.
  *
  *   deno task boot:linux [--max N] [--append "extra args"] [--quiet] [--dump DIR] [--qemu]
+ *                        [--gic v2|v3]
  *
  * With --qemu it also boots the same Image, initramfs and DTB on qemu-system-aarch64 and lists
  * the console lines only one of the two printed (timing lines differ; virtual time is not QEMU's).
@@ -10,6 +11,7 @@
  * With --dump DIR it writes the Image, initramfs and device tree it would boot and exits; QEMU
  * boots the same files with: qemu-system-aarch64 -M virt,gic-version=2 -cpu cortex-a57 -m 256M
  * -nographic -kernel DIR/Image -initrd DIR/initrd.cpio -dtb DIR/virt.dtb -append "<bootargs>"
+ * (with --gic v3: -M virt,gic-version=3,its=off).
  */
 import { parseArgs } from "node:util";
 import { VirtBoard } from "../core/machine/virt_board.ts";
@@ -36,8 +38,15 @@ const { values } = parseArgs({
     dump: { type: "string" },
     /** Also boots the same files on qemu-system-aarch64 and compares the consoles. */
     qemu: { type: "boolean", default: false },
+    /** The board's interrupt controller (QEMU gets the matching gic-version, its=off). */
+    gic: { type: "string", default: "v2" },
   },
 });
+const gic = values.gic;
+if (gic !== "v2" && gic !== "v3") {
+  console.error(`--gic ${gic}: expected v2 or v3`);
+  Deno.exit(2);
+}
 const files = findLinuxFiles();
 if (!files) {
   console.error(
@@ -47,7 +56,7 @@ if (!files) {
 }
 const image = await decompressImage(Deno.readFileSync(files.vmlinuz));
 const initrd = buildInitramfs(Deno.readFileSync(files.busybox));
-const board = new VirtBoard({ ramSize: 256 << 20 });
+const board = new VirtBoard({ ramSize: 256 << 20, gic });
 const bootargs = values.append ? `${BOOTARGS} ${values.append}` : BOOTARGS;
 const layout = bootLinuxOnVirt(board, { image, initrd, bootargs });
 const dumpDir = values.dump ?? (values.qemu ? Deno.makeTempDirSync() : undefined);
@@ -57,7 +66,7 @@ if (dumpDir) {
   Deno.writeFileSync(`${dumpDir}/initrd.cpio`, initrd);
   Deno.writeFileSync(
     `${dumpDir}/virt.dtb`,
-    virtFdt({ ramSize: board.ramSize, bootargs, initrd: layout.initrd }),
+    virtFdt({ ramSize: board.ramSize, gic, bootargs, initrd: layout.initrd }),
   );
   if (values.dump) {
     console.log(`wrote ${dumpDir}/Image, initrd.cpio, virt.dtb; bootargs: ${bootargs}`);
@@ -118,7 +127,8 @@ if (values.qemu && dumpDir) {
   const t = performance.now();
   const q = new Deno.Command("qemu-system-aarch64", {
     args: [
-      ...["-M", "virt,gic-version=2", "-cpu", "cortex-a57", "-m", "256M", "-nographic"],
+      ...["-M", `virt,gic-version=${gic[1]},its=off`, "-cpu", "cortex-a57", "-m", "256M"],
+      "-nographic",
       ...["-kernel", `${dumpDir}/Image`, "-initrd", `${dumpDir}/initrd.cpio`],
       ...["-dtb", `${dumpDir}/virt.dtb`, "-append", bootargs],
     ],

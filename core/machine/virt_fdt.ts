@@ -1,8 +1,9 @@
 /**
  * The device tree of VirtBoard, shaped like the one QEMU generates for `-M virt,gic-version=2
- * -cpu cortex-a57` (same node names, compatibles, phandle numbers and interrupt specifiers) minus
- * the devices VirtBoard does not have: flash, fw-cfg, virtio-mmio, PCIe, PL061, PL031, the
- * platform bus, the GICv2m MSI frame and the PMU. No kaslr-seed/rng-seed: runs stay deterministic.
+ * -cpu cortex-a57` (or gic-version=3,its=off for a GICv3 board: same node names, compatibles,
+ * phandle numbers and interrupt specifiers) minus the devices VirtBoard does not have: flash,
+ * fw-cfg, virtio-mmio, PCIe, PL061, PL031, the platform bus, the GICv2m MSI frame and the PMU. No
+ * kaslr-seed/rng-seed: runs stay deterministic.
  */
 import { buildFdt, type FdtNode } from "./fdt.ts";
 import { VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
@@ -14,12 +15,16 @@ export interface VirtFdtConfig {
   bootargs?: string;
   /** Physical [start, end) of the initrd, for /chosen/linux,initrd-start/end. */
   initrd?: { start: number; end: number };
+  /** The board's interrupt controller (default "v2"). */
+  gic?: "v2" | "v3";
 }
 
 const PH_CLK = 0x8000, PH_CPU = 0x8001, PH_GIC = 0x8002;
 const SPI = 0, PPI = 1;
 /** Interrupt flags: level high (SPI); PPI level-low with the one-CPU mask, as QEMU writes them. */
 const IRQ_LEVEL_HI = 4, PPI_CPU1_LEVEL_LO = 0x104;
+/** QEMU's GICv3 trees give PPIs plain level-high flags (no CPU mask: affinity routing). */
+const GICV3_PPI_FLAGS = 4;
 
 const hex = (n: number) => n.toString(16);
 const reg64 = (
@@ -29,7 +34,9 @@ const reg64 = (
 
 /** The board's device tree as plain nodes. */
 export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
-  const { gicDist, gicCpu, uart, ram } = VIRT_MAP;
+  const { gicDist, gicCpu, gicRedist, uart, ram } = VIRT_MAP;
+  const v3 = cfg.gic === "v3";
+  const ppi = v3 ? GICV3_PPI_FLAGS : PPI_CPU1_LEVEL_LO;
   const chosen: FdtNode = { name: "chosen", props: [["stdout-path", `/pl011@${hex(uart.base)}`]] };
   if (cfg.bootargs !== undefined) chosen.props!.push(["bootargs", cfg.bootargs]);
   if (cfg.initrd) {
@@ -73,15 +80,29 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
       },
       {
         name: `intc@${hex(gicDist.base)}`,
-        props: [
-          ["phandle", [PH_GIC]],
-          ["reg", [...reg64(gicDist.base, gicDist.size), ...reg64(gicCpu.base, gicCpu.size)]],
-          ["compatible", "arm,cortex-a15-gic"],
-          ["#size-cells", [2]],
-          ["#address-cells", [2]],
-          ["interrupt-controller", new Uint8Array(0)],
-          ["#interrupt-cells", [3]],
-        ],
+        props: v3
+          ? [
+            ["phandle", [PH_GIC]],
+            ["reg", [
+              ...reg64(gicDist.base, gicDist.size),
+              ...reg64(gicRedist.base, gicRedist.size),
+            ]],
+            ["#redistributor-regions", [1]],
+            ["compatible", "arm,gic-v3"],
+            ["#size-cells", [2]],
+            ["#address-cells", [2]],
+            ["interrupt-controller", new Uint8Array(0)],
+            ["#interrupt-cells", [3]],
+          ]
+          : [
+            ["phandle", [PH_GIC]],
+            ["reg", [...reg64(gicDist.base, gicDist.size), ...reg64(gicCpu.base, gicCpu.size)]],
+            ["compatible", "arm,cortex-a15-gic"],
+            ["#size-cells", [2]],
+            ["#address-cells", [2]],
+            ["interrupt-controller", new Uint8Array(0)],
+            ["#interrupt-cells", [3]],
+          ],
       },
       {
         name: "cpus",
@@ -101,8 +122,8 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
         props: [
           // Secure phys (PPI 13), non-secure phys (14), virtual (11), hypervisor (10).
           ["interrupts", [
-            ...[PPI, 13, PPI_CPU1_LEVEL_LO, PPI, VIRT_IRQ.timerPhys - 16, PPI_CPU1_LEVEL_LO],
-            ...[PPI, VIRT_IRQ.timerVirt - 16, PPI_CPU1_LEVEL_LO, PPI, 10, PPI_CPU1_LEVEL_LO],
+            ...[PPI, 13, ppi, PPI, VIRT_IRQ.timerPhys - 16, ppi],
+            ...[PPI, VIRT_IRQ.timerVirt - 16, ppi, PPI, 10, ppi],
           ]],
           ["always-on", new Uint8Array(0)],
           ["compatible", ["arm,armv8-timer", "arm,armv7-timer"]],

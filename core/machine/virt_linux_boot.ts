@@ -22,8 +22,10 @@ export function bootLinuxOnVirt(board: VirtBoard, boot: VirtLinuxBoot): LinuxLay
   const header = parseLinuxImage(boot.image);
   const ramBase = VIRT_MAP.ram.base;
   // The DTB size depends on the initrd addresses only through fixed-size u64 cells: size it once.
+  const gic = board.gicV3 ? "v3" : "v2";
   const probe = virtFdt({
     ramSize: board.ramSize,
+    gic,
     bootargs: boot.bootargs,
     initrd: boot.initrd ? { start: 0, end: 0 } : undefined,
   });
@@ -35,7 +37,12 @@ export function bootLinuxOnVirt(board: VirtBoard, boot: VirtLinuxBoot): LinuxLay
     boot.initrd?.length,
     probe.length,
   );
-  const dtb = virtFdt({ ramSize: board.ramSize, bootargs: boot.bootargs, initrd: layout.initrd });
+  const dtb = virtFdt({
+    ramSize: board.ramSize,
+    gic,
+    bootargs: boot.bootargs,
+    initrd: layout.initrd,
+  });
   loadLinux(
     {
       writeRam: (pa, bytes) => board.mem.write(pa, bytes),
