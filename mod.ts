@@ -131,3 +131,18 @@ export { UserProcess } from "./core/machine/user_process.ts";
  * ```
  */
 export { parseElf } from "./core/machine/elf.ts";
+
+/**
+ * Boots an arm64 Linux Image on a VirtBoard as QEMU's `-kernel/-initrd/-append` does (the
+ * board's device tree, QEMU's placement, X0 = DTB); `parseLinuxImage` checks an Image header.
+ *
+ * @example
+ * ```ts
+ * import { bootLinuxOnVirt, VirtBoard } from "./mod.ts";
+ * const board = new VirtBoard({ ramSize: 256 << 20 });
+ * bootLinuxOnVirt(board, { image: await Deno.readFile("Image"), bootargs: "console=ttyAMA0" });
+ * board.run({ maxInstructions: 2e9, until: (c) => c.includes("Run /init") });
+ * ```
+ */
+export { bootLinuxOnVirt } from "./core/machine/virt_linux_boot.ts";
+export { type LinuxImageHeader, parseLinuxImage } from "./core/machine/linux_boot.ts";
