@@ -5,7 +5,17 @@
  * fw-cfg, virtio-mmio, PCIe, PL061, PL031, the platform bus, the GICv2m MSI frame and the PMU. No
  * kaslr-seed/rng-seed: runs stay deterministic.
  */
-import { buildFdt, type FdtNode } from "./fdt.ts";
+import {
+  fdtEmpty,
+  type FdtNode,
+  fdtNode,
+  fdtString,
+  fdtStrings,
+  fdtU32,
+  fdtU64,
+  type FdtValue,
+} from "../fdt/fdt_types.ts";
+import { writeFdt } from "../fdt/fdt_writer.ts";
 import { VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
 
 /** What the board's device tree depends on. */
@@ -17,6 +27,30 @@ export interface VirtFdtConfig {
   initrd?: { start: number; end: number };
   /** The board's interrupt controller (default "v2"). */
   gic?: "v2" | "v3";
+}
+
+/** The compact literal the tree below is written in: strings, string lists, u32 cells or a value. */
+type Lit = string | string[] | number[] | FdtValue;
+interface LitNode {
+  name: string;
+  props?: [string, Lit][];
+  children?: LitNode[];
+}
+
+function litValue(v: Lit): FdtValue {
+  if (typeof v === "string") return fdtString(v);
+  if (!Array.isArray(v)) return v;
+  return v.every((x) => typeof x === "string")
+    ? fdtStrings(...(v as string[]))
+    : fdtU32(...(v as number[]));
+}
+
+function toFdt(n: LitNode): FdtNode {
+  return fdtNode(
+    n.name,
+    (n.props ?? []).map(([k, v]) => [k, litValue(v)]),
+    (n.children ?? []).map(toFdt),
+  );
 }
 
 const PH_CLK = 0x8000, PH_CPU = 0x8001, PH_GIC = 0x8002;
@@ -34,14 +68,18 @@ const reg64 = (
 
 /** The board's device tree as plain nodes. */
 export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
+  return toFdt(virtLitTree(cfg));
+}
+
+function virtLitTree(cfg: VirtFdtConfig): LitNode {
   const { gicDist, gicCpu, gicRedist, uart, ram } = VIRT_MAP;
   const v3 = cfg.gic === "v3";
   const ppi = v3 ? GICV3_PPI_FLAGS : PPI_CPU1_LEVEL_LO;
-  const chosen: FdtNode = { name: "chosen", props: [["stdout-path", `/pl011@${hex(uart.base)}`]] };
+  const chosen: LitNode = { name: "chosen", props: [["stdout-path", `/pl011@${hex(uart.base)}`]] };
   if (cfg.bootargs !== undefined) chosen.props!.push(["bootargs", cfg.bootargs]);
   if (cfg.initrd) {
-    chosen.props!.push(["linux,initrd-start", { u64: [BigInt(cfg.initrd.start)] }]);
-    chosen.props!.push(["linux,initrd-end", { u64: [BigInt(cfg.initrd.end)] }]);
+    chosen.props!.push(["linux,initrd-start", fdtU64(BigInt(cfg.initrd.start))]);
+    chosen.props!.push(["linux,initrd-end", fdtU64(BigInt(cfg.initrd.end))]);
   }
   return {
     name: "",
@@ -91,7 +129,7 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
             ["compatible", "arm,gic-v3"],
             ["#size-cells", [2]],
             ["#address-cells", [2]],
-            ["interrupt-controller", new Uint8Array(0)],
+            ["interrupt-controller", fdtEmpty()],
             ["#interrupt-cells", [3]],
           ]
           : [
@@ -100,7 +138,7 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
             ["compatible", "arm,cortex-a15-gic"],
             ["#size-cells", [2]],
             ["#address-cells", [2]],
-            ["interrupt-controller", new Uint8Array(0)],
+            ["interrupt-controller", fdtEmpty()],
             ["#interrupt-cells", [3]],
           ],
       },
@@ -125,7 +163,7 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
             ...[PPI, 13, ppi, PPI, VIRT_IRQ.timerPhys - 16, ppi],
             ...[PPI, VIRT_IRQ.timerVirt - 16, ppi, PPI, 10, ppi],
           ]],
-          ["always-on", new Uint8Array(0)],
+          ["always-on", fdtEmpty()],
           ["compatible", ["arm,armv8-timer", "arm,armv7-timer"]],
         ],
       },
@@ -146,5 +184,5 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
 
 /** The board's device tree blob. */
 export function virtFdt(cfg: VirtFdtConfig): Uint8Array {
-  return buildFdt(virtFdtTree(cfg));
+  return writeFdt({ root: virtFdtTree(cfg), reservations: [] });
 }
