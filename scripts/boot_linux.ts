@@ -18,6 +18,7 @@ import { VirtBoard } from "../core/machine/virt_board.ts";
 import { bootLinuxOnVirt } from "../core/machine/virt_linux_boot.ts";
 import { virtFdt } from "../core/machine/virt_fdt.ts";
 import {
+  BOOTARGS,
   buildInitramfs,
   decompressImage,
   DONE_MARKER,
@@ -25,9 +26,6 @@ import {
   findLinuxFiles,
   INIT_MARKER,
 } from "../tools/linux/guest_files.ts";
-
-/** Kernel command line used by the script and the test (QEMU is given the same). */
-export const BOOTARGS = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init printk.time=0";
 
 const { values } = parseArgs({
   options: {

@@ -17,6 +17,9 @@ export const FETCH_COMMANDS = [
   "for f in *.deb; do dpkg-deb -x $f root; done",
 ];
 
+/** Kernel command line of the boot script and tests (QEMU is given the same). */
+export const BOOTARGS = "console=ttyAMA0 earlycon=pl011,0x9000000 rdinit=/init printk.time=0";
+
 /** Printed by /init first thing: Linux reached userspace. */
 export const INIT_MARKER = "HVLAB-INIT-START";
 /** Printed by /init just before `poweroff -f`. */
