@@ -5,6 +5,7 @@
  * instruction and after it (-d cpu,fpu filtered to the stubs); hvlab runs the instruction from the
  * logged "before" state and must reach the logged "after" state: X0-X30, NZCV, FPSR, Q0-Q31, PC.
  */
+import { linkAsm, qemuStepLog } from "../support/qemu_step_log.ts";
 import { UserProcess } from "../../core/machine/user_process.ts";
 
 /** One test case. */
@@ -26,24 +27,7 @@ export interface FpMismatch {
   text: string;
 }
 
-interface Logged {
-  pc: bigint;
-  x: bigint[];
-  nzcv: number;
-  fpcr: number;
-  fpsr: number;
-  q: bigint[];
-}
-
 const TMP = await Deno.makeTempDir({ prefix: "hvlab_fp_" });
-
-async function exec(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
 
 const hex = (v: bigint | number) => "0x" + BigInt.asUintN(64, BigInt(v)).toString(16);
 
@@ -70,36 +54,11 @@ async function build(cases: FpCase[], tag: string): Promise<[Uint8Array, bigint,
   });
   code += "  mov x0, #0\n  mov x8, #93\n  svc #0\n";
   const base = `${TMP}/${tag}`;
-  await Deno.writeTextFile(`${base}.s`, code + stubs + "stubs_end:\n" + data);
-  await exec("aarch64-linux-gnu-as", [`${base}.s`, "-o", `${base}.o`]);
-  await exec("aarch64-linux-gnu-ld", ["-static", `${base}.o`, "-o", base]);
-  const syms = await exec("aarch64-linux-gnu-nm", [base]);
-  const sym = (n: string) => BigInt("0x" + new RegExp(`^([0-9a-f]+) t ${n}$`, "m").exec(syms)![1]);
-  return [await Deno.readFile(base), sym("stubs"), sym("stubs_end")];
-}
-
-function parseLog(text: string): Logged[] {
-  const out: Logged[] = [];
-  for (const entry of text.split(/^ PC=/m).slice(1)) {
-    const q: bigint[] = new Array(32).fill(0n);
-    for (const m of entry.matchAll(/Q(\d\d)=([0-9a-f]{16}):([0-9a-f]{16})/g)) {
-      q[Number(m[1])] = BigInt("0x" + m[2] + m[3]);
-    }
-    const x: bigint[] = new Array(32).fill(0n);
-    for (const m of entry.matchAll(/X(\d\d)=([0-9a-f]{16})/g)) {
-      x[Number(m[1])] = BigInt("0x" + m[2]);
-    }
-    x[31] = BigInt("0x" + /SP=([0-9a-f]{16})/.exec(entry)![1]);
-    out.push({
-      pc: BigInt("0x" + entry.slice(0, 16)),
-      x,
-      nzcv: parseInt(/PSTATE=([0-9a-f]+)/.exec(entry)![1], 16) >>> 28,
-      fpcr: parseInt(/FPCR=([0-9a-f]+)/.exec(entry)![1], 16),
-      fpsr: parseInt(/FPSR=([0-9a-f]+)/.exec(entry)![1], 16),
-      q,
-    });
-  }
-  return out;
+  const { elf, sym } = await linkAsm(base, code + stubs + "stubs_end:\n" + data, [
+    "stubs",
+    "stubs_end",
+  ]);
+  return [elf, sym.get("stubs")!, sym.get("stubs_end")!];
 }
 
 const q32 = (v: bigint) => v.toString(16).padStart(32, "0");
@@ -107,22 +66,7 @@ const q32 = (v: bigint) => v.toString(16).padStart(32, "0");
 /** Runs the cases on QEMU and hvlab; returns the mismatches (empty when all agree). */
 export async function runFpOracle(cases: FpCase[], tag: string): Promise<FpMismatch[]> {
   const [elf, start, end] = await build(cases, tag);
-  const log = `${TMP}/${tag}.log`;
-  await new Deno.Command("qemu-aarch64", {
-    args: [
-      "-cpu",
-      "cortex-a57",
-      "-singlestep",
-      "-d",
-      "cpu,fpu,nochain",
-      "-dfilter",
-      `0x${start.toString(16)}..0x${(end - 1n).toString(16)}`,
-      "-D",
-      log,
-      `${TMP}/${tag}`,
-    ],
-  }).output();
-  const states = parseLog(await Deno.readTextFile(log));
+  const states = await qemuStepLog(`${TMP}/${tag}`, start, end);
   const c = new UserProcess(elf).cpu;
   const out: FpMismatch[] = [];
   for (let i = 0; i < cases.length; i++) {

@@ -5,6 +5,7 @@
  * before the stub's `ret`; hvlab runs the same instruction from the logged "before" state and its
  * V registers and FPSR must equal the logged "after" state.
  */
+import { linkAsm, qemuStepLog, type QemuStepState } from "../support/qemu_step_log.ts";
 import { UserProcess } from "../../core/machine/user_process.ts";
 
 /** One test case: an encoding, register contents (128-bit) by number, FPCR and initial FPSR. */
@@ -16,12 +17,7 @@ export interface OracleCase {
 }
 
 /** Architectural state logged by QEMU that these tests compare. */
-export interface LoggedState {
-  pc: bigint;
-  fpcr: number;
-  fpsr: number;
-  q: bigint[];
-}
+export type LoggedState = QemuStepState;
 
 /** Result of running a batch: per case, the mismatch text (empty when equal). */
 export interface OracleResult {
@@ -30,14 +26,6 @@ export interface OracleResult {
 }
 
 const TMP = await Deno.makeTempDir({ prefix: "hvlab_simd_fp_" });
-
-async function exec(cmd: string, args: string[]): Promise<string> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return new TextDecoder().decode(out.stdout);
-}
 
 const hex64 = (v: bigint) => "0x" + BigInt.asUintN(64, v).toString(16);
 
@@ -59,51 +47,14 @@ async function build(cases: OracleCase[], tag: string): Promise<[Uint8Array, big
   code += "  mov x0, #0\n  mov x8, #93\n  svc #0\n";
   const src = code + stubs + "stubs_end:\n" + data;
   const base = `${TMP}/${tag}`;
-  await Deno.writeTextFile(`${base}.s`, src);
-  await exec("aarch64-linux-gnu-as", [`${base}.s`, "-o", `${base}.o`]);
-  await exec("aarch64-linux-gnu-ld", ["-static", `${base}.o`, "-o", base]);
-  const syms = await exec("aarch64-linux-gnu-nm", [base]);
-  const sym = (n: string) => BigInt("0x" + new RegExp(`^([0-9a-f]+) t ${n}$`, "m").exec(syms)![1]);
-  return [await Deno.readFile(base), sym("stubs"), sym("stubs_end")];
-}
-
-function parseLog(text: string): LoggedState[] {
-  const out: LoggedState[] = [];
-  for (const entry of text.split(/^ PC=/m).slice(1)) {
-    const q: bigint[] = new Array(32).fill(0n);
-    for (const m of entry.matchAll(/Q(\d\d)=([0-9a-f]{16}):([0-9a-f]{16})/g)) {
-      q[Number(m[1])] = BigInt("0x" + m[2] + m[3]);
-    }
-    out.push({
-      pc: BigInt("0x" + entry.slice(0, 16)),
-      fpcr: parseInt(/FPCR=([0-9a-f]+)/.exec(entry)![1], 16),
-      fpsr: parseInt(/FPSR=([0-9a-f]+)/.exec(entry)![1], 16),
-      q,
-    });
-  }
-  return out;
+  const { elf, sym } = await linkAsm(base, src, ["stubs", "stubs_end"]);
+  return [elf, sym.get("stubs")!, sym.get("stubs_end")!];
 }
 
 /** Runs `cases` on QEMU and on hvlab and compares V registers and FPSR after each instruction. */
 export async function runOracle(cases: OracleCase[], tag: string): Promise<OracleResult> {
   const [elf, start, end] = await build(cases, tag);
-  const log = `${TMP}/${tag}.log`;
-  const prog = `${TMP}/${tag}`;
-  await new Deno.Command("qemu-aarch64", {
-    args: [
-      "-cpu",
-      "cortex-a57",
-      "-singlestep",
-      "-d",
-      "cpu,fpu,nochain",
-      "-dfilter",
-      `0x${start.toString(16)}..0x${(end - 1n).toString(16)}`,
-      "-D",
-      log,
-      prog,
-    ],
-  }).output();
-  const states = parseLog(await Deno.readTextFile(log));
+  const states = await qemuStepLog(`${TMP}/${tag}`, start, end);
   const proc = new UserProcess(elf);
   const c = proc.cpu;
   const result: OracleResult = { mismatches: [], compared: 0 };
