@@ -167,30 +167,11 @@ export function round(
   else {
     const k = BigInt(-sh);
     im = m >> k;
-    const rem = m & ((1n << k) - 1n);
-    const half = 1n << (k - 1n);
-    err = rem === 0n ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
+    err = remainderClass(m, k);
   }
   if (biased === 0 && err !== 0) env.fpsr |= UFC;
-  let up = false;
-  switch (rm) {
-    case RN:
-      up = err === 3 || (err === 2 && (im & 1n) === 1n);
-      break;
-    case RP:
-      up = err !== 0 && s === 0;
-      break;
-    case RM:
-      up = err !== 0 && s === 1;
-      break;
-    case RA:
-      up = err >= 2;
-      break;
-    case RO:
-      if (err !== 0) im |= 1n;
-      break;
-  }
-  if (up) {
+  if (rm === RO && err !== 0) im |= 1n;
+  if (roundsUp(rm, err, (im & 1n) === 1n, s)) {
     im++;
     if (im === 1n << BigInt(fmt.f)) biased = 1;
     if (im === 1n << BigInt(fmt.f + 1)) {
@@ -398,28 +379,36 @@ export function compareOp(fmt: FpFormat, a: bigint, b: bigint, env: FpEnv, op: n
 function roundMag(m: bigint, x: number, s: number, rm: number): [bigint, number] {
   const k = BigInt(-x);
   let q = m >> k;
+  const err = remainderClass(m, k);
+  if (roundsUp(rm, err, (q & 1n) === 1n, s)) q++;
+  return [q, err];
+}
+
+/** What m >> k drops: 0 nothing, 1 less than half an ulp, 2 exactly half, 3 more than half. */
+function remainderClass(m: bigint, k: bigint): number {
   const rem = m & ((1n << k) - 1n);
   const half = 1n << (k - 1n);
-  const err = rem === 0n ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
-  let up: boolean;
+  return rem === 0n ? 0 : rem < half ? 1 : rem === half ? 2 : 3;
+}
+
+/**
+ * Whether mode `rm` rounds a truncated magnitude up, given what was dropped (remainderClass),
+ * whether the truncated value is odd and the sign. Round-to-odd never increments (callers set
+ * the low bit themselves).
+ */
+function roundsUp(rm: number, err: number, odd: boolean, s: number): boolean {
   switch (rm) {
     case RN:
-      up = err === 3 || (err === 2 && (q & 1n) === 1n);
-      break;
+      return err === 3 || (err === 2 && odd);
     case RP:
-      up = err !== 0 && s === 0;
-      break;
+      return err !== 0 && s === 0;
     case RM:
-      up = err !== 0 && s === 1;
-      break;
+      return err !== 0 && s === 1;
     case RA:
-      up = err >= 2;
-      break;
+      return err >= 2;
     default:
-      up = false;
+      return false;
   }
-  if (up) q++;
-  return [q, err];
 }
 
 /** FPRoundInt (FRINT*): `exact` raises Inexact when the value changes (FRINTX). */
