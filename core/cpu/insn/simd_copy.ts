@@ -1,5 +1,6 @@
 /** Advanced SIMD copy: DUP (element, general, scalar), INS (element, general), UMOV, SMOV. */
 import type { InsnDef } from "./types.ts";
+import type { Fields } from "../decode/pattern.ts";
 import { reg } from "./disasm_util.ts";
 import { ename, l64, map, map64, put, se, sr, ue, vr } from "./simd_lane.ts";
 import { setW, setX, xh, xl } from "./emit.ts";
@@ -18,6 +19,12 @@ function fromGpr(d: number, es: number, i: number, n: number): string {
   return put(d, es, i, xl(n));
 }
 
+/** DUP: imm5 names an element size, and 64-bit elements need the 128-bit form. */
+function dupValid(f: Fields): boolean {
+  const [es] = esOf(f.imm5);
+  return es !== 0 && (es < 64 || f.q === 1);
+}
+
 /** Copy rows. */
 export const SIMD_COPY: InsnDef[] = [
   {
@@ -25,10 +32,7 @@ export const SIMD_COPY: InsnDef[] = [
     name: "DUP_elem",
     cls: "simd_copy",
     pure: true,
-    valid: (f) => {
-      const [es] = esOf(f.imm5);
-      return es !== 0 && (es < 64 || f.q === 1);
-    },
+    valid: dupValid,
     emit(f) {
       const [es, idx] = esOf(f.imm5);
       const n = (f.q ? 128 : 64) / es;
@@ -48,10 +52,7 @@ export const SIMD_COPY: InsnDef[] = [
     name: "DUP_gen",
     cls: "simd_copy",
     pure: true,
-    valid: (f) => {
-      const [es] = esOf(f.imm5);
-      return es !== 0 && (es < 64 || f.q === 1);
-    },
+    valid: dupValid,
     emit(f) {
       const [es] = esOf(f.imm5);
       if (es === 64) {
