@@ -61,6 +61,14 @@ export class PhysMemory {
     return dv;
   }
 
+  /**
+   * Drops the backing of page `pfn`: it reads as zeros again and costs nothing until touched
+   * (a freed frame; the hypervisor scrubs pages this way).
+   */
+  discard(pfn: number): void {
+    this.#pages.delete(pfn);
+  }
+
   /** Number of pages that have been touched (allocated). */
   get touchedPages(): number {
     return this.#pages.size;
