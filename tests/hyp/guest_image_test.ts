@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { xenDomuRamBanks } from "../../core/hyp/builder/domu_fdt.ts";
 import {
-  type GuestKernel,
   loadGuestImages,
   loadGuestKernel,
   probeGuestInitrd,

@@ -16,7 +16,7 @@
  *
  * Differences from libxlu, all stricter or saner: the first error stops the parse (libxlu reports
  * and goes on, then fails); \xHH and \ooo decode as in C (libxlu's decoder drops the character).
- * A CR before a newline is tolerated. Errors name `source:line:column` and the offending text.
+ * A CR before a newline is tolerated, and a comment may end the file without a newline. Errors name `source:line:column` and the offending text.
  */
 
 /** A string or number token: its text, whether it was quoted, and where it started. */
