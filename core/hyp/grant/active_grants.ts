@@ -1,0 +1,77 @@
+/**
+ * Xen's active grant entries: for each entry of a granting domain that is in use, who uses it,
+ * which machine frame it resolved to and how often it is pinned. The pin is one 32-bit word of
+ * four 8-bit counters (host-writable, host-read-only, device-writable, device-read-only maps) as
+ * in Xen; a request that could carry a counter past 127 is refused rather than wrapping.
+ */
+
+/** Pin counter increment: a writable host mapping (or a copy into the frame). */
+export const GNTPIN_hstw_inc = 1 << 0;
+/** Pin counter increment: a read-only host mapping (or a copy from the frame). */
+export const GNTPIN_hstr_inc = 1 << 8;
+/** Pin counter increment: a writable device mapping. */
+export const GNTPIN_devw_inc = 1 << 16;
+/** Pin counter increment: a read-only device mapping. */
+export const GNTPIN_devr_inc = 1 << 24;
+/** Mask of the host-writable counter. */
+export const GNTPIN_hstw_mask = 0xff << 0;
+/** Mask of the device-writable counter. */
+export const GNTPIN_devw_mask = 0xff << 16;
+
+/** The bits that must be clear before adding `incr` (the top bit of each counter it touches). */
+export function pinOverflowMask(incr: number): number {
+  return (incr << 7) >>> 0;
+}
+
+/** One entry in use. */
+export interface ActiveGrant {
+  /** The four pin counters (GNTPIN_*); the record is dropped when it reaches zero. */
+  pin: number;
+  /** The domain the entry is pinned for (only it may add pins). */
+  domid: number;
+  /** Machine frame the entry's gfn resolved to when first pinned. */
+  mfn: number;
+  /** The granter's gfn it came from. */
+  gfn: number;
+}
+
+/** The active entries of one grant table, by grant ref. */
+export class ActiveGrants {
+  readonly #byRef = new Map<number, ActiveGrant>();
+
+  /** The active record of `ref`, or undefined when it is not pinned. */
+  get(ref: number): ActiveGrant | undefined {
+    return this.#byRef.get(ref);
+  }
+
+  /** Pin word of `ref` (0 when not in use). */
+  pin(ref: number): number {
+    return this.#byRef.get(ref)?.pin ?? 0;
+  }
+
+  /** Records `ref` as newly pinned for `domid` with `incr`. */
+  start(ref: number, domid: number, mfn: number, gfn: number, incr: number): void {
+    this.#byRef.set(ref, { pin: incr, domid, mfn, gfn });
+  }
+
+  /** Adds `incr` to the pin of active entry `ref`. */
+  add(ref: number, incr: number): void {
+    const a = this.#byRef.get(ref);
+    if (a === undefined) throw new Error(`grant ref ${ref} is not active`);
+    a.pin = (a.pin + incr) >>> 0;
+  }
+
+  /** Takes `incr` off the pin of `ref`; the record goes when no pin is left. Returns the pin. */
+  drop(ref: number, incr: number): number {
+    const a = this.#byRef.get(ref);
+    if (a === undefined) throw new Error(`grant ref ${ref} is not active`);
+    a.pin = (a.pin - incr) >>> 0;
+    if (a.pin === 0) this.#byRef.delete(ref);
+    return a.pin;
+  }
+
+  /** Every active entry in ref order (the REPL). */
+  list(): ({ ref: number } & ActiveGrant)[] {
+    return [...this.#byRef].sort((a, b) => a[0] - b[0]).map(([ref, a]) => ({ ref, ...a }));
+  }
+}
