@@ -356,3 +356,31 @@ Deno.test("guest image: loadGuestImages reads through the reader, naming bad pat
     await Deno.remove(dir);
   }
 });
+
+Deno.test("guest image: mutated headers only ever raise plain Errors", () => {
+  let seed = 0x1234_5678;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const seeds = [
+    image({ textOffset: 0x80000, imageSize: 0x3000 }),
+    elf([{ vaddr: RAM0, filesz: 0x40, memsz: 0x1000 }, { vaddr: RAM0 + 0x2000n, filesz: 0x20 }]),
+  ];
+  let accepted = 0;
+  for (let i = 0; i < 4000; i++) {
+    const b = seeds[i % 2].slice(0, rand(4) === 0 ? rand(seeds[i % 2].length) : undefined);
+    for (let m = 0; m < 1 + rand(4); m++) {
+      b[rand(Math.max(1, Math.min(b.length, 0xe0)))] = rand(256);
+    }
+    try {
+      const k = probeGuestKernel("f", b, "auto");
+      planGuestBoot(k, undefined, banks(64));
+      accepted++;
+    } catch (e) {
+      assert.ok(e instanceof Error && e.constructor === Error, `iteration ${i}: ${e}`);
+      assert.match((e as Error).message, /^f: /);
+    }
+  }
+  assert.ok(accepted > 0);
+});

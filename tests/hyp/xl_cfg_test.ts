@@ -254,3 +254,25 @@ Deno.test("domain config: paths resolve against baseDir", () => {
     /^\/etc\/xen\/d\.cfg line 3: unknown key "bad"/,
   );
 });
+
+Deno.test("xl.cfg: mutated files only ever raise plain Errors with a position", () => {
+  let seed = 42;
+  const rand = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const base = MIN + 'memory = 0x100\ncpus = ["0-1", "all,^3"]\nextra = "a\\tb" # c\nvcpus = 2;\n';
+  const alphabet = ` \n\t"'[],;=+#\\x0aZ-^`;
+  for (let i = 0; i < 3000; i++) {
+    const chars = [...base];
+    for (let m = 0; m < 1 + rand(3); m++) {
+      chars.splice(rand(chars.length), rand(2), alphabet[rand(alphabet.length)]);
+    }
+    try {
+      fromXl(chars.join(""));
+    } catch (e) {
+      assert.ok(e instanceof Error && e.constructor === Error, `iteration ${i}: ${e}`);
+      assert.match((e as Error).message, /^xl\.cfg(:\d+:\d+:| line \d+:|:) /);
+    }
+  }
+});
