@@ -35,7 +35,10 @@ export interface GuestKernel {
   bytes: Uint8Array;
   /** Image: the header's text_offset (0 for raw and ELF). */
   textOffset: number;
-  /** Image: bytes the kernel uses from its load address, including BSS (>= bytes.length). */
+  /**
+   * Image and raw: bytes the kernel uses from its load address, including BSS (>= bytes.length).
+   * 0 for ELF, whose extent is its segments'.
+   */
   memSize: number;
   /** ELF only: entry point (guest-physical) and loadable segments, sorted by address. */
   elf?: { entry: bigint; segments: GuestElfSegment[] };
