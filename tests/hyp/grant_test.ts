@@ -283,7 +283,10 @@ Deno.test("unmap_grant_ref: bad handles, host_addr 0 keeps the map, a foreign gf
   assert.ok(b.phys.p2m.get(HOLE_GFN), "still mapped");
   assert.equal(unmap(hostAddr(RAM_GFN), h), GNTST_general_error, "B's own RAM is not the grant");
   assert.equal(b.phys.p2m.get(RAM_GFN)?.type, P2M_TYPE.ram);
+  let invalidations = 0;
+  b.phys.p2m.onInvalidate.push(() => invalidations++);
   assert.equal(unmap(hostAddr(HOLE_GFN), h), GNTST_okay);
+  assert.equal(invalidations, 1, "B's cached translations of the page are dropped");
   assert.equal(flagsOf(a, 30), GTF_permit_access);
   assert.equal(unmap(hostAddr(HOLE_GFN), h), GNTST_bad_handle);
   // Unmapping at an empty gfn succeeds (nothing to remove) and frees the handle, as in Xen.
@@ -540,6 +543,26 @@ Deno.test("a table that cannot grow for lack of machine memory keeps its size", 
   assert.equal(frames.available, 3, "frames of the failed growth were given back");
   assert.throws(() => gt.frameMfn(5), (e) => e instanceof XenError && e.errno === XEN_EINVAL);
   assert.equal(gt.frameMfn(3), gt.frameMfns()[3]);
+});
+
+Deno.test("setEntry seeds an entry as the toolstack does for the reserved refs", () => {
+  const { w, a, b } = setup();
+  a.grants.setEntry(1, GTF_permit_access, b.id, RAM_GFN + 2);
+  assert.deepEqual(a.grants.entry(1), {
+    ref: 1,
+    flags: GTF_permit_access,
+    domid: b.id,
+    frame: RAM_GFN + 2,
+  });
+  assert.equal(a.phys.u32(GNTTAB_GFN * 4096 + 8), GTF_permit_access | (b.id << 16));
+  const r = w.ops.mapGrantRef(b, {
+    host_addr: hostAddr(HOLE_GFN),
+    flags: GNTMAP_host_map,
+    ref: 1,
+    dom: a.id,
+  });
+  assert.equal(r.status, GNTST_okay);
+  assert.throws(() => a.grants.setEntry(512, GTF_permit_access, 0, 0), RangeError);
 });
 
 Deno.test("query_size, setup_table, get_version: other domains only for the privileged", () => {
