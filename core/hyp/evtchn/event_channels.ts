@@ -15,6 +15,7 @@ import {
   XEN_EINVAL,
   XEN_ENOENT,
   XEN_ENOSPC,
+  XEN_ENOSYS,
   XEN_EOPNOTSUPP,
   XEN_EPERM,
   XEN_ESRCH,
@@ -30,7 +31,7 @@ import {
   NR_VIRQS,
 } from "../abi/event_channel.ts";
 import { DOMID_SELF } from "../abi/hypercalls.ts";
-import { hex, XenError } from "../xen_error.ts";
+import { check, hex, XenError } from "../xen_error.ts";
 import { FIFO_MAX_CONTROL_OFFSET, FifoAbi } from "./abi_fifo.ts";
 import { TwoLevelAbi } from "./abi_2l.ts";
 import { type Channel, freeChannel, isBound } from "./channel.ts";
@@ -353,7 +354,7 @@ export class EventChannels {
    */
   setPriority(port: number, priority: number): void {
     const ch = this.#port(port);
-    if (this.#abi.kind === "2l") this.#abi.setPriority(ch, priority);
+    check(this.#abi.kind === "fifo", XEN_ENOSYS, "the 2-level ABI has no priorities");
     check(isBound(ch), XEN_EACCES, `port ${port} is not bound`);
     this.#abi.setPriority(ch, priority);
   }
@@ -524,10 +525,6 @@ export class EventChannels {
     ch.notifyVcpu = 0;
     ch.pending = false;
   }
-}
-
-function check(ok: boolean, errno: number, message: string): asserts ok {
-  if (!ok) throw new XenError(errno, message);
 }
 
 function isDomid(dom: number): boolean {
