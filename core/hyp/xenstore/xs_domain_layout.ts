@@ -7,6 +7,8 @@
  * @module
  */
 
+import { XEN_ENOENT } from "../abi/errno.ts";
+import { XenError } from "../xen_error.ts";
 import { homePath } from "./xs_path.ts";
 
 /** What populateDomain() writes. */
@@ -35,7 +37,7 @@ export interface XsDomainInfo {
 
 /** The host operations the layout needs. */
 export interface XsLayoutWriter {
-  /** Removes a subtree (fine when missing). */
+  /** Removes a subtree (ENOENT when its parent is missing too). */
   rm(path: string): void;
   /** Creates a node with `perms` (wire strings). */
   mkdir(path: string, perms?: readonly string[]): void;
@@ -58,9 +60,9 @@ export function writeDomainLayout(xs: XsLayoutWriter, domid: number, info: XsDom
   // dom0 owns; the guest may read. Guest-owned nodes below may be written by the guest.
   const ro = ["n0", `r${domid}`];
   const rw = [`n${domid}`];
-  xs.rm(dom);
+  clear(xs, dom);
   xs.mkdir(dom, ro);
-  xs.rm(vm);
+  clear(xs, vm);
   xs.mkdir(vm, ro);
   xs.write(`${dom}/vm`, vm);
   xs.write(`${dom}/name`, info.name);
@@ -86,6 +88,15 @@ export function writeDomainLayout(xs: XsLayoutWriter, domid: number, info: XsDom
   }
   for (let i = 0; i < info.vcpus; i++) xs.write(`${dom}/cpu/${i}/availability`, "online");
   if (info.console !== undefined) writeConsole(xs, domid, info.console);
+}
+
+/** Removes a leftover subtree; nothing to do when it (or its parent) is missing. */
+function clear(xs: XsLayoutWriter, path: string): void {
+  try {
+    xs.rm(path);
+  } catch (e) {
+    if (!(e instanceof XenError) || e.errno !== XEN_ENOENT) throw e;
+  }
 }
 
 /** The primary console's front end: a guest-owned directory of back-end-owned, read-only keys. */
