@@ -1,0 +1,593 @@
+/**
+ * The hypervisor: machine memory and frames, domains and their vcpus, physical CPUs with a
+ * deterministic time line, the hypercall table, and the run loop that plays EL2 — it runs a
+ * vcpu's PE until an exit and handles the exit by class (hypercall, SMCCC/PSCI, WFI/WFE, stage-2
+ * abort, trapped system register), like Xen's leave/enter-hypervisor paths.
+ */
+import { Cpu } from "../cpu/cpu.ts";
+import type { Exit } from "../cpu/exit.ts";
+import { a64Decoder } from "../cpu/decode/table.ts";
+import type { Decoder } from "../cpu/decode/decoder.ts";
+import { CodeCache } from "../cpu/engine/code_cache.ts";
+import { ExcClass } from "../cpu/exceptions.ts";
+import type { MmioAccess, MmioDevice, MmioOutcome } from "../mem/mmio_bus.ts";
+import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
+import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
+import { XEN_HYPERCALL_TAG } from "./abi/hypercalls.ts";
+import { ConsoleSink } from "./console_sink.ts";
+import { Domain, type ShutdownReason } from "./domain.ts";
+import { advancePc, injectAbort, injectUndef } from "./guest_exceptions.ts";
+import { dispatchHypercall } from "./hypercall/dispatch.ts";
+import type { HypercallContext, HypercallTable } from "./hypercall/table.ts";
+import { MachineFrames } from "./machine_frames.ts";
+import { emulateMmio } from "./mmio_emulation.ts";
+import { P2M_RW, P2M_TYPE } from "./p2m.ts";
+import { Pcpu } from "./pcpu.ts";
+import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.ts";
+import { guestHcr, Vcpu, vcpuMpidr } from "./vcpu.ts";
+import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
+
+/** Hypervisor configuration (plain data). */
+export interface HypervisorConfig extends ClockConfig {
+  /** Physical CPUs (default 2). */
+  pcpus?: number;
+  /** Machine RAM for domains and the hypervisor's pages, bytes (default 8 GiB, sparse). */
+  machineRam?: number;
+  /** Cycles of one lockstep round of the physical CPUs (default 20,000). */
+  quantumCycles?: number;
+  /** WFI/WFE from guests: trapped (Xen's default) or executed natively. */
+  vwfi?: "trap" | "native";
+  /** What xen_version reports (default 4.17, extra ".7" as Debian's Xen 4.17). */
+  version?: XenVersionInfo;
+}
+
+/** Why `run()` returned. */
+export type HvStopReason =
+  /** Every domain has shut down. */
+  | "all-shutdown"
+  /** The virtual-time limit was reached. */
+  | "limit"
+  /** The `until` predicate became true. */
+  | "until"
+  /** Nothing can run and nothing can wake anything. */
+  | "idle-forever"
+  /** A debugger breakpoint, watchpoint or step stopped a vcpu (see `stoppedVcpu`). */
+  | "debug"
+  /** `requestStop()` was called. */
+  | "stopped";
+
+/** Options of one `run()`. */
+export interface HvRunOptions {
+  /** Stop after this many cycles of virtual time from now. */
+  maxCycles?: number;
+  /** Checked after every round (and whenever a console writes). */
+  until?: () => boolean;
+}
+
+/** Machine address of the GIC virtual CPU interface (GICV) window, as on QEMU virt. */
+export const MACHINE_GICV_BASE = 0x0804_0000;
+const GICV_SIZE = 0x2000;
+/** Machine RAM base (domains' frames come from here). */
+export const MACHINE_RAM_BASE = 0x4000_0000;
+
+/** A domain's vGIC as far as the run loop needs it (core/hyp/vgic implements it). */
+export interface RunLoopVgic {
+  accessVcpu: number;
+  flush(vcpu: number): void;
+  sync(vcpu: number): void;
+  pending(vcpu: number): boolean;
+  inject(vcpu: number | null, intid: number): void;
+  /** The GICv2 virtual CPU interface page device (GICV), when the domain has one. */
+  gicv?: MmioDevice;
+}
+
+/** Per-domain parts the run loop calls into; the builder fills them in. */
+export interface DomainRuntime {
+  vgic: RunLoopVgic;
+  /** True when vcpu `v` has an event-channel upcall pending (vcpu_info.evtchn_upcall_pending). */
+  upcallPending(v: Vcpu): boolean;
+  /** Called when a vcpu's timer outputs may have changed. */
+  timerChanged(v: Vcpu, id: "phys" | "virt", level: boolean): void;
+}
+
+/** The hypervisor. */
+export class Hypervisor implements HypervisorServices, VsmcccHost {
+  readonly mem: PhysMemory = new PhysMemory();
+  readonly frames: MachineFrames;
+  readonly code: CodeCache = new CodeCache();
+  readonly decoder: Decoder = a64Decoder();
+  readonly clock: VirtualClock;
+  readonly pcpus: Pcpu[];
+  readonly domains = new Map<number, Domain>();
+  readonly runtimes = new Map<number, DomainRuntime>();
+  readonly consoles = new Map<number, ConsoleSink>();
+  readonly version: XenVersionInfo;
+  readonly vwfi: "trap" | "native";
+  /** The hypervisor log (Xen's console ring). */
+  readonly logEntries: HvLogEntry[] = [];
+  /** The vcpu a debugger event stopped, after a "debug" stop. */
+  stoppedVcpu: Vcpu | null = null;
+  table!: HypercallTable;
+  readonly #quantum: number;
+  /** Start of the current round (cycles). */
+  #t = 0;
+  #stop = false;
+  #nextDomid = 0;
+  #until: (() => boolean) | undefined;
+
+  constructor(config: HypervisorConfig = {}) {
+    const n = config.pcpus ?? 2;
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`hypervisor: pcpus ${n}`);
+    this.pcpus = Array.from({ length: n }, (_, i) => new Pcpu(i));
+    this.clock = new VirtualClock(() => this.#t, config);
+    const ram = config.machineRam ?? 8 * 2 ** 30;
+    this.mem.addRam("machine", MACHINE_RAM_BASE, ram);
+    this.frames = new MachineFrames(this.mem, MACHINE_RAM_BASE, ram);
+    this.#quantum = config.quantumCycles ?? 20_000;
+    this.vwfi = config.vwfi ?? "trap";
+    this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
+  }
+
+  // ------------------------------------------------------------------ services
+
+  /** A domain by id. */
+  domain(id: number): Domain | undefined {
+    return this.domains.get(id);
+  }
+
+  /** Virtual time (ns) of the current round's start, or of the running vcpu's clock. */
+  nowNs(): number {
+    return this.cyclesToNs(
+      this.#current?.cpu.retired === undefined
+        ? this.#t
+        : this.#current.cpu.retired + this.#current.timeBase,
+    );
+  }
+
+  /** Converts cycles to ns of virtual time. */
+  cyclesToNs(cycles: number): number {
+    return Math.floor(cycles * 1e9 / this.clock.cpuHz);
+  }
+
+  /** Converts ns of virtual time to cycles. */
+  nsToCycles(ns: number): number {
+    return Math.ceil(ns * this.clock.cpuHz / 1e9);
+  }
+
+  log(domain: Domain | null, level: HvLogEntry["level"], msg: string): void {
+    this.logEntries.push({ t: this.nowNs(), domain: domain?.id ?? null, level, msg });
+    if (this.logEntries.length > 10_000) this.logEntries.splice(0, 1_000);
+  }
+
+  /** The console of domain `id` (created on first use). */
+  console(id: number): ConsoleSink {
+    let c = this.consoles.get(id);
+    if (!c) {
+      c = new ConsoleSink(`d${id}`);
+      c.listeners.push(() => {
+        if (this.#until?.()) this.requestStop();
+      });
+      this.consoles.set(id, c);
+    }
+    return c;
+  }
+
+  consoleWrite(domain: Domain, bytes: Uint8Array): void {
+    this.console(domain.id).write(bytes);
+  }
+
+  shutdown(domain: Domain, reason: ShutdownReason): void {
+    if (!domain.alive) return;
+    domain.state = "shutdown";
+    domain.shutdownReason = reason;
+    const now = this.nowNs();
+    for (const v of domain.vcpus) {
+      v.setState("offline", now);
+      v.cpu.requestStop();
+    }
+    this.log(domain, "info", `domain ${domain.id} shut down: ${reason}`);
+  }
+
+  block(v: Vcpu): void {
+    const rt = this.runtimes.get(v.domainId);
+    if (rt && (rt.vgic.pending(v.id) || rt.upcallPending(v))) return;
+    v.setState("blocked", this.nowNs());
+    v.cpu.requestStop();
+  }
+
+  yieldVcpu(v: Vcpu): void {
+    v.yielded = true;
+    v.cpu.requestStop();
+  }
+
+  wake(v: Vcpu): void {
+    if (v.runstate.state !== "blocked") return;
+    v.pollPorts = null;
+    v.pollTimeoutNs = null;
+    v.setState("runnable", this.nowNs());
+  }
+
+  /** Asks `run()` to return at the next opportunity. */
+  requestStop(): void {
+    this.#stop = true;
+    this.#current?.cpu.requestStop();
+  }
+
+  // ------------------------------------------------------------------ PSCI host
+
+  cpuOn(v: Vcpu, entry: bigint, context: bigint): void {
+    const c = v.cpu;
+    c.reset();
+    c.pc = entry;
+    c.setX(0, context);
+    v.setState("runnable", this.nowNs());
+  }
+
+  cpuOff(v: Vcpu): void {
+    v.setState("offline", this.nowNs());
+    v.cpu.requestStop();
+  }
+
+  systemOff(d: Domain): void {
+    this.shutdown(d, "poweroff");
+  }
+
+  systemReset(d: Domain): void {
+    this.shutdown(d, "reboot");
+  }
+
+  suspend(v: Vcpu): void {
+    this.block(v);
+  }
+
+  // ------------------------------------------------------------------ building
+
+  /** Creates an empty domain with the next free id. */
+  createDomain(name: string, opts: { privileged?: boolean } = {}): Domain {
+    for (const d of this.domains.values()) {
+      if (d.name === name) throw new Error(`a domain named "${name}" exists (id ${d.id})`);
+    }
+    const d = new Domain(this.#nextDomid++, name, this.mem, {
+      ...opts,
+      createdNs: this.nowNs(),
+    });
+    this.domains.set(d.id, d);
+    return d;
+  }
+
+  /** Adds vcpu `id` to `d` (offline until started), placed on pCPU `pcpu`. */
+  createVcpu(d: Domain, id: number, pcpu = id % this.pcpus.length): Vcpu {
+    let vcpu: Vcpu | null = null;
+    const cpu: Cpu = new Cpu(
+      {
+        mem: this.mem,
+        io: (pa, size, write, lo, hi) => this.#vcpuIo(vcpu!, pa, size, write, lo, hi),
+        counter: (): number => this.clock.counterAt(cpu.retired + vcpu!.timeBase),
+        sendEvent: () => {
+          for (const o of d.vcpus) if (o !== vcpu) o.cpu.eventRegister = true;
+        },
+        broadcastTlbi: (all, lo, hi) => {
+          for (const o of d.vcpus) {
+            if (o === vcpu) continue;
+            if (all) o.cpu.mmu.invalidateAll();
+            else o.cpu.mmu.invalidateVa(lo, hi);
+          }
+        },
+      },
+      this.decoder,
+      { code: this.code, mpidr: vcpuMpidr(id) },
+    );
+    cpu.timer.frequency = this.clock.counterHz;
+    const el2 = {
+      hcr: guestHcr(this.vwfi),
+      tfp: false,
+      // Xen starts a domain's virtual counter at 0 when the domain is created.
+      cntvoff: this.clock.counterAt(this.#t),
+      stage2: d.p2m,
+      vmpidr: vcpuMpidr(id),
+      vpidr: 0x411fd070n,
+    };
+    vcpu = new Vcpu(d.id, id, cpu, el2, d.phys);
+    const v = vcpu;
+    cpu.timer.onChange = (which, level) => {
+      this.runtimes.get(d.id)?.timerChanged(v, which, level);
+      // A timer register was written: the deadline may have moved, re-plan the slice.
+      cpu.requestStop();
+    };
+    v.pcpu = pcpu;
+    d.vcpus[id] = v;
+    this.pcpus[pcpu].vcpus.push(v);
+    return v;
+  }
+
+  /** Removes a domain and returns its memory. */
+  destroyDomain(d: Domain): void {
+    d.state = "dying";
+    for (const v of d.vcpus) {
+      const p = this.pcpus[v.pcpu];
+      p.vcpus.splice(p.vcpus.indexOf(v), 1);
+      if (p.current === v) p.current = null;
+    }
+    for (const e of [...d.p2m.entries()]) {
+      d.p2m.unmap(e.gfn);
+      if (e.type === P2M_TYPE.ram) this.frames.free(e.mfn);
+    }
+    this.domains.delete(d.id);
+    this.runtimes.delete(d.id);
+  }
+
+  // ------------------------------------------------------------------ running
+
+  /** Virtual time now (cycles at the current round's start). */
+  get cycles(): number {
+    return this.#t;
+  }
+
+  /** Runs the machine until a stop condition; see HvStopReason. */
+  run(opts: HvRunOptions = {}): { reason: HvStopReason; cycles: number } {
+    const start = this.#t;
+    const limit = opts.maxCycles === undefined ? Infinity : start + opts.maxCycles;
+    this.#stop = false;
+    this.#until = opts.until;
+    this.stoppedVcpu = null;
+    const done = (reason: HvStopReason) => {
+      this.#until = undefined;
+      return { reason, cycles: this.#t - start };
+    };
+    for (;;) {
+      if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
+      if (opts.until?.()) return done("until");
+      if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
+      if (this.#t >= limit) return done("limit");
+      const end = Math.min(this.#t + this.#quantum, limit);
+      for (const p of this.pcpus) {
+        this.#runPcpu(p, end);
+        if (this.#stop) break;
+      }
+      if (this.#stop) continue;
+      this.#t = end;
+      if (!this.#fastForward(limit)) return done("idle-forever");
+    }
+  }
+
+  /** When nothing can run, jumps every pCPU to the earliest wake-up; false if there is none. */
+  #fastForward(limit: number): boolean {
+    let wake = Infinity;
+    for (const p of this.pcpus) {
+      for (const v of p.vcpus) {
+        if (this.#runnable(v)) return true;
+        wake = Math.min(wake, this.#wakeCycle(v, p));
+      }
+    }
+    if (wake === Infinity) return false;
+    const t = Math.min(Math.max(wake, this.#t), limit);
+    for (const p of this.pcpus) {
+      if (p.now < t) {
+        p.idleCycles += t - p.now;
+        p.now = t;
+      }
+    }
+    this.#t = t;
+    return true;
+  }
+
+  #runnable(v: Vcpu): boolean {
+    const d = this.domains.get(v.domainId);
+    return d !== undefined && d.state === "running" && !v.paused &&
+      v.runstate.state === "runnable";
+  }
+
+  /** The cycle at which blocked vcpu `v` must be looked at again (timer, poll timeout). */
+  #wakeCycle(v: Vcpu, p: Pcpu): number {
+    if (v.runstate.state !== "blocked" || v.paused) return Infinity;
+    let w = Infinity;
+    const dl = v.cpu.timer.nextDeadline();
+    if (dl !== undefined && dl < 1n << 53n) w = this.clock.cycleOfCount(Number(dl));
+    if (v.pollTimeoutNs !== null) w = Math.min(w, this.nsToCycles(v.pollTimeoutNs));
+    return Math.max(w, p.now);
+  }
+
+  /** Wakes blocked vcpus of `p` whose timers or poll timeouts are due. */
+  #checkBlocked(p: Pcpu): void {
+    for (const v of p.vcpus) {
+      if (v.runstate.state !== "blocked") continue;
+      v.timeBase = p.now - v.cpu.retired;
+      v.cpu.timer.update();
+      if (v.pollTimeoutNs !== null && this.cyclesToNs(p.now) >= v.pollTimeoutNs) this.wake(v);
+      const rt = this.runtimes.get(v.domainId);
+      if (rt && (rt.vgic.pending(v.id) || rt.upcallPending(v))) this.wake(v);
+    }
+  }
+
+  #runPcpu(p: Pcpu, end: number): void {
+    while (p.now < end && !this.#stop) {
+      this.#checkBlocked(p);
+      const v = p.pick((x) => this.#runnable(x));
+      if (v === null) {
+        let wake = end;
+        for (const x of p.vcpus) wake = Math.min(wake, this.#wakeCycle(x, p));
+        const to = Math.max(Math.min(wake, end), p.now + 1);
+        p.idleCycles += to - p.now;
+        p.now = to;
+        continue;
+      }
+      this.#runVcpu(p, v, end);
+    }
+  }
+
+  #current: Vcpu | null = null;
+
+  #runVcpu(p: Pcpu, v: Vcpu, end: number): void {
+    const d = this.domains.get(v.domainId)!;
+    const rt = this.runtimes.get(d.id)!;
+    const cpu = v.cpu;
+    p.current = v;
+    this.#current = v;
+    rt.vgic.accessVcpu = v.id;
+    v.timeBase = p.now - cpu.retired;
+    v.yielded = false;
+    v.setState("running", this.cyclesToNs(p.now));
+    while (p.now < end && v.runstate.state === "running" && !v.yielded && !this.#stop) {
+      cpu.timer.update();
+      if (rt.upcallPending(v)) rt.vgic.inject(v.id, d.evtchnPpi);
+      rt.vgic.flush(v.id);
+      let budget = end - p.now;
+      const dl = cpu.timer.nextDeadline();
+      if (dl !== undefined && dl < 1n << 53n) {
+        const at = this.clock.cycleOfCount(Number(dl));
+        if (at > p.now) budget = Math.min(budget, at - p.now);
+      }
+      const x = cpu.run(Math.max(1, budget));
+      p.now = cpu.retired + v.timeBase;
+      rt.vgic.sync(v.id);
+      Vcpu.bump(v.exits, x.kind);
+      this.#handleExit(p, d, v, x, end);
+    }
+    if (v.runstate.state === "running") v.setState("runnable", this.cyclesToNs(p.now));
+    p.current = null;
+    this.#current = null;
+  }
+
+  /** Extra cycles for an instruction the hypervisor completed (it did not retire on the PE). */
+  #emulated(v: Vcpu): void {
+    v.timeBase += 1;
+  }
+
+  #handleExit(p: Pcpu, d: Domain, v: Vcpu, x: Exit, end: number): void {
+    const cpu = v.cpu;
+    switch (x.kind) {
+      case "budget":
+        return;
+      case "hvc":
+        if (x.imm === XEN_HYPERCALL_TAG) this.#hypercall(d, v);
+        else if (x.imm === 0) smcccCall(this, d, v);
+        else injectUndef(cpu);
+        return;
+      case "smc":
+        smcccCall(this, d, v);
+        advancePc(cpu);
+        this.#emulated(v);
+        return;
+      case "wfi":
+      case "wfe":
+        if (x.esr === 0) {
+          // Executed natively (vwfi=native): the pCPU sleeps with the vcpu on it until its
+          // next timer deadline or the end of the round.
+          const wake = Math.min(end, this.#nativeWake(v, p));
+          v.timeBase += wake - p.now;
+          p.now = wake;
+          return;
+        }
+        advancePc(cpu);
+        this.#emulated(v);
+        if (x.kind === "wfe") this.yieldVcpu(v);
+        else this.block(v);
+        return;
+      case "dabt": {
+        const r = emulateMmio(cpu, d, x.esr, x.far, x.ipa);
+        if (r.result === "abort") {
+          this.log(d, "guest", `vcpu ${v.id}: data abort at IPA 0x${x.ipa.toString(16)}`);
+        } else this.#emulated(v);
+        return;
+      }
+      case "iabt":
+        this.log(d, "guest", `vcpu ${v.id}: instruction abort at IPA 0x${x.ipa.toString(16)}`);
+        injectAbort(cpu, x.far, true);
+        return;
+      case "sysreg":
+        this.#sysregTrap(d, v, x.esr);
+        return;
+      case "breakpoint":
+      case "watchpoint":
+      case "step":
+        this.stoppedVcpu = v;
+        this.#stop = true;
+        return;
+    }
+  }
+
+  #nativeWake(v: Vcpu, p: Pcpu): number {
+    const dl = v.cpu.timer.nextDeadline();
+    if (dl === undefined || dl >= 1n << 53n) return Infinity;
+    return Math.max(this.clock.cycleOfCount(Number(dl)), p.now + 1);
+  }
+
+  /**
+   * A trapped system register access or instruction: set/way cache maintenance (HCR.TSW; no
+   * caches to clean here) completes, ACTLR_EL1 (HCR.TACR) reads 0 and ignores writes as Xen's
+   * vreg does; anything else is UNDEFINED for the guest.
+   */
+  #sysregTrap(d: Domain, v: Vcpu, esr: number): void {
+    const cpu = v.cpu;
+    const ec = esr >>> 26;
+    if (ec === ExcClass.SYSREG) {
+      const op0 = (esr >>> 20) & 3, op2 = (esr >>> 17) & 7, op1 = (esr >>> 14) & 7;
+      const crn = (esr >>> 10) & 15, rt = (esr >>> 5) & 31, crm = (esr >>> 1) & 15;
+      const read = (esr & 1) === 1;
+      const setWay = op0 === 1 && op1 === 0 && crn === 7 && (crm === 6 || crm === 10 ||
+        crm === 14) &&
+        op2 === 2;
+      const actlr = op0 === 3 && op1 === 0 && crn === 1 && crm === 0 && op2 === 1;
+      if (setWay || actlr) {
+        if (actlr && read && rt !== 31) cpu.setX(rt, 0n);
+        advancePc(cpu);
+        this.#emulated(v);
+        return;
+      }
+    }
+    this.log(d, "unimplemented", `vcpu ${v.id}: trapped access ESR 0x${esr.toString(16)}`);
+    injectUndef(cpu);
+  }
+
+  #hypercall(d: Domain, v: Vcpu): void {
+    const cpu = v.cpu;
+    const nr = cpu.getX(16);
+    const args = [cpu.getX(0), cpu.getX(1), cpu.getX(2), cpu.getX(3), cpu.getX(4)];
+    const ctx: HypercallContext = { hv: this, domain: d, vcpu: v, guest: v.guest };
+    const r = dispatchHypercall(this.table, ctx, nr < 2n ** 32n ? Number(nr) : -1, args);
+    cpu.setX(0, r);
+  }
+
+  /** A guest access that reached a machine address outside RAM through its p2m. */
+  #vcpuIo(
+    v: Vcpu,
+    pa: number,
+    size: 1 | 2 | 4 | 8,
+    write: boolean,
+    lo: number,
+    hi: number,
+  ): MmioAccess & { outcome: MmioOutcome } {
+    const acc = this.#ioAcc;
+    acc.size = size;
+    acc.write = write;
+    acc.value = lo;
+    acc.valueHi = hi;
+    acc.outcome = "unhandled";
+    const gicv = this.runtimes.get(v.domainId)?.vgic.gicv;
+    if (gicv && pa >= MACHINE_GICV_BASE && pa + size <= MACHINE_GICV_BASE + GICV_SIZE) {
+      acc.offset = pa - MACHINE_GICV_BASE;
+      acc.outcome = gicv.access(acc);
+    }
+    return acc;
+  }
+
+  readonly #ioAcc: MmioAccess & { outcome: MmioOutcome } = {
+    offset: 0,
+    size: 4,
+    write: false,
+    value: 0,
+    valueHi: 0,
+    outcome: "unhandled",
+  };
+
+  /** Maps the GICV window into `d` at guest-physical `gpa` (the guest's GICC address). */
+  mapGicv(d: Domain, gpa: number): void {
+    d.p2m.map(
+      gpa / PAGE_SIZE,
+      MACHINE_GICV_BASE / PAGE_SIZE,
+      GICV_SIZE / PAGE_SIZE,
+      P2M_RW,
+      P2M_TYPE.mmio,
+    );
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Trap-and-emulate MMIO (Xen's try_handle_mmio): a stage-2 data abort on a guest-physical
+ * address the domain has an emulated device at is decoded from the syndrome (ISV, access size,
+ * sign extension, register, direction), performed on the device, the result written back to the
+ * register and the PC advanced. Without a valid syndrome, or with no device there, the guest gets
+ * a data abort as on Xen.
+ */
+import type { Cpu } from "../cpu/cpu.ts";
+import type { Domain } from "./domain.ts";
+import { advancePc, injectAbort } from "./guest_exceptions.ts";
+
+/** What an emulated access did. */
+export type MmioResult = "done" | "abort" | "retry";
+
+/** Emulates the access described by ESR `esr` at guest-physical `ipa` for `domain`. */
+export function emulateMmio(cpu: Cpu, domain: Domain, esr: number, far: bigint, ipa: bigint): {
+  result: MmioResult;
+  device?: string;
+  write?: boolean;
+  size?: number;
+} {
+  const iss = esr & 0x1ff_ffff;
+  const isv = (iss >>> 24) & 1;
+  const addr = Number(ipa);
+  const m = domain.mmio.find(addr);
+  if (!isv || m === undefined) {
+    injectAbort(cpu, far, false);
+    return { result: "abort" };
+  }
+  const size = (1 << ((iss >>> 22) & 3)) as 1 | 2 | 4 | 8;
+  const sse = (iss >>> 21) & 1, srt = (iss >>> 16) & 31, sf = (iss >>> 15) & 1;
+  const write = ((iss >>> 6) & 1) === 1;
+  let lo = 0, hi = 0;
+  if (write && srt !== 31) {
+    const v = cpu.getX(srt);
+    lo = Number(v & 0xffffffffn);
+    hi = Number(v >> 32n);
+  }
+  const a = domain.mmio.access(addr, size, write, lo >>> 0, hi >>> 0);
+  if (a.outcome === "retry") return { result: "retry", device: m.device.name, write, size };
+  if (a.outcome !== "done") {
+    injectAbort(cpu, far, false);
+    return { result: "abort", device: m.device.name, write, size };
+  }
+  if (!write && srt !== 31) {
+    let v = size === 8
+      ? (BigInt(a.valueHi >>> 0) << 32n) | BigInt(a.value >>> 0)
+      : BigInt(a.value >>> 0) & ((1n << BigInt(8 * size)) - 1n);
+    if (sse && size < 8) v = BigInt.asIntN(8 * size, v);
+    cpu.setX(srt, sf ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v));
+  }
+  advancePc(cpu);
+  return { result: "done", device: m.device.name, write, size };
+}
