@@ -33,7 +33,7 @@ import { abiField, readAbiField } from "../../core/hyp/abi/layout.ts";
 import { EventChannels } from "../../core/hyp/evtchn/event_channels.ts";
 import { writeEvtchnStatus } from "../../core/hyp/evtchn/status.ts";
 import { XenError } from "../../core/hyp/xen_error.ts";
-import { makeWorld, throwsXen } from "./evtchn_fixture.ts";
+import { makeWorld, RAM_GFN, throwsXen } from "./evtchn_fixture.ts";
 
 Deno.test("evtchn: port 0 is reserved; ports are handed out lowest first", () => {
   const { ecs: [a] } = makeWorld(1);
@@ -41,6 +41,8 @@ Deno.test("evtchn: port 0 is reserved; ports are handed out lowest first", () =>
   throwsXen(() => a.close(0), XEN_EINVAL);
   throwsXen(() => a.send(0), XEN_EINVAL);
   a.unmask(0); // valid port, nothing bound: success, no effect
+  throwsXen(() => a.unmask(64), XEN_EINVAL);
+  throwsXen(() => a.unmask(-1), XEN_EINVAL);
   assert.equal(a.bindIpi(0), 1);
   assert.equal(a.bindIpi(1), 2);
   a.close(1);
@@ -301,8 +303,11 @@ Deno.test("evtchn: the 2-level ABI ends at 4096 ports; max_evtchn_port caps lowe
   throwsXen(() => a.bindIpi(0), XEN_ENOSPC);
   throwsXen(() => a.allocUnbound(DOMID_SELF, 0), XEN_ENOSPC);
   const { ecs: [c] } = makeWorld(1, 1, { maxPort: 5 });
-  for (let i = 1; i <= 5; i++) c.bindIpi(0);
+  const offer = c.allocUnbound(DOMID_SELF, DOMID_SELF);
+  for (let i = 2; i <= 5; i++) c.bindIpi(0);
   throwsXen(() => c.bindVirq(VIRQ_TIMER, 0), XEN_ENOSPC);
+  throwsXen(() => c.bindInterdomain(DOMID_SELF, offer), XEN_ENOSPC);
+  throwsXen(() => c.bindHost(0, 0, { send: () => {} }), XEN_ENOSPC);
 });
 
 Deno.test("evtchn: reset closes everything, peers become unbound", () => {
@@ -403,6 +408,9 @@ Deno.test("evtchn: writeEvtchnStatus writes the selected union member", () => {
 Deno.test("evtchn: junk arguments only ever raise XenError", () => {
   const { ecs } = makeWorld(3, 2);
   const [a] = ecs;
+  // One domain starts under FIFO so both ABIs see the junk.
+  ecs[2].initControl(RAM_GFN + 1, 0, 0);
+  ecs[2].expandArray(RAM_GFN + 2);
   let seed = 12345;
   const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
   const junk = [
@@ -472,5 +480,6 @@ Deno.test("evtchn: junk arguments only ever raise XenError", () => {
     }
   }
   assert.ok(ok > 1000 && failed > 1000, `ok ${ok} failed ${failed}`);
-  assert.ok(a.domid === 1);
+  assert.equal(a.domid, 1);
+  assert.ok(ecs.some((e) => e.abiKind === "fifo"));
 });
