@@ -172,6 +172,8 @@ Deno.test("xenstore: read/write/mkdir/directory/rm over the ring", () => {
   g1.err(XS_RM, "data/x/y\0", "ENOENT");
   assert.equal(g1.ok(XS_GET_DOMAIN_PATH, "7\0"), "/local/domain/7\0");
   assert.equal(g1.ok(XS_GET_DOMAIN_PATH, "x\0"), "/local/domain/0\0");
+  assert.equal(g1.ok(XS_GET_DOMAIN_PATH, "-1\0"), "/local/domain/4294967295\0");
+  g1.err(XS_GET_DOMAIN_PATH, "1", "EINVAL");
 });
 
 Deno.test("xenstore: malformed requests and paths", () => {
@@ -578,6 +580,7 @@ Deno.test("xenstore: directory_part, control and privileged requests", () => {
     off += chunk.reduce((n, c) => n + c.length + 1, 0);
   }
   assert.deepEqual(names, xs.directory("/many"));
+  g0.err(XS_DIRECTORY, "/many\0", "E2BIG"); // the full listing exceeds one message
   assert.equal(g0.ok(XS_DIRECTORY_PART, "/many\x0099999\0"), `${gen}\0\0`);
   g0.err(XS_DIRECTORY_PART, "/many\0", "EINVAL");
   g0.err(XS_DIRECTORY_PART, "/nope\x000\0", "ENOENT");

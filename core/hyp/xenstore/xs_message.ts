@@ -196,7 +196,7 @@ function dispatch(
     case XS_TRANSACTION_END:
       return endTransaction(server, conn, req, tx);
     case XS_GET_DOMAIN_PATH:
-      return conn.reply(req, req.type, fromLatin1(`${homePath(atoi(oneArg(p)))}\0`));
+      return conn.reply(req, req.type, fromLatin1(`${homePath(atoi(oneArg(p)) >>> 0)}\0`));
     case XS_RESET_WATCHES:
       conn.resetState();
       return ok();

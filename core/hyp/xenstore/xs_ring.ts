@@ -20,6 +20,7 @@ import {
   XENSTORE_RING_SIZE,
   XENSTORE_SERVER_FEATURE_ERROR,
   XENSTORE_SERVER_FEATURE_RECONNECTION,
+  XS_ERROR,
   XS_WATCH_EVENT,
   xsd_sockmsg,
 } from "../abi/xenstore.ts";
@@ -80,19 +81,13 @@ export class XsRingConnection extends XsConnection {
     this.#ring.setUint32(off, v >>> 0, true);
   }
 
-  /** Number of replies/events not yet fully written to the ring. */
-  get queued(): number {
-    return this.#out.length;
-  }
-
-  /** Bytes of a partly received request (header + payload) held by the server. */
-  get partial(): number {
-    return this.#body === null ? this.#hdrUsed : HDR + this.#bodyUsed;
-  }
-
-  /** Queues a reply with req_id and tx_id of `req`. */
+  /** Queues a reply with req_id and tx_id of `req`; one too long for a message is E2BIG. */
   reply(req: XsRequest, type: number, payload: Uint8Array): void {
-    this.#queue(type, req.reqId, req.txId, payload, false);
+    if (payload.length > XENSTORE_PAYLOAD_MAX) {
+      this.#queue(XS_ERROR, req.reqId, req.txId, fromLatin1("E2BIG\0"), false);
+    } else {
+      this.#queue(type, req.reqId, req.txId, payload, false);
+    }
   }
 
   /** Queues a watch event, unless an identical one is still queued (xenstored merges them). */

@@ -69,9 +69,4 @@ export class XsStore implements XsView {
   genOf(path: string): number {
     return this.#nodes.get(path)?.gen ?? NO_GENERATION;
   }
-
-  /** Number of nodes (specials included). */
-  get size(): number {
-    return this.#nodes.size;
-  }
 }
