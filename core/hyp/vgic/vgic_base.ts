@@ -76,7 +76,7 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     ports: VgicPorts,
     config: VgicConfig,
     maxVcpus: number,
-    makeCpuIf: (ports: VirtCpuIfPorts, vcpu: number) => C,
+    makeCpuIf: (ports: VirtCpuIfPorts, vcpu: number, vgic: Vgic) => C,
   ) {
     const { numVcpus, nrSpis } = config;
     if (!Number.isInteger(numVcpus) || numVcpus < 1 || numVcpus > maxVcpus) {
@@ -93,12 +93,16 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     this.log = ports.log ?? NULL_LOG;
     this.state = this.#reset();
     this.cpuIfs = Array.from({ length: numVcpus }, (_, v) =>
-      makeCpuIf({
-        signal: (irq, fiq) => ports.signal(v, irq, fiq),
-        onMaintenance: () => ports.onMaintenance(v),
-        onPhysicalDeactivate: (p) => ports.onPhysicalDeactivate(v, p),
-        log: this.log,
-      }, v));
+      makeCpuIf(
+        {
+          signal: (irq, fiq) => ports.signal(v, irq, fiq),
+          onMaintenance: () => ports.onMaintenance(v),
+          onPhysicalDeactivate: (p) => ports.onPhysicalDeactivate(v, p),
+          log: this.log,
+        },
+        v,
+        this,
+      ));
   }
 
   #reset(): VgicState {
