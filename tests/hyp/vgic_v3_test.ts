@@ -8,6 +8,10 @@ import { XEN_EINVAL } from "../../core/hyp/abi/errno.ts";
 import { LR_ACTIVE, LR_PENDING } from "../../core/devices/gic_virt_cpu_if.ts";
 import { VgicV2 } from "../../core/hyp/vgic/vgic_v2.ts";
 import { rd, wr } from "../devices/mmio_helpers.ts";
+import { decodeIccTrap, emulateIccTrap } from "../../core/hyp/vgic/icc_trap.ts";
+import { Cpu } from "../../core/cpu/cpu.ts";
+import { a64Decoder } from "../../core/cpu/decode/table.ts";
+import { PhysMemory } from "../../core/mem/phys_memory.ts";
 
 const SGI = 0x1_0000, STRIDE = 0x2_0000;
 
@@ -246,4 +250,36 @@ Deno.test("createVgic picks the implementation by name", () => {
   assert.ok(createVgic("v2", ports, { numVcpus: 1, nrSpis: 0 }) instanceof VgicV2);
   assert.ok(createVgic("v3", ports, { numVcpus: 1, nrSpis: 0 }) instanceof VgicV3);
   assert.throws(() => createVgic("v4", ports, { numVcpus: 1, nrSpis: 0 }), XenError);
+});
+
+/** ESR of a trapped MRS (read) / MSR of op0=3 op1=0 `crn` `crm` `op2` with Xt = `rt`. */
+function sysregEsr(crn: number, crm: number, op2: number, rt: number, read: boolean): number {
+  return ((0x18 << 26) | (1 << 25) | (3 << 20) | (op2 << 17) | (crn << 10) | (rt << 5) |
+    (crm << 1) | (read ? 1 : 0)) >>> 0;
+}
+
+Deno.test("vGICv3: trapped ICC accesses complete on the vcpu's virtual interface", () => {
+  const { g, d, r, c } = setup(2);
+  linuxInit(g, d, r);
+  const mem = new PhysMemory();
+  mem.addRam("ram", 0x4000_0000, 1 << 20);
+  const io = () => {
+    throw new Error("no devices");
+  };
+  const cpu = new Cpu({ mem, io, counter: () => 0 }, a64Decoder());
+  cpu.pc = 0x4000_0000n;
+  const iar1 = sysregEsr(12, 12, 0, 5, true), eoir1 = sysregEsr(12, 12, 1, 5, false);
+  assert.deepEqual(decodeIccTrap(iar1), { reg: "IAR1", read: true, rt: 5 });
+  assert.equal(decodeIccTrap(sysregEsr(1, 0, 1, 0, true)), null, "ACTLR_EL1 is not ICC");
+  // vcpu 1 sends SGI 3 to vcpu 0 through a trapped ICC_SGI1R_EL1 write.
+  cpu.setX(7, 3n << 24n | 1n);
+  assert.ok(emulateIccTrap(cpu, c(1), sysregEsr(12, 11, 5, 7, false)));
+  assert.equal(cpu.pc, 0x4000_0004n);
+  g.flush(0);
+  assert.ok(emulateIccTrap(cpu, c(0), iar1));
+  assert.equal(cpu.getX(5), 3n);
+  assert.ok(emulateIccTrap(cpu, c(0), eoir1));
+  assert.equal(c(0).read("RPR"), 0xffn);
+  assert.equal(cpu.pc, 0x4000_000cn);
+  assert.equal(emulateIccTrap(cpu, c(0), 0x5600_0000), false, "an HVC syndrome");
 });
