@@ -10,6 +10,8 @@ import type { PhysMemory } from "../mem/phys_memory.ts";
 import { GuestPhys } from "./guest_phys.ts";
 import { P2m } from "./p2m.ts";
 import type { Vcpu } from "./vcpu.ts";
+import type { EventChannels } from "./evtchn/event_channels.ts";
+import type { GrantTable } from "./grant/grant_table.ts";
 
 /** Why a domain shut down (SHUTDOWN_* of sched.h). */
 export type ShutdownReason =
@@ -40,6 +42,10 @@ export class Domain {
   readonly p2m: P2m;
   readonly phys: GuestPhys;
   readonly vcpus: Vcpu[] = [];
+  /** The domain's event channels (set by the builder). */
+  evtchn!: EventChannels;
+  /** The domain's grant table (set by the builder). */
+  grants!: GrantTable;
   /** Trap-and-emulate MMIO regions at guest-physical addresses (stage-2 data aborts land here). */
   readonly mmio: MmioBus = new MmioBus();
   /** Pages of guest RAM given to the domain (its memory allocation), for accounting. */

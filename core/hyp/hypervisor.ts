@@ -14,11 +14,18 @@ import type { MmioAccess, MmioDevice, MmioOutcome } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
 import { XEN_HYPERCALL_TAG } from "./abi/hypercalls.ts";
-import { ConsoleSink } from "./console_sink.ts";
+import { ConsoleSink } from "./console/console_sink.ts";
 import { Domain, type ShutdownReason } from "./domain.ts";
 import { advancePc, injectAbort, injectUndef } from "./guest_exceptions.ts";
 import { dispatchHypercall } from "./hypercall/dispatch.ts";
+import { standardHypercalls, type StandardTableHost } from "./hypercall/standard_table.ts";
 import type { HypercallContext, HypercallTable } from "./hypercall/table.ts";
+import { EvtchnHub } from "./evtchn/hub.ts";
+import { GrantOps } from "./grant/grant_ops.ts";
+import { Xenstored } from "./xenstore/xenstored.ts";
+import { vcpu_runstate_info } from "./abi/vcpu.ts";
+import { XEN_EINVAL } from "./abi/errno.ts";
+import { XenError } from "./xen_error.ts";
 import { MachineFrames } from "./machine_frames.ts";
 import { emulateMmio } from "./mmio_emulation.ts";
 import { P2M_RW, P2M_TYPE } from "./p2m.ts";
@@ -84,6 +91,8 @@ export interface RunLoopVgic {
 /** Per-domain parts the run loop calls into; the builder fills them in. */
 export interface DomainRuntime {
   vgic: RunLoopVgic;
+  /** VCPUOP_register_vcpu_info moved `v`'s vcpu_info. */
+  vcpuInfoMoved(v: Vcpu): void;
   /** True when vcpu `v` has an event-channel upcall pending (vcpu_info.evtchn_upcall_pending). */
   upcallPending(v: Vcpu): boolean;
   /** Called when a vcpu's timer outputs may have changed. */
@@ -91,7 +100,7 @@ export interface DomainRuntime {
 }
 
 /** The hypervisor. */
-export class Hypervisor implements HypervisorServices, VsmcccHost {
+export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTableHost {
   readonly mem: PhysMemory = new PhysMemory();
   readonly frames: MachineFrames;
   readonly code: CodeCache = new CodeCache();
@@ -107,7 +116,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
   readonly logEntries: HvLogEntry[] = [];
   /** The vcpu a debugger event stopped, after a "debug" stop. */
   stoppedVcpu: Vcpu | null = null;
-  table!: HypercallTable;
+  readonly table: HypercallTable;
+  /** Every domain's event channels, for interdomain binding. */
+  readonly evtchnHub: EvtchnHub = new EvtchnHub();
+  /** The xenstore daemon (dom0's, running inside the hypervisor). */
+  readonly xenstore: Xenstored;
+  readonly grantOps: GrantOps;
   readonly #quantum: number;
   /** Start of the current round (cycles). */
   #t = 0;
@@ -126,6 +140,46 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
     this.#quantum = config.quantumCycles ?? 20_000;
     this.vwfi = config.vwfi ?? "trap";
     this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
+    this.xenstore = new Xenstored({ log: (line) => this.log(null, "info", `xenstored: ${line}`) });
+    this.grantOps = new GrantOps((id) => this.domains.get(id));
+    this.table = standardHypercalls(this);
+  }
+
+  // ------------------------------------------------------------------ table hosts
+
+  grantFrame(d: Domain, idx: number): number {
+    if (idx < 0) throw new XenError(XEN_EINVAL, `grant frame ${idx}`);
+    return d.grants.frameMfn(idx);
+  }
+
+  vcpuInfoMoved(v: Vcpu): void {
+    this.runtimes.get(v.domainId)?.vcpuInfoMoved(v);
+  }
+
+  /** Writes `v`'s vcpu_runstate_info to its registered area (silently skipped if unmapped). */
+  updateRunstateArea(v: Vcpu): void {
+    if (v.runstateArea === null) return;
+    const r = v.runstate, now = this.nowNs();
+    const dv = new DataView(new ArrayBuffer(vcpu_runstate_info.size));
+    const idx = { running: 0, runnable: 1, blocked: 2, offline: 3 }[r.state];
+    dv.setInt32(0, idx, true);
+    dv.setBigUint64(8, BigInt(r.entryNs), true);
+    r.timeNs.forEach((t, i) => {
+      const extra = i === idx ? Math.max(0, now - r.entryNs) : 0;
+      dv.setBigUint64(16 + 8 * i, BigInt(Math.floor(t + extra)), true);
+    });
+    try {
+      v.guest.writeStruct(v.runstateArea, dv);
+    } catch (e) {
+      if (!(e instanceof XenError)) throw e;
+    }
+  }
+
+  portPending(ctx: HypercallContext, port: number): boolean {
+    if (ctx.domain.evtchn.channel(port) === undefined) {
+      throw new XenError(XEN_EINVAL, `poll on port ${port}`);
+    }
+    return ctx.domain.evtchn.isPending(port);
   }
 
   // ------------------------------------------------------------------ services
@@ -346,6 +400,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
       }
       if (this.#stop) continue;
       this.#t = end;
+      if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
       if (!this.#fastForward(limit)) return done("idle-forever");
     }
   }
@@ -394,6 +449,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
       v.timeBase = p.now - v.cpu.retired;
       v.cpu.timer.update();
       if (v.pollTimeoutNs !== null && this.cyclesToNs(p.now) >= v.pollTimeoutNs) this.wake(v);
+      const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
+      if (polled && ec && polled.some((port) => ec.isPending(port))) this.wake(v);
       const rt = this.runtimes.get(v.domainId);
       if (rt && (rt.vgic.pending(v.id) || rt.upcallPending(v))) this.wake(v);
     }
@@ -427,6 +484,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
     v.timeBase = p.now - cpu.retired;
     v.yielded = false;
     v.setState("running", this.cyclesToNs(p.now));
+    this.updateRunstateArea(v);
     while (p.now < end && v.runstate.state === "running" && !v.yielded && !this.#stop) {
       cpu.timer.update();
       if (rt.upcallPending(v)) rt.vgic.inject(v.id, d.evtchnPpi);
@@ -444,6 +502,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost {
       this.#handleExit(p, d, v, x, end);
     }
     if (v.runstate.state === "running") v.setState("runnable", this.cyclesToNs(p.now));
+    this.updateRunstateArea(v);
     p.current = null;
     this.#current = null;
   }

@@ -1,0 +1,218 @@
+/**
+ * Builds a domU the way Xen 4.17's dom0less builder and libxl's ARM code lay one out: RAM banks at
+ * GUEST_RAM0/1, the magic pages (console, xenstore, memaccess, vuart) at GUEST_MAGIC_BASE, the
+ * shared_info page, a grant table with the toolstack's reserved entries, event channels with the
+ * console and xenstore ports bound to back ends inside the hypervisor, xenstore's tree for the
+ * domain, the vGIC (v2 or v3) and the vpl011, the device tree, and the kernel, initrd and DTB in
+ * guest memory; vcpu 0 starts at the kernel entry with X0 = the DTB address.
+ */
+import { writeFdt } from "../../fdt/fdt_writer.ts";
+import { Pl011 } from "../../devices/pl011.ts";
+import { PAGE_SIZE } from "../../mem/phys_memory.ts";
+import { GTF_permit_access } from "../abi/grant_table.ts";
+import {
+  HVM_PARAM_CALLBACK_IRQ,
+  HVM_PARAM_CONSOLE_EVTCHN,
+  HVM_PARAM_CONSOLE_PFN,
+  HVM_PARAM_STORE_EVTCHN,
+  HVM_PARAM_STORE_PFN,
+  hvmCallbackIrqPpi,
+} from "../abi/hvm.ts";
+import { PvConsoleBackend } from "../console/pv_console.ts";
+import type { Domain } from "../domain.ts";
+import { XenDomainRuntime } from "../domain_runtime.ts";
+import { EventChannels } from "../evtchn/event_channels.ts";
+import { GrantTable } from "../grant/grant_table.ts";
+import type { Hypervisor } from "../hypervisor.ts";
+import { P2M_RWX, P2M_TYPE } from "../p2m.ts";
+import { VgicV2 } from "../vgic/vgic_v2.ts";
+import type { DomainConfig } from "./domain_config.ts";
+import {
+  buildDomuFdt,
+  GUEST_EVTCHN_PPI,
+  GUEST_PL011_BASE,
+  GUEST_PL011_SIZE,
+  GUEST_VPL011_SPI,
+  xenDomuRamBanks,
+} from "./domu_fdt.ts";
+import type { GuestInitrd, GuestKernel } from "./guest_image.ts";
+import { planGuestBoot } from "./guest_placement.ts";
+
+/** GUEST_MAGIC_BASE (arch-arm.h) and the toolstack's magic page indices (xg_dom_arm.c). */
+export const GUEST_MAGIC_BASE = 0x3900_0000;
+export const MAGIC_PAGES = { console: 0, xenstore: 1, memaccess: 2, vuart: 3 } as const;
+const NR_MAGIC_PAGES = 4;
+/** The back ends run in the hypervisor on behalf of dom0: they are "domain 0" to the guest. */
+const BACKEND_DOMID = 0;
+/** SPIs a dom0less domU gets on QEMU virt (host lines 288 - 32). */
+const DOMU_NR_SPIS = 256;
+
+/** What `buildDomain` returns: the domain and its host-side parts. */
+export interface BuiltDomain {
+  domain: Domain;
+  runtime: XenDomainRuntime;
+  console: PvConsoleBackend;
+  vpl011: Pl011 | null;
+  /** Guest addresses chosen for the boot images. */
+  layout: { entry: bigint; dtb: bigint; initrd?: bigint; fdt: Uint8Array };
+}
+
+/** Builds and starts domain `cfg` with validated `images`. Throws naming the problem. */
+export function buildDomain(
+  hv: Hypervisor,
+  cfg: DomainConfig,
+  images: { kernel: GuestKernel; initrd?: GuestInitrd },
+): BuiltDomain {
+  const banks = xenDomuRamBanks(BigInt(cfg.memory) << 20n);
+  const plan = planGuestBoot(images.kernel, images.initrd, banks);
+  if (cfg.gicVersion !== "v2") {
+    throw new Error(`domain ${cfg.name}: gic_version "${cfg.gicVersion}" is not available yet`);
+  }
+  const d = hv.createDomain(cfg.name);
+  try {
+    return populate(hv, d, cfg, images, banks, plan);
+  } catch (e) {
+    hv.destroyDomain(d);
+    throw e;
+  }
+}
+
+function populate(
+  hv: Hypervisor,
+  d: Domain,
+  cfg: DomainConfig,
+  images: { kernel: GuestKernel; initrd?: GuestInitrd },
+  banks: ReturnType<typeof xenDomuRamBanks>,
+  plan: ReturnType<typeof planGuestBoot>,
+): BuiltDomain {
+  // RAM.
+  for (const b of banks) {
+    const pages = Number(b.size) / PAGE_SIZE;
+    d.p2m.map(
+      Number(b.base) / PAGE_SIZE,
+      hv.frames.allocRange(pages),
+      pages,
+      P2M_RWX,
+      P2M_TYPE.ram,
+    );
+    d.ramPages += pages;
+  }
+  d.maxPages = Math.max(cfg.maxmem, cfg.memory) * 256;
+  // Magic pages: guest RAM the toolstack populates for the PV protocols.
+  const magicGfn = GUEST_MAGIC_BASE / PAGE_SIZE;
+  d.p2m.map(magicGfn, hv.frames.allocRange(NR_MAGIC_PAGES), NR_MAGIC_PAGES, P2M_RWX, P2M_TYPE.ram);
+  d.sharedInfoMfn = hv.frames.alloc();
+
+  // vcpus and the vGIC.
+  const runtime = new XenDomainRuntime(d, hv);
+  for (let i = 0; i < cfg.maxvcpus; i++) hv.createVcpu(d, i, pcpuFor(hv, cfg, i));
+  const vgic = new VgicV2(runtime.vgicPorts(), { numVcpus: cfg.maxvcpus, nrSpis: DOMU_NR_SPIS });
+  runtime.vgic = vgic;
+  for (const r of vgic.regions()) {
+    if (r.name === "gicv2-vcpuif") {
+      // The GICV page is mapped, not trapped, as on hardware.
+      runtime.vgic.gicv = r.device;
+      hv.mapGicv(d, r.base);
+    } else d.mmio.map(r.base, r.size, r.device);
+  }
+  runtime.linkTimers();
+  hv.runtimes.set(d.id, runtime);
+
+  // Event channels, grant table, consoles, xenstore.
+  d.evtchn = new EventChannels(runtime, hv.evtchnHub);
+  d.grants = new GrantTable({ frames: hv.frames, phys: d.phys });
+  d.hvmParams.set(HVM_PARAM_CALLBACK_IRQ, hvmCallbackIrqPpi(GUEST_EVTCHN_PPI));
+  const sink = hv.console(d.id);
+  const consoleGfn = magicGfn + MAGIC_PAGES.console, storeGfn = magicGfn + MAGIC_PAGES.xenstore;
+  let consolePort = 0;
+  const pv = new PvConsoleBackend(
+    d.phys.page(consoleGfn, true),
+    sink,
+    () => d.evtchn.notifyHost(consolePort),
+  );
+  consolePort = d.evtchn.bindHost(BACKEND_DOMID, 0, { send: () => pv.kick() });
+  const storePort = d.evtchn.bindHost(BACKEND_DOMID, 0, { send: () => hv.xenstore.kick(d.id) });
+  d.hvmParams.set(HVM_PARAM_CONSOLE_PFN, BigInt(consoleGfn));
+  d.hvmParams.set(HVM_PARAM_CONSOLE_EVTCHN, BigInt(consolePort));
+  d.hvmParams.set(HVM_PARAM_STORE_PFN, BigInt(storeGfn));
+  d.hvmParams.set(HVM_PARAM_STORE_EVTCHN, BigInt(storePort));
+  // The toolstack grants the back ends the console and xenstore pages (reserved refs 0 and 1).
+  d.grants.setEntry(0, GTF_permit_access, BACKEND_DOMID, consoleGfn);
+  d.grants.setEntry(1, GTF_permit_access, BACKEND_DOMID, storeGfn);
+  hv.xenstore.populateDomain(d.id, {
+    name: cfg.name,
+    vcpus: cfg.vcpus,
+    memoryKiB: cfg.memory * 1024,
+    maxMemoryKiB: Math.max(cfg.maxmem, cfg.memory) * 1024,
+    store: { port: storePort, ringRef: storeGfn },
+    console: { port: consolePort, ringRef: consoleGfn, backendDomid: BACKEND_DOMID },
+  });
+  hv.xenstore.introduceDomain(
+    d.id,
+    d.phys.page(storeGfn, true),
+    () => d.evtchn.notifyHost(storePort),
+  );
+
+  let vpl011: Pl011 | null = null;
+  if (cfg.vuart === "sbsa_uart") {
+    const uart = new Pl011("vpl011", {
+      tx: (b) => sink.write(Uint8Array.of(b)),
+      irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
+      rxReady: () => sink.flushInput(),
+    });
+    d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), uart);
+    // Typed input goes to the UART the guest's console is on; the PV console keeps it otherwise.
+    if (/console=ttyAMA/.test(cfg.cmdline ?? "")) {
+      sink.inputHandler = (bytes) => {
+        const n = Math.min(uart.rxSpace(), bytes.length);
+        if (n > 0) uart.input([...bytes.subarray(0, n)]);
+        if (n < bytes.length) sink.unread(bytes.subarray(n));
+      };
+    }
+    vpl011 = uart;
+  }
+
+  // Device tree and boot images.
+  const fdt = writeFdt(buildDomuFdt({
+    memory: banks,
+    vcpus: { count: cfg.maxvcpus },
+    gic: cfg.gicVersion,
+    hypervisor: {},
+    ...(vpl011 ? { vpl011: {} } : {}),
+    chosen: {
+      ...(cfg.cmdline !== undefined ? { bootargs: cfg.cmdline } : {}),
+      ...(plan.initrdGpa !== undefined
+        ? { initrd: { start: plan.initrdGpa, end: plan.initrdGpa + BigInt(plan.initrdSize!) } }
+        : {}),
+    },
+  }));
+  for (const s of plan.segments) d.phys.write(Number(s.gpa), s.bytes);
+  d.phys.write(Number(plan.dtbGpa), fdt);
+
+  // vcpus beyond `vcpus` stay offline until PSCI CPU_ON; vcpu 0 enters the kernel.
+  const v0 = d.vcpus[0];
+  hv.cpuOn(v0, plan.entry, plan.dtbGpa);
+  return {
+    domain: d,
+    runtime,
+    console: pv,
+    vpl011,
+    layout: {
+      entry: plan.entry,
+      dtb: plan.dtbGpa,
+      ...(plan.initrdGpa !== undefined ? { initrd: plan.initrdGpa } : {}),
+      fdt,
+    },
+  };
+}
+
+/** The pCPU of vcpu `i`: its hard affinity's first CPU, else spread round-robin. */
+function pcpuFor(hv: Hypervisor, cfg: DomainConfig, i: number): number {
+  const set = cfg.cpus?.[i];
+  const n = hv.pcpus.length;
+  if (set && !set.all) {
+    const first = set.cpus.find((c) => c < n);
+    if (first !== undefined) return first;
+  }
+  return (cfg.cpus ? 0 : i) % n;
+}

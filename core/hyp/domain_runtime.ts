@@ -1,0 +1,131 @@
+/**
+ * The glue between a domain and the hypervisor's interrupt paths: it is the domain as event
+ * channels see it (shared_info, each vcpu's vcpu_info, the upcall PPI), the vGIC's ports (virtual
+ * IRQ lines, maintenance, hardware-linked deactivation, kicks), and the virtual timer: the
+ * vcpu's EL1 virtual timer is hardware-linked to virtual PPI 27, so the guest's deactivation ends
+ * it without a maintenance interrupt; the EL1 physical timer drives PPI 30 as a level.
+ */
+import { abiField } from "./abi/layout.ts";
+import { vcpu_info } from "./abi/shared_info.ts";
+import type { Domain } from "./domain.ts";
+import type { EvtchnDomain, VcpuInfoRef } from "./evtchn/evtchn_domain.ts";
+import type { GuestPhys } from "./guest_phys.ts";
+import type { DomainRuntime } from "./hypervisor.ts";
+import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
+import type { MmioDevice } from "../mem/mmio_bus.ts";
+import type { Vcpu } from "./vcpu.ts";
+
+const UPCALL_PENDING = abiField(vcpu_info, "evtchn_upcall_pending").offset;
+const PENDING_SEL = abiField(vcpu_info, "evtchn_pending_sel").offset;
+/** Virtual timer PPIs (arch-arm.h): EL1 virtual and non-secure physical. */
+const VTIMER_PPI = 27;
+const PTIMER_PPI = 30;
+
+/** What the runtime needs from the hypervisor. */
+export interface RuntimeHost {
+  wake(v: Vcpu): void;
+}
+
+/** One domain's interrupt and event glue. */
+export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
+  readonly domain: Domain;
+  vgic!: Vgic & { gicv?: MmioDevice };
+  readonly #host: RuntimeHost;
+  readonly #vcpuInfo = new Map<number, VcpuInfoRef>();
+
+  constructor(domain: Domain, host: RuntimeHost) {
+    this.domain = domain;
+    this.#host = host;
+  }
+
+  /** The vGIC's ports, wired to this domain's vcpus. */
+  vgicPorts(): VgicPorts {
+    const v = (i: number) => this.domain.vcpus[i];
+    return {
+      signal: (i, irq, fiq) => {
+        const c = v(i)?.cpu;
+        if (!c) return;
+        c.irqLine = irq;
+        c.fiqLine = fiq;
+      },
+      onMaintenance: (i) => v(i)?.cpu.requestStop(),
+      onPhysicalDeactivate: (i, pintid) => {
+        const x = v(i);
+        if (x === undefined || pintid !== VTIMER_PPI) return;
+        x.vtimerInFlight = false;
+        // The timer line may still be high: on hardware it would fire again at once.
+        x.cpu.timer.update();
+      },
+      kick: (i) => {
+        const x = v(i);
+        if (x === undefined) return;
+        this.#host.wake(x);
+        if (x.runstate.state === "running") x.cpu.requestStop();
+      },
+    };
+  }
+
+  // ------------------------------------------------------------- EvtchnDomain
+
+  get id(): number {
+    return this.domain.id;
+  }
+
+  get phys(): GuestPhys {
+    return this.domain.phys;
+  }
+
+  get vcpuCount(): number {
+    return this.domain.vcpus.length;
+  }
+
+  sharedInfo(): DataView {
+    return this.domain.sharedInfo();
+  }
+
+  vcpuInfo(vcpu: number): VcpuInfoRef | null {
+    const r = this.#vcpuInfo.get(vcpu);
+    if (r) return r;
+    return vcpu === 0 ? { page: this.domain.sharedInfo(), offset: 0 } : null;
+  }
+
+  raiseUpcall(vcpu: number): void {
+    this.vgic.inject(vcpu, this.domain.evtchnPpi);
+  }
+
+  /**
+   * VCPUOP_register_vcpu_info moved `v`'s vcpu_info: from now on events go there, and, as on
+   * Xen, everything is marked pending so that nothing raised before the move is lost.
+   */
+  vcpuInfoMoved(v: Vcpu): void {
+    const loc = v.vcpuInfo!;
+    const ref = { page: this.domain.phys.page(loc.gfn, true), offset: loc.offset };
+    this.#vcpuInfo.set(v.id, ref);
+    ref.page.setBigUint64(ref.offset + PENDING_SEL, (1n << 64n) - 1n, true);
+    ref.page.setUint8(ref.offset + UPCALL_PENDING, 1);
+    this.raiseUpcall(v.id);
+  }
+
+  // ------------------------------------------------------------- DomainRuntime
+
+  upcallPending(v: Vcpu): boolean {
+    const r = this.vcpuInfo(v.id);
+    return r !== null && (r.page.getUint8(r.offset + UPCALL_PENDING) & 1) === 1;
+  }
+
+  timerChanged(v: Vcpu, id: "phys" | "virt", level: boolean): void {
+    if (id === "phys") {
+      this.vgic.setLevel(v.id, PTIMER_PPI, level);
+      return;
+    }
+    if (level && !v.vtimerInFlight) {
+      v.vtimerInFlight = true;
+      this.vgic.inject(v.id, VTIMER_PPI);
+    }
+  }
+
+  /** Links each vcpu's virtual timer PPI to the (virtual) physical timer interrupt. */
+  linkTimers(): void {
+    for (const v of this.domain.vcpus) this.vgic.hwLink(v.id, VTIMER_PPI, VTIMER_PPI);
+  }
+}
