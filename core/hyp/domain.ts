@@ -66,6 +66,8 @@ export class Domain {
   readonly privileged: boolean;
   /** May write to the hypervisor console (CONSOLEIO_write), as Xen's `is_console` domains. */
   consoleIo = false;
+  /** VMASST_TYPE_runstate_update_flag is enabled. */
+  runstateUpdateFlag = false;
   /** The PPI event-channel upcalls arrive on (GUEST_EVTCHN_PPI). */
   evtchnPpi = 31;
   /** Virtual ns when the domain was created (Xen's domain creation time). */

@@ -8,23 +8,8 @@ import * as P from "./abi/psci.ts";
 import type { Domain } from "./domain.ts";
 import type { Vcpu } from "./vcpu.ts";
 
-/** SMCCC function ids hvlab answers besides PSCI. */
-export const SMCCC = {
-  VERSION: 0x8000_0000,
-  ARCH_FEATURES: 0x8000_0001,
-  ARCH_WORKAROUND_1: 0x8000_8000,
-  ARCH_WORKAROUND_2: 0x8000_7fff,
-  ARCH_WORKAROUND_3: 0x8000_3fff,
-  /** Xen's hypervisor-service calls (owner 6). */
-  XEN_CALL_COUNT: 0x8600_ff00,
-  XEN_UID: 0x8600_ff01,
-  XEN_REVISION: 0x8600_ff03,
-} as const;
-
-/** SMCCC 1.1. */
-const SMCCC_VERSION_1_1 = 0x1_0001;
-/** Unknown function / not supported. */
-const NOT_SUPPORTED = -1;
+/** Xen's hypervisor-service calls (SMCCC owner 6, xen/include/public/arch-arm/smccc.h). */
+const XEN_SMCCC = { CALL_COUNT: 0x8600_ff00, UID: 0x8600_ff01, REVISION: 0x8600_ff03 } as const;
 /** PSCI 0.1 function ids Xen advertises in the psci node. */
 const PSCI_0_1_CPU_OFF = 1, PSCI_0_1_CPU_ON = 2;
 /** Xen's SMCCC UID (xen/include/public/arch-arm/smccc.h), as the four 32-bit words returned. */
@@ -55,7 +40,7 @@ const FEATURES = new Set<number>([
   P.PSCI_0_2_FN_SYSTEM_OFF,
   P.PSCI_0_2_FN_SYSTEM_RESET,
   P.PSCI_1_0_FN_PSCI_FEATURES,
-  SMCCC.VERSION,
+  P.ARM_SMCCC_VERSION_FID,
 ]);
 
 /** The vcpu with virtual MPIDR affinity `mpidr` (Xen's vaffinity_to_vcpuid), or undefined. */
@@ -68,9 +53,8 @@ function vcpuByAffinity(d: Domain, mpidr: bigint): Vcpu | undefined {
 }
 
 /**
- * Handles the SMCCC call in the caller's registers (w0 = function id). Returns the registers'
- * new x0 (and writes x1-x3 for calls returning more), or null when the call powered the vcpu off
- * or shut the domain down (nothing to return to).
+ * Handles the SMCCC call in `v`'s registers (w0 = function id): results go to x0 (x0-x3 for the
+ * UID); CPU_OFF, SYSTEM_OFF and SYSTEM_RESET go to the host and return nothing.
  */
 export function smcccCall(host: VsmcccHost, d: Domain, v: Vcpu): void {
   const c = v.cpu;
@@ -79,17 +63,17 @@ export function smcccCall(host: VsmcccHost, d: Domain, v: Vcpu): void {
   const arg = (n: number) => is32 ? c.getX(n) & 0xffff_ffffn : c.getX(n);
   const ret = (x: number | bigint) => c.setX(0, BigInt.asUintN(64, BigInt(x)));
   switch (fid) {
-    case SMCCC.VERSION:
-      return ret(SMCCC_VERSION_1_1);
-    case SMCCC.ARCH_FEATURES:
+    case P.ARM_SMCCC_VERSION_FID:
+      return ret(P.ARM_SMCCC_VERSION_1_1);
+    case P.ARM_SMCCC_ARCH_FEATURES_FID:
       // No firmware mitigation is offered (no ARCH_WORKAROUND_n), like Xen on QEMU.
-      return ret(NOT_SUPPORTED);
-    case SMCCC.XEN_CALL_COUNT:
+      return ret(P.ARM_SMCCC_NOT_SUPPORTED);
+    case XEN_SMCCC.CALL_COUNT:
       return ret(3);
-    case SMCCC.XEN_UID:
+    case XEN_SMCCC.UID:
       XEN_UID_WORDS.forEach((w, i) => c.setX(i, BigInt(w)));
       return;
-    case SMCCC.XEN_REVISION:
+    case XEN_SMCCC.REVISION:
       c.setX(1, 1n);
       return ret(0);
     case P.PSCI_0_2_FN_PSCI_VERSION:
@@ -140,6 +124,6 @@ export function smcccCall(host: VsmcccHost, d: Domain, v: Vcpu): void {
       host.systemReset(d);
       return;
     default:
-      return ret(NOT_SUPPORTED);
+      return ret(P.ARM_SMCCC_NOT_SUPPORTED);
   }
 }

@@ -197,3 +197,10 @@ export const multicall_entry: AbiStruct = {
     { name: "args", offset: 16, size: 48, count: 6 },
   ],
 };
+
+/** vm_assist command: enable an assist. */
+export const VMASST_CMD_enable = 0;
+/** vm_assist command: disable an assist. */
+export const VMASST_CMD_disable = 1;
+/** vm_assist type: Xen sets XEN_RUNSTATE_UPDATE while it writes a runstate area (the only one ARM has). */
+export const VMASST_TYPE_runstate_update_flag = 5;

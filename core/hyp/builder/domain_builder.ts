@@ -11,6 +11,12 @@ import { Pl011 } from "../../devices/pl011.ts";
 import { PAGE_SIZE } from "../../mem/phys_memory.ts";
 import { GTF_permit_access } from "../abi/grant_table.ts";
 import {
+  GUEST_MAGIC_BASE,
+  GUEST_MAGIC_CONSOLE_PFN_OFFSET,
+  GUEST_MAGIC_NR_PAGES,
+  GUEST_MAGIC_XENSTORE_PFN_OFFSET,
+} from "../abi/arm_memory_map.ts";
+import {
   HVM_PARAM_CALLBACK_IRQ,
   HVM_PARAM_CONSOLE_EVTCHN,
   HVM_PARAM_CONSOLE_PFN,
@@ -38,10 +44,6 @@ import {
 import type { GuestInitrd, GuestKernel } from "./guest_image.ts";
 import { planGuestBoot } from "./guest_placement.ts";
 
-/** GUEST_MAGIC_BASE (arch-arm.h) and the toolstack's magic page indices (xg_dom_arm.c). */
-export const GUEST_MAGIC_BASE = 0x3900_0000;
-export const MAGIC_PAGES = { console: 0, xenstore: 1, memaccess: 2, vuart: 3 } as const;
-const NR_MAGIC_PAGES = 4;
 /** The back ends run in the hypervisor on behalf of dom0: they are "domain 0" to the guest. */
 const BACKEND_DOMID = 0;
 /** SPIs a dom0less domU gets on QEMU virt (host lines 288 - 32). */
@@ -70,7 +72,7 @@ export function buildDomain(
   }
   const d = hv.createDomain(cfg.name);
   try {
-    return populate(hv, d, cfg, images, banks, plan);
+    return populate(hv, d, cfg, banks, plan);
   } catch (e) {
     hv.destroyDomain(d);
     throw e;
@@ -81,7 +83,6 @@ function populate(
   hv: Hypervisor,
   d: Domain,
   cfg: DomainConfig,
-  images: { kernel: GuestKernel; initrd?: GuestInitrd },
   banks: ReturnType<typeof xenDomuRamBanks>,
   plan: ReturnType<typeof planGuestBoot>,
 ): BuiltDomain {
@@ -100,7 +101,13 @@ function populate(
   d.maxPages = Math.max(cfg.maxmem, cfg.memory) * 256;
   // Magic pages: guest RAM the toolstack populates for the PV protocols.
   const magicGfn = GUEST_MAGIC_BASE / PAGE_SIZE;
-  d.p2m.map(magicGfn, hv.frames.allocRange(NR_MAGIC_PAGES), NR_MAGIC_PAGES, P2M_RWX, P2M_TYPE.ram);
+  d.p2m.map(
+    magicGfn,
+    hv.frames.allocRange(GUEST_MAGIC_NR_PAGES),
+    GUEST_MAGIC_NR_PAGES,
+    P2M_RWX,
+    P2M_TYPE.ram,
+  );
   d.sharedInfoMfn = hv.frames.alloc();
 
   // vcpus and the vGIC.
@@ -123,7 +130,8 @@ function populate(
   d.grants = new GrantTable({ frames: hv.frames, phys: d.phys });
   d.hvmParams.set(HVM_PARAM_CALLBACK_IRQ, hvmCallbackIrqPpi(GUEST_EVTCHN_PPI));
   const sink = hv.console(d.id);
-  const consoleGfn = magicGfn + MAGIC_PAGES.console, storeGfn = magicGfn + MAGIC_PAGES.xenstore;
+  const consoleGfn = magicGfn + GUEST_MAGIC_CONSOLE_PFN_OFFSET,
+    storeGfn = magicGfn + GUEST_MAGIC_XENSTORE_PFN_OFFSET;
   let consolePort = 0;
   const pv = new PvConsoleBackend(
     d.phys.page(consoleGfn, true),

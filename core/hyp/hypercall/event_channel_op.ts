@@ -3,12 +3,12 @@
  * calls the domain's event-channel table (core/hyp/evtchn) and writes the OUT fields back. Every
  * sub-op Linux uses is here; bind_pirq is -ENOSYS as on Xen for ARM.
  */
-import { __HYPERVISOR_event_channel_op } from "../abi/hypercalls.ts";
+import { __HYPERVISOR_event_channel_op, DOMID_SELF } from "../abi/hypercalls.ts";
 import * as E from "../abi/event_channel.ts";
 import { writeEvtchnStatus } from "../evtchn/status.ts";
 import type { EventChannels } from "../evtchn/event_channels.ts";
 import type { HypercallContext, HypercallDef, SubOpDef } from "./table.ts";
-import { DOMID_SELF, targetDomain } from "./target_domain.ts";
+import { targetDomain } from "./target_domain.ts";
 
 /** The caller's own table. */
 function ec(c: HypercallContext): EventChannels {

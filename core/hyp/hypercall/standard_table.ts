@@ -13,6 +13,7 @@ import { type MemoryOpHost, memoryOpHypercall } from "./memory_op.ts";
 import { type PollSupport, schedOpHypercall } from "./sched_op.ts";
 import { HypercallTable } from "./table.ts";
 import { type VcpuOpHost, vcpuOpHypercall } from "./vcpu_op.ts";
+import { vmAssistHypercall } from "./vm_assist.ts";
 import { xenVersionHypercall } from "./xen_version.ts";
 
 /** What the table's rows need from the hypervisor. */
@@ -32,6 +33,7 @@ export function standardHypercalls(host: StandardTableHost): HypercallTable {
     schedOpHypercall(host),
     eventChannelOpHypercall,
     hvmOpHypercall,
+    vmAssistHypercall,
   ]);
   return table;
 }

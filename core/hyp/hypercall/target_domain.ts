@@ -4,12 +4,10 @@
  * then asks its security policy (-EPERM), in that order.
  */
 import { XEN_EPERM, XEN_ESRCH } from "../abi/errno.ts";
+import { DOMID_SELF } from "../abi/hypercalls.ts";
 import type { Domain } from "../domain.ts";
 import { XenError } from "../xen_error.ts";
 import type { HypercallContext } from "./table.ts";
-
-/** DOMID_SELF (xen.h). */
-export const DOMID_SELF = 0x7ff0;
 
 /** The domain `domid` names for the caller of `ctx`. */
 export function targetDomain(ctx: HypercallContext, domid: number): Domain {
