@@ -301,3 +301,32 @@ Deno.test("vGICv2: junk accesses and bad hypervisor arguments never throw anythi
   assert.throws(() => g.flush(2), XenError);
   assert.throws(() => new VgicV2({} as VgicPorts, { numVcpus: 9, nrSpis: 0 }), XenError);
 });
+
+Deno.test("vGICv2: an injected level-configured PPI (event channel upcall) needs no resample", () => {
+  const { g, ev, d, c } = setup();
+  linuxInit(g, d, c);
+  wr(d(), 0x100, 1 << 31);
+  g.inject(0, 31);
+  g.flush(0);
+  assert.equal(g.cpuIf(0).lrs[0].eoi, 0);
+  assert.equal(rd(c(), IAR), 31);
+  wr(c(), EOIR, 31);
+  assert.equal(ev.maint[0], 0);
+  g.sync(0);
+  assert.equal(g.pending(0), false);
+});
+
+Deno.test("vGICv2: save/restore carries distributor and list registers", () => {
+  const a = setup(2);
+  linuxInit(a.g, a.d, a.c);
+  wr(a.d(), 0x104, 1);
+  a.g.inject(null, 32);
+  a.g.flush(0);
+  const saved = a.g.save();
+  const b = setup(2);
+  b.g.restore(saved);
+  assert.equal(b.ev.irq[0], true, "the restored interface signals again");
+  assert.equal(rd(b.c(), IAR), 32);
+  assert.equal(rd(b.d(), 0x104), 1);
+  assert.throws(() => setup(1).g.restore(saved), /vGIC/);
+});

@@ -7,8 +7,8 @@
  * latch is cleared when it goes in and restored by `sync` if the guest has not taken it); its
  * active state always comes back with `sync`. `flush` rebuilds the list registers from scratch,
  * active interrupts first (the guest's EOI must find them), then pending ones by priority, so a
- * higher-priority interrupt never waits behind lower ones. Level-sensitive, non-HW interrupts go
- * in with the EOI maintenance bit so the line is resampled when the guest is done with them.
+ * higher-priority interrupt never waits behind lower ones. Level-sensitive, non-HW interrupts whose
+ * line is high go in with the EOI maintenance bit so the line is resampled when the guest is done.
  */
 import { XenError } from "../xen_error.ts";
 import { XEN_EINVAL } from "../abi/errno.ts";
@@ -31,6 +31,7 @@ import {
   VGIC_NUM_LRS,
   type VirtCpuIf,
   type VirtCpuIfPorts,
+  type VirtCpuIfState,
 } from "../../devices/gic_virt_cpu_if.ts";
 import type {
   Vgic,
@@ -290,11 +291,34 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
         priority: s.priority[k] & ICC_PRIORITY_MASK,
         group: this.lrGroup,
         hw: hw ? 1 : 0,
-        eoi: !hw && s.edge[k] === 0 ? 1 : 0,
+        // Only a level line needs resampling: a latched (injected) interrupt is done once taken.
+        eoi: !hw && s.edge[k] === 0 && s.level[k] === 1 ? 1 : 0,
       };
     });
     cif.state.hcr = hcr;
     cif.update();
+  }
+
+  /** A copy of the whole vGIC state (distributor side and every vcpu interface), plain data. */
+  save(): { dist: VgicState; cpus: VirtCpuIfState[] } {
+    return { dist: structuredClone(this.state), cpus: this.cpuIfs.map((c) => c.save()) };
+  }
+
+  /** Restores a state made by `save()` of a vGIC of the same shape; refuses any other. */
+  restore(saved: { dist: VgicState; cpus: VirtCpuIfState[] }): void {
+    const ref = this.#reset();
+    for (const k of Object.keys(ref) as (keyof VgicState)[]) {
+      const a = saved.dist?.[k] as unknown, b = ref[k] as unknown;
+      const len = (x: unknown) => (ArrayBuffer.isView(x) ? (x as Uint8Array).length : -1);
+      if (typeof a !== typeof b || len(a) !== len(b)) {
+        throw new Error(`vGIC: saved state field ${k} does not fit this vGIC`);
+      }
+    }
+    if (!Array.isArray(saved.cpus) || saved.cpus.length !== this.numVcpus) {
+      throw new Error(`vGIC: saved state has ${saved.cpus?.length} vcpu interfaces`);
+    }
+    this.state = structuredClone(saved.dist);
+    saved.cpus.forEach((c, v) => this.cpuIfs[v].restore(c));
   }
 
   irqTable(): { irqs: VgicIrqRow[]; lrs: VgicLrRow[] } {
