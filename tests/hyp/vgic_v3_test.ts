@@ -247,8 +247,19 @@ Deno.test("createVgic picks the implementation by name", () => {
     onPhysicalDeactivate() {},
     kick() {},
   } as VgicPorts;
-  assert.ok(createVgic("v2", ports, { numVcpus: 1, nrSpis: 0 }) instanceof VgicV2);
-  assert.ok(createVgic("v3", ports, { numVcpus: 1, nrSpis: 0 }) instanceof VgicV3);
+  const v2 = createVgic("v2", ports, { numVcpus: 1, nrSpis: 0 });
+  const v3 = createVgic("v3", ports, { numVcpus: 2, nrSpis: 0 });
+  assert.ok(v2 instanceof VgicV2 && v3 instanceof VgicV3);
+  assert.equal(v2.iccInterface(0), null, "GICv2: no ICC system registers");
+  assert.equal(v3.iccInterface(1), v3.cpuIf(1));
+  assert.deepEqual(v2.regions().map((r) => [r.base, r.size]), [[0x3001000, 0x1000], [
+    0x3002000,
+    0x2000,
+  ]]);
+  assert.deepEqual(v3.regions().map((r) => [r.base, r.size]), [[0x3001000, 0x10000], [
+    0x3020000,
+    0x1000000,
+  ]]);
   assert.throws(() => createVgic("v4", ports, { numVcpus: 1, nrSpis: 0 }), XenError);
 });
 

@@ -7,8 +7,10 @@
  * gic_virt_cpu_if.ts) that `flush` fills before the vcpu runs and `sync` reads back after.
  */
 import type { MmioDevice } from "../../mem/mmio_bus.ts";
+import type { GicCpuInterface } from "../../cpu/gic_cpu_interface.ts";
 import type { DeviceLog } from "../../devices/register_rows.ts";
 import type { ListReg, VirtCpuIf } from "../../devices/gic_virt_cpu_if.ts";
+import type { VgicSnapshot } from "./vgic_base.ts";
 
 /** GIC versions a domain can have. */
 export type VgicVersion = "v2" | "v3";
@@ -79,8 +81,13 @@ export interface Vgic {
   accessVcpu: number;
   /** The MMIO regions to register for the domain (guest-physical addresses). */
   regions(): VgicRegion[];
-  /** The virtual CPU interface of `vcpu` (v3: also its `GicCpuInterface`, for cpu.gicCpuIf). */
+  /** The virtual CPU interface of `vcpu` (list registers, HCR, VMCR: the hypervisor's view). */
   cpuIf(vcpu: number): VirtCpuIf;
+  /**
+   * What `vcpu`'s PE should have as `cpu.gicCpuIf`: on v3 its ICV interface (ICC_* system
+   * registers), on v2 null (no system-register interface: ICC_* are UNDEFINED).
+   */
+  iccInterface(vcpu: number): GicCpuInterface | null;
   /** Asserts interrupt `intid` once (edge): an SGI/PPI of `vcpu`, or an SPI (vcpu ignored). */
   inject(vcpu: number | null, intid: number): void;
   /** Drives a level-sensitive input: a PPI of `vcpu`, or an SPI (vcpu null). */
@@ -97,4 +104,8 @@ export interface Vgic {
   onSgi(vcpu: number, reg: "SGI1R" | "SGI0R" | "ASGI1R", value: bigint): void;
   /** Interrupts with any state, and the list registers in use, per vcpu. */
   irqTable(): { irqs: VgicIrqRow[]; lrs: VgicLrRow[] };
+  /** A copy of the whole vGIC state (plain data). */
+  save(): VgicSnapshot;
+  /** Restores a `save()` of a vGIC of the same shape; throws on any other. */
+  restore(saved: VgicSnapshot): void;
 }

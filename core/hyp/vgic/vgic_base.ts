@@ -11,6 +11,7 @@
  * line is high go in with the EOI maintenance bit so the line is resampled when the guest is done.
  */
 import { XenError } from "../xen_error.ts";
+import type { GicCpuInterface } from "../../cpu/gic_cpu_interface.ts";
 import { XEN_EINVAL } from "../abi/errno.ts";
 import { type DeviceLog, NULL_LOG } from "../../devices/register_rows.ts";
 import {
@@ -58,6 +59,12 @@ export interface VgicState {
   lrSlot: Int32Array;
   /** 1 when that LR took the slot's pending latch (given back by `sync` if still pending). */
   lrLatched: Uint8Array;
+}
+
+/** `save()` of a vGIC: the distributor side and each vcpu's virtual CPU interface. */
+export interface VgicSnapshot {
+  dist: VgicState;
+  cpus: VirtCpuIfState[];
 }
 
 /** The shared half of a vGIC; `C` is the version's virtual CPU interface. */
@@ -120,6 +127,7 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
   }
 
   abstract regions(): VgicRegion[];
+  abstract iccInterface(vcpu: number): GicCpuInterface | null;
   abstract onSgi(vcpu: number, reg: "SGI1R" | "SGI0R" | "ASGI1R", value: bigint): void;
   /** True when the distributor forwards interrupts (GICD_CTLR enable). */
   protected abstract distEnabled(): boolean;
@@ -300,12 +308,12 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
   }
 
   /** A copy of the whole vGIC state (distributor side and every vcpu interface), plain data. */
-  save(): { dist: VgicState; cpus: VirtCpuIfState[] } {
+  save(): VgicSnapshot {
     return { dist: structuredClone(this.state), cpus: this.cpuIfs.map((c) => c.save()) };
   }
 
   /** Restores a state made by `save()` of a vGIC of the same shape; refuses any other. */
-  restore(saved: { dist: VgicState; cpus: VirtCpuIfState[] }): void {
+  restore(saved: VgicSnapshot): void {
     const ref = this.#reset();
     for (const k of Object.keys(ref) as (keyof VgicState)[]) {
       const a = saved.dist?.[k] as unknown, b = ref[k] as unknown;

@@ -70,6 +70,11 @@ export class VgicV2 extends VgicBase<GicV2VirtCpuIf> {
     ];
   }
 
+  iccInterface(vcpu: number): null {
+    this.cpuIf(vcpu);
+    return null;
+  }
+
   onSgi(vcpu: number, reg: string): void {
     this.log.guestError("vgic-v2", `vcpu ${vcpu}: ICC_${reg}_EL1 write on a GICv2 domain`);
   }

@@ -113,6 +113,10 @@ export class VgicV3 extends VgicBase<GicV3VirtCpuIf> {
     return o;
   }
 
+  iccInterface(vcpu: number): GicV3VirtCpuIf {
+    return this.cpuIf(vcpu);
+  }
+
   /**
    * ICC_SGI1R_EL1 from `vcpu`: SGI [27:24] to the vcpus whose Aff0 is in the target list [15:0]
    * within Aff3.Aff2.Aff1 ([55:48], [39:32], [23:16]) and range RS [47:44], or with IRM [40] to
