@@ -61,10 +61,18 @@ export async function decompressImage(vmlinuz: Uint8Array<ArrayBuffer>): Promise
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** A newc initramfs with busybox, /dev/console and the /init script. */
-export function buildInitramfs(busybox: Uint8Array, init = INIT_SCRIPT): Uint8Array {
+/**
+ * A newc initramfs with busybox, /dev/console and the /init script, plus empty top-level
+ * directories `dirs` (e.g. mount points an /init uses without creating them).
+ */
+export function buildInitramfs(
+  busybox: Uint8Array,
+  init = INIT_SCRIPT,
+  dirs: string[] = [],
+): Uint8Array {
   const entries: CpioEntry[] = [
     { path: "bin", kind: "dir", perm: 0o755 },
+    ...dirs.map((path): CpioEntry => ({ path, kind: "dir", perm: 0o755 })),
     { path: "bin/busybox", kind: "file", perm: 0o755, data: busybox },
     { path: "bin/sh", kind: "symlink", perm: 0o777, data: "busybox" },
     { path: "dev", kind: "dir", perm: 0o755 },
