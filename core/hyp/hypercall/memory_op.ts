@@ -5,7 +5,7 @@
  * continuation index on Xen; hvlab completes every call at once).
  */
 import { __HYPERVISOR_memory_op } from "../abi/hypercalls.ts";
-import { XEN_EINVAL, XEN_ENOSYS, XEN_EPERM } from "../abi/errno.ts";
+import { XEN_EFAULT, XEN_EINVAL, XEN_ENOSYS, XEN_EPERM } from "../abi/errno.ts";
 import * as M from "../abi/memory.ts";
 import type { Domain } from "../domain.ts";
 import { P2M_RW, P2M_RWX, P2M_TYPE } from "../p2m.ts";
@@ -19,12 +19,6 @@ const MEMOP_CMD_MASK = 0x3f;
 const DOMU_MAX_ORDER = 9;
 /** Guest frames must stay below the 40-bit IPA space hvlab's stage 2 gives a domU. */
 const MAX_GFN = 2 ** 28;
-
-/** How memory_op reaches the grant table. */
-export interface MemoryOpHost {
-  /** The machine frame of grant frame `idx` of `d` (growing the table), XenError past the max. */
-  grantFrame(d: Domain, idx: number): number;
-}
 
 function gfnArg(v: bigint, what: string): number {
   if (v >= BigInt(MAX_GFN)) throw new XenError(XEN_EINVAL, `${what} ${hex(v)} beyond guest space`);
@@ -41,13 +35,21 @@ function reservation(c: HypercallContext, va: bigint) {
   };
 }
 
-/** Reads extent `i` (a u64 gfn) of the guest's extent list. */
-function extent(c: HypercallContext, list: bigint, i: number): bigint {
-  return new DataView(c.guest.read(list + BigInt(8 * i), 8).buffer).getBigUint64(0, true);
+/**
+ * Reads extent `i` (a u64 gfn) of the guest's extent list; undefined when it does not translate
+ * (Xen then stops and returns the number of extents done, not -EFAULT).
+ */
+function extent(c: HypercallContext, list: bigint, i: number): bigint | undefined {
+  try {
+    return new DataView(c.guest.read(list + BigInt(8 * i), 8).buffer).getBigUint64(0, true);
+  } catch (e) {
+    if (e instanceof XenError && e.errno === XEN_EFAULT) return undefined;
+    throw e;
+  }
 }
 
 /** Builds the memory_op row. */
-export function memoryOpHypercall(host: MemoryOpHost): HypercallDef {
+export function memoryOpHypercall(): HypercallDef {
   return {
     nr: __HYPERVISOR_memory_op,
     name: "memory_op",
@@ -73,8 +75,9 @@ export function memoryOpHypercall(host: MemoryOpHost): HypercallDef {
             if (idx & BigInt(M.XENMAPIDX_grant_table_status)) {
               throw new XenError(XEN_EINVAL, "grant status frames exist only with grant v2");
             }
-            const mfn = host.grantFrame(d, idx < 2n ** 31n ? Number(idx) : -1);
-            d.p2m.map(gfn, mfn, 1, P2M_RW, P2M_TYPE.xen);
+            // The grant table records where each frame is mapped (setup_table reports it, and
+            // a frame still mapped elsewhere is EBUSY as on Xen 4.17).
+            d.grants.addToPhysmap(idx < 2n ** 31n ? Number(idx) : -1, gfn);
             return 0;
           }
           throw new XenError(XEN_ENOSYS, `add_to_physmap space ${space} is not supported on ARM`);
@@ -106,7 +109,7 @@ export function memoryOpHypercall(host: MemoryOpHost): HypercallDef {
           let done = 0;
           for (; BigInt(done) < r.n; done++) {
             const gfn = extent(c, r.extents, done);
-            if (!removeExtent(c, r.d, gfn, r.order)) break;
+            if (gfn === undefined || !removeExtent(c, r.d, gfn, r.order)) break;
           }
           return done;
         },
@@ -121,7 +124,7 @@ export function memoryOpHypercall(host: MemoryOpHost): HypercallDef {
           for (; BigInt(done) < r.n; done++) {
             const pages = 2 ** r.order;
             const gfn = extent(c, r.extents, done);
-            if (gfn >= BigInt(MAX_GFN) || Number(gfn) % pages !== 0) break;
+            if (gfn === undefined || gfn >= BigInt(MAX_GFN) || Number(gfn) % pages !== 0) break;
             if (r.d.ramPages + pages > r.d.maxPages + r.d.unplacedPages) break;
             const g = Number(gfn);
             let busy = false;

@@ -9,7 +9,7 @@ import { multicallHypercall } from "./dispatch.ts";
 import { eventChannelOpHypercall } from "./event_channel_op.ts";
 import { grantTableOpHypercall } from "./grant_table_op.ts";
 import { hvmOpHypercall } from "./hvm_op.ts";
-import { type MemoryOpHost, memoryOpHypercall } from "./memory_op.ts";
+import { memoryOpHypercall } from "./memory_op.ts";
 import { type PollSupport, schedOpHypercall } from "./sched_op.ts";
 import { HypercallTable } from "./table.ts";
 import { type VcpuOpHost, vcpuOpHypercall } from "./vcpu_op.ts";
@@ -17,14 +17,14 @@ import { vmAssistHypercall } from "./vm_assist.ts";
 import { xenVersionHypercall } from "./xen_version.ts";
 
 /** What the table's rows need from the hypervisor. */
-export interface StandardTableHost extends MemoryOpHost, VcpuOpHost, PollSupport {
+export interface StandardTableHost extends VcpuOpHost, PollSupport {
   readonly grantOps: GrantOps;
 }
 
 /** Builds the table. */
 export function standardHypercalls(host: StandardTableHost): HypercallTable {
   const table: HypercallTable = new HypercallTable([
-    memoryOpHypercall(host),
+    memoryOpHypercall(),
     multicallHypercall(() => table),
     xenVersionHypercall,
     consoleIoHypercall,

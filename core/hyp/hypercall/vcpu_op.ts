@@ -20,8 +20,10 @@ export interface VcpuOpHost {
   updateRunstateArea(v: Vcpu): void;
 }
 
-function target(c: HypercallContext, id: bigint): Vcpu {
-  const v = id < 0x1_0000_0000n ? c.domain.vcpus[Number(id)] : undefined;
+/** The vcpu x1 names (a C unsigned int: the upper half of x1 is ignored, as on Xen). */
+function target(c: HypercallContext, x1: bigint): Vcpu {
+  const id = Number(BigInt.asUintN(32, x1));
+  const v = c.domain.vcpus[id];
   if (v === undefined) throw new XenError(XEN_ENOENT, `domain ${c.domain.id} has no vcpu ${id}`);
   return v;
 }
@@ -48,6 +50,10 @@ export function vcpuOpHypercall(host: VcpuOpHost): HypercallDef {
           }
           if (v.vcpuInfo !== null) {
             throw new XenError(XEN_EINVAL, `vcpu ${v.id} already registered its vcpu_info`);
+          }
+          // Xen moves only the caller's own vcpu_info or that of a vcpu that is down.
+          if (v !== c.vcpu && v.online) {
+            throw new XenError(XEN_EINVAL, `vcpu ${v.id} is up: it must register for itself`);
           }
           const m = gfn < 2n ** 40n ? c.domain.p2m.get(Number(gfn)) : undefined;
           if (m === undefined || m.type !== P2M_TYPE.ram) {
