@@ -1,15 +1,14 @@
 /**
- * sched_op (hypercall 29): yield, shutdown (with its reason), poll, remote_shutdown,
- * shutdown_code. On ARM there is no SCHEDOP_block (a guest waits with WFI), so it is -ENOSYS as
- * on Xen.
+ * sched_op (hypercall 29): yield, block, shutdown (with its reason), poll, remote_shutdown,
+ * shutdown_code. SCHEDOP_block is common code in Xen and works on ARM too (Linux waits with WFI
+ * instead); SCHEDOP_watchdog is not implemented yet (-ENOSYS).
  */
 import { __HYPERVISOR_sched_op } from "../abi/hypercalls.ts";
-import { XEN_EINVAL, XEN_EPERM } from "../abi/errno.ts";
+import { XEN_EINVAL, XEN_EPERM, XEN_ESRCH } from "../abi/errno.ts";
 import * as S from "../abi/sched.ts";
 import { SHUTDOWN_REASONS } from "../domain.ts";
 import { XenError } from "../xen_error.ts";
 import type { HypercallContext, HypercallDef } from "./table.ts";
-import { targetDomain } from "./target_domain.ts";
 
 /** Most ports one SCHEDOP_poll may wait on (Xen's limit: 128). */
 const MAX_POLL_PORTS = 128;
@@ -40,6 +39,15 @@ export function schedOpHypercall(poll: PollSupport): HypercallDef {
         },
       },
       {
+        cmd: S.SCHEDOP_block,
+        name: "block",
+        // Blocks until an event or interrupt is pending; not at all when one already is.
+        run: (c) => {
+          c.hv.block(c.vcpu);
+          return 0;
+        },
+      },
+      {
         cmd: S.SCHEDOP_shutdown,
         name: "shutdown",
         run: (c, a) => {
@@ -53,7 +61,8 @@ export function schedOpHypercall(poll: PollSupport): HypercallDef {
         name: "shutdown_code",
         run: (c, a) => {
           const dv = c.guest.readStruct(a[1], S.sched_shutdown.size);
-          c.domain.shutdownCode = dv.getUint32(0, true) & 0xff;
+          // Only the first code counts, as on Xen.
+          c.domain.shutdownCode ??= dv.getUint32(0, true) & 0xff;
           return 0;
         },
       },
@@ -67,9 +76,12 @@ export function schedOpHypercall(poll: PollSupport): HypercallDef {
         name: "remote_shutdown",
         run: (c, a) => {
           const dv = c.guest.readStruct(a[1], S.sched_remote_shutdown.size);
-          const d = targetDomain(c, dv.getUint16(0, true));
-          if (d === c.domain && !c.domain.privileged) {
-            throw new XenError(XEN_EPERM, "remote_shutdown of oneself needs privilege");
+          // Looked up by id only (Xen's rcu_lock_domain_by_id): DOMID_SELF names no domain.
+          const id = dv.getUint16(0, true);
+          const d = c.hv.domain(id);
+          if (d === undefined) throw new XenError(XEN_ESRCH, `remote_shutdown of no domain ${id}`);
+          if (!c.domain.privileged) {
+            throw new XenError(XEN_EPERM, `remote_shutdown of domain ${id} needs privilege`);
           }
           c.hv.shutdown(d, reasonOf(dv.getUint32(4, true) & 0xff));
           return 0;
