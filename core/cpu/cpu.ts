@@ -808,8 +808,12 @@ export class Cpu extends CpuRegs {
     this.env.sendEvent?.();
   }
 
-  /** WFI (generated code; ends the block). */
+  /**
+   * WFI (generated code; ends the block). As in the Arm ARM's pseudocode, the EL0 and EL2 traps
+   * apply only when the PE would wait: with an interrupt pending WFI completes at once.
+   */
   wfi(): void {
+    if (this.irqLine || this.fiqLine || this.serrorLine) return;
     // ISS: CV = 1, COND = 0xe, TI = 0 (WFI) / 1 (WFE).
     if (this.el === 0 && !this.sysregs.sctlrBit(16)) {
       this.raiseSync(ExcClass.WFX, 0x1e00000, 0, 0, false);
@@ -817,21 +821,23 @@ export class Cpu extends CpuRegs {
     if (this.hcrTraps(HCR.TWI)) {
       this.exitTrap("wfi", (ExcClass.WFX << 26) | (1 << 25) | (0xe << 20) | (1 << 24));
     }
-    if (this.irqLine || this.fiqLine || this.serrorLine) return;
     this.exitTrap("wfi", 0, true);
   }
 
-  /** WFE (generated code; ends the block). */
+  /**
+   * WFE (generated code; ends the block). A set event register is consumed and WFE completes;
+   * only a WFE that would wait is subject to the EL0 and EL2 traps (Arm ARM pseudocode).
+   */
   wfe(): void {
+    if (this.eventRegister) {
+      this.eventRegister = false;
+      return;
+    }
     if (this.el === 0 && !this.sysregs.sctlrBit(18)) {
       this.raiseSync(ExcClass.WFX, 0x1e00001, 0, 0, false);
     }
     if (this.hcrTraps(HCR.TWE)) {
       this.exitTrap("wfe", (ExcClass.WFX << 26) | (1 << 25) | (1 << 24) | (0xe << 20) | 1);
-    }
-    if (this.eventRegister) {
-      this.eventRegister = false;
-      return;
     }
     if (this.irqLine || this.fiqLine || this.serrorLine) return;
     this.exitTrap("wfe", 0, true);

@@ -5,6 +5,7 @@
  * abort, trapped system register), like Xen's leave/enter-hypervisor paths.
  */
 import { Cpu } from "../cpu/cpu.ts";
+import type { GicCpuInterface } from "../cpu/gic_cpu_interface.ts";
 import type { Exit } from "../cpu/exit.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
 import type { Decoder } from "../cpu/decode/decoder.ts";
@@ -33,6 +34,7 @@ import { Pcpu } from "./pcpu.ts";
 import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.ts";
 import { guestHcr, Vcpu, vcpuMpidr } from "./vcpu.ts";
 import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
+import { emulateIccTrap } from "./vgic/icc_trap.ts";
 
 /** Hypervisor configuration (plain data). */
 export interface HypervisorConfig extends ClockConfig {
@@ -90,7 +92,7 @@ export interface RunLoopVgic {
 
 /** Per-domain parts the run loop calls into; the builder fills them in. */
 export interface DomainRuntime {
-  vgic: RunLoopVgic;
+  vgic: RunLoopVgic & { iccInterface(vcpu: number): GicCpuInterface | null };
   /** VCPUOP_register_vcpu_info moved `v`'s vcpu_info. */
   vcpuInfoMoved(v: Vcpu): void;
   /** True when vcpu `v` has an event-channel upcall pending (vcpu_info.evtchn_upcall_pending). */
@@ -539,8 +541,16 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         }
         advancePc(cpu);
         this.#emulated(v);
-        if (x.kind === "wfe") this.yieldVcpu(v);
-        else this.block(v);
+        if (x.kind === "wfi") this.block(v);
+        else if (p.vcpus.some((o) => o !== v && this.#runnable(o))) this.yieldVcpu(v);
+        else {
+          // Xen yields, and with nothing else to run the vcpu spins on: what it waits for can
+          // only come from another pCPU, whose next slice starts at the round's end (or from its
+          // own timer). Skip the spinning, still charged to the vcpu as running time.
+          const wake = Math.min(end, this.#nativeWake(v, p));
+          v.timeBase += wake - p.now;
+          p.now = wake;
+        }
         return;
       case "dabt": {
         const r = emulateMmio(cpu, d, x.esr, x.far, x.ipa);
@@ -572,13 +582,19 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   }
 
   /**
-   * A trapped system register access or instruction: set/way cache maintenance (HCR.TSW; no
-   * caches to clean here) completes, ACTLR_EL1 (HCR.TACR) reads 0 and ignores writes as Xen's
-   * vreg does; anything else is UNDEFINED for the guest.
+   * A trapped system register access or instruction: GICv3 SGI generation goes to the vGIC,
+   * set/way cache maintenance (HCR.TSW; no caches to clean here) completes, ACTLR_EL1 (HCR.TACR)
+   * reads 0 and ignores writes as Xen's vreg does; anything else is UNDEFINED for the guest.
    */
   #sysregTrap(d: Domain, v: Vcpu, esr: number): void {
     const cpu = v.cpu;
     const ec = esr >>> 26;
+    // GICv3 SGI generation (ICC_SGI1R_EL1 and friends trap with HCR_EL2.IMO/FMO).
+    const icc = this.runtimes.get(d.id)?.vgic.iccInterface(v.id);
+    if (icc && emulateIccTrap(cpu, icc, esr)) {
+      this.#emulated(v);
+      return;
+    }
     if (ec === ExcClass.SYSREG) {
       const op0 = (esr >>> 20) & 3, op2 = (esr >>> 17) & 7, op1 = (esr >>> 14) & 7;
       const crn = (esr >>> 10) & 15, rt = (esr >>> 5) & 31, crm = (esr >>> 1) & 15;

@@ -31,7 +31,7 @@ import { EventChannels } from "../evtchn/event_channels.ts";
 import { GrantTable } from "../grant/grant_table.ts";
 import type { Hypervisor } from "../hypervisor.ts";
 import { P2M_RWX, P2M_TYPE } from "../p2m.ts";
-import { VgicV2 } from "../vgic/vgic_v2.ts";
+import { createVgic } from "../vgic/create_vgic.ts";
 import type { DomainConfig } from "./domain_config.ts";
 import {
   buildDomuFdt,
@@ -67,9 +67,6 @@ export function buildDomain(
 ): BuiltDomain {
   const banks = xenDomuRamBanks(BigInt(cfg.memory) << 20n);
   const plan = planGuestBoot(images.kernel, images.initrd, banks);
-  if (cfg.gicVersion !== "v2") {
-    throw new Error(`domain ${cfg.name}: gic_version "${cfg.gicVersion}" is not available yet`);
-  }
   const d = hv.createDomain(cfg.name);
   try {
     return populate(hv, d, cfg, banks, plan);
@@ -113,8 +110,13 @@ function populate(
   // vcpus and the vGIC.
   const runtime = new XenDomainRuntime(d, hv);
   for (let i = 0; i < cfg.maxvcpus; i++) hv.createVcpu(d, i, pcpuFor(hv, cfg, i));
-  const vgic = new VgicV2(runtime.vgicPorts(), { numVcpus: cfg.maxvcpus, nrSpis: DOMU_NR_SPIS });
+  const vgic = createVgic(cfg.gicVersion, runtime.vgicPorts(), {
+    numVcpus: cfg.maxvcpus,
+    nrSpis: DOMU_NR_SPIS,
+  });
   runtime.vgic = vgic;
+  // GICv3: the vcpus' ICC_* registers reach their virtual CPU interfaces (ICV_*).
+  for (const v of d.vcpus) v.cpu.gicCpuIf = vgic.iccInterface(v.id);
   for (const r of vgic.regions()) {
     if (r.name === "gicv2-vcpuif") {
       // The GICV page is mapped, not trapped, as on hardware.
