@@ -115,6 +115,10 @@ const HINTS: [RegExp, string][] = [
   [/^interrupts\//, "an IRQ: the device tree's interrupts (domu_fdt.ts) or the vGIC (vgic/)"],
   [/^iomem\//, "guest RAM or MMIO layout: core/hyp/builder/ (banks, placement, domu_fdt.ts)"],
   [/^cpuinfo\//, "the emulated PE's ID registers (core/cpu)"],
+  [
+    /^dmesg-xen\/line: GICv3: \d+ SPIs/,
+    "the vGIC's GICD_TYPER.ITLinesNumber, from the domain's nr_spis (domain_builder.ts)",
+  ],
 ];
 
 /** What is known about a difference at `key` that the accepted table does not cover. */
