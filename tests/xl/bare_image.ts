@@ -18,6 +18,9 @@ export const TAILS = {
   crash: "mov x16, #29\n mov x0, #2\n adr x1, reason\n hvc #0xea1\n b .",
   /** Runs forever. */
   spin: "b .",
+  /** Echoes every received byte plus one ("a" -> "b") forever, polling the UART. */
+  echo: "3:\n ldr w2, [x1, #0x18]\n tbnz w2, #4, 3b\n ldr w2, [x1]\n add w2, w2, #1\n" +
+    " str w2, [x1]\n b 3b",
   /** Masks interrupts and waits for one that cannot come. */
   idle: "msr daifset, #0xf\n1: wfi\n b 1b",
 } as const;

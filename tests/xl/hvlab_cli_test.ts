@@ -298,6 +298,84 @@ Deno.test("hvlab: command-line errors exit 2 with one line; --help and create --
   }
 });
 
+/** Whether util-linux's script(1) is installed (it gives the CLI a terminal on stdin). */
+function haveScript(): boolean {
+  try {
+    return new Deno.Command("script", { args: ["--version"], stdout: "null" }).outputSync()
+      .success;
+  } catch {
+    return false;
+  }
+}
+const script = haveScript();
+if (!script) console.warn("hvlab_cli_test: script(1) missing; the terminal input test is skipped");
+
+/** An xl.cfg whose guest echoes UART input + 1, with typed input routed to the vpl011. */
+const echoCfg = cfg("e.img", 'extra = "console=ttyAMA0"\n');
+
+Deno.test({
+  name: "hvlab create -c on a terminal: typed bytes reach the guest, Ctrl-] detaches (exit 6)",
+  ignore: !crossAs || !script,
+  fn: () =>
+    withDir({ "e.img": bareImage("ready\r\n", TAILS.echo), "a.cfg": echoCfg }, async (dir) => {
+      const cmd = [Deno.execPath(), "run", "-A", SCRIPT, "create", "-c", `${dir}/a.cfg`]
+        .concat(["--timeout", "60"]).join(" ");
+      const p = new Deno.Command("script", {
+        args: ["-qfec", cmd, "/dev/null"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "null",
+      }).spawn();
+      const w = p.stdin.getWriter();
+      let out = "";
+      const reading = (async () => {
+        for await (const c of p.stdout) out += new TextDecoder().decode(c);
+      })();
+      const waitFor = async (s: string) => {
+        const t0 = performance.now();
+        while (!out.includes(s)) {
+          if (performance.now() - t0 > 30_000) throw new Error(`no ${s} in ${JSON.stringify(out)}`);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
+      try {
+        await waitFor("ready");
+        await w.write(new TextEncoder().encode("abc"));
+        // The guest answers each byte + 1: "bcd" is the guest's, not the terminal's echo.
+        await waitFor("bcd");
+        await w.write(Uint8Array.of(0x1d));
+        const status = await p.status;
+        await reading;
+        assert.equal(status.code, HVLAB_EXIT.detached, out);
+        assert.match(out, /hvlab: detached from the console/);
+        assert.doesNotMatch(out, /abc/);
+      } finally {
+        await w.close().catch(() => {});
+      }
+    }),
+});
+
+Deno.test({
+  name: "hvlab create -c with stdin not a terminal: stdin is not read (Ctrl-] there is ignored)",
+  ignore: !crossAs,
+  fn: () =>
+    withDir({ "e.img": bareImage("ready\r\n", TAILS.echo), "a.cfg": echoCfg }, async (dir) => {
+      const p = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", SCRIPT, "create", "-c", `${dir}/a.cfg`, "--timeout", "1"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = p.stdin.getWriter();
+      await w.write(new TextEncoder().encode("abc\x1d"));
+      await w.close();
+      const r = await p.output();
+      const stdout = new TextDecoder().decode(r.stdout);
+      assert.equal(r.code, HVLAB_EXIT.timeout, new TextDecoder().decode(r.stderr));
+      assert.equal(stdout, "ready\r\n");
+    }),
+});
+
 // SLOW (~30-40 s): boots Debian's Linux 6.1 as a domU through the CLI. Skipped without the files.
 const linux = findLinuxFiles();
 if (!linux) console.warn("hvlab_cli_test: Debian's Linux files not found; Linux boot test skipped");

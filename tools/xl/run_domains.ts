@@ -1,8 +1,8 @@
 /**
  * Runs built domains to an outcome, the way `xl create` followed by waiting for the domain would:
- * the hypervisor runs in slices of virtual time, and between slices the runner applies each
- * newly shut-down domain's on_* action, looks for a kernel panic on the consoles, checks the
- * wall-clock timeout and lets the caller take console input (or detach).
+ * the hypervisor runs in slices of virtual time (bounded in wall time too), and between slices
+ * the runner applies each newly shut-down domain's on_* action, looks for a kernel panic on the
+ * consoles, checks the wall-clock timeout and lets the caller take console input (or detach).
  */
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
 import type { Domain, ShutdownReason } from "../../core/hyp/domain.ts";
@@ -40,6 +40,9 @@ export interface RunOutcome {
   message: string;
 }
 
+/** Longest wall-clock time of one slice, so that input, detach and --timeout stay prompt. */
+const SLICE_WALL_MS = 50;
+
 /** Virtual time Linux gets after the panic marker to finish printing its report. */
 const PANIC_GRACE_SECONDS = 1;
 
@@ -71,7 +74,10 @@ export async function runDomains(
   };
 
   for (;;) {
-    const r = hv.run({ maxCycles: slice });
+    // A slice also ends after SLICE_WALL_MS of wall time: a guest that traps on every few
+    // instructions (polling a UART) runs far slower than its virtual clock.
+    const sliceEnd = now() + SLICE_WALL_MS;
+    const r = hv.run({ maxCycles: slice, until: () => now() >= sliceEnd });
 
     for (const e of entries) {
       if (e.domain.state !== "shutdown" || shutdowns.some((s) => s.entry === e)) continue;

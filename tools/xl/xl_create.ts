@@ -74,11 +74,7 @@ export async function xlCreate(opts: XlCreateOptions): Promise<XlCreateResult> {
     ? new TtyConsoleInput(sink)
     : null;
   const statusLine = opts.status ??
-    ((line: string) =>
-      writeAllSync(
-        Deno.stderr,
-        new TextEncoder().encode(`hvlab: ${line}${input ? "\r\n" : "\n"}`),
-      ));
+    ((line: string) => writeAllSync(Deno.stderr, new TextEncoder().encode(`hvlab: ${line}\n`)));
   input?.start();
   try {
     const outcome = await runDomains(hv, [{ domain: built.domain, config: spec.config, panic }], {
