@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { gunzipSync } from "node:zlib";
 import { readFdt } from "../../core/fdt/fdt_reader.ts";
-import { fdtChild, fdtProp, fdtValueBytes } from "../../core/fdt/fdt_types.ts";
+import { fdtChild, fdtProp, fdtU32, fdtValueBytes } from "../../core/fdt/fdt_types.ts";
+import { writeFdt } from "../../core/fdt/fdt_writer.ts";
 import { ACCEPTED_DIFFERENCES } from "../../tools/parity/accepted_differences.ts";
 import {
   buildFactsInitramfs,
@@ -324,4 +325,19 @@ Deno.test("parity: blob and property display helpers", () => {
   assert.equal(showPropValue(new Uint8Array([0, 0, 0xfd, 0xe8])), "<0xfde8>");
   assert.equal(showPropValue(new Uint8Array(0)), "(empty)");
   assert.equal(showPropValue(new Uint8Array([1, 2, 3])), "[01 02 03]");
+});
+
+Deno.test("parity: an initrd of another size is reported with both sizes", () => {
+  const xen = parseFactsLog(txt(2));
+  const tree = readFdt(dtb(2));
+  const chosen = fdtChild(tree.root, "chosen")!;
+  chosen.props.find((p) => p.name === "linux,initrd-end")!.value = fdtU32(0, 0x48300000);
+  const hvlab = { ...parseFactsLog(txt(2)), fdt: writeFdt(tree) };
+  const r = compareFacts(xen, hvlab, dtb(2));
+  const end = r.differences.find((d) => d.key === "fdt/chosen:linux,initrd-end")!;
+  assert.deepEqual([end.xen, end.hvlab], ["<0x0 0x482f1062>", "<0x0 0x48300000>"]);
+  assert.match(end.reason, /initrd sizes differ: Xen's 987234 bytes, hvlab's 1048576\)$/);
+  const blob = r.differences.find((d) => d.key === "fdt-blob")!;
+  assert.match(blob.hvlab!, /^differs: 1357 vs 1357 bytes, first difference at offset 0x/);
+  assert.equal(r.unaccepted, 2);
 });
