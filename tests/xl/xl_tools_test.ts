@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { DomainConfig, ShutdownAction } from "../../core/hyp/builder/domain_config.ts";
+import { SUPPORTED_XL_KEYS } from "../../core/hyp/builder/xl_domain_config.ts";
 import { HVLAB_EXIT } from "../../tools/xl/exit_codes.ts";
 import { PanicWatch } from "../../tools/xl/panic_watch.ts";
 import { decideShutdown } from "../../tools/xl/shutdown_action.ts";
@@ -188,4 +189,14 @@ Deno.test("xlCreate: a bad timeout or an unreadable xl.cfg is an XlSetupError", 
     (e) =>
       e instanceof XlSetupError && e.message === "/nonexistent/x.cfg: cannot read (file not found)",
   );
+});
+
+Deno.test("README's xl-style command line section lists every supported key and exit status", () => {
+  const readme = Deno.readTextFileSync(new URL("../../README.md", import.meta.url));
+  const section = readme.split("## xl-style command line")[1]?.split("\n## ")[0] ?? "";
+  assert.ok(section.length > 0, "README has no xl-style command line section");
+  for (const key of SUPPORTED_XL_KEYS) assert.ok(section.includes(`\`${key}\``), key);
+  for (const code of Object.values(HVLAB_EXIT)) {
+    assert.match(section, new RegExp(`\\n\\| ${code} `));
+  }
 });
