@@ -18,11 +18,14 @@ import {
 import { dispatchHypercall } from "../../core/hyp/hypercall/dispatch.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import type { Vcpu } from "../../core/hyp/vcpu.ts";
+import { P2M_RWX, P2M_TYPE } from "../../core/hyp/p2m.ts";
 
 /** Guest RAM starts here (GUEST_RAM0_BASE); the raw kernel is loaded at its first byte. */
 export const RAM_BASE = 0x4000_0000;
-/** A scratch area in guest RAM for argument structures (1 MiB past the kernel). */
+/** A scratch area in a domU's RAM for argument structures (1 MiB past the kernel). */
 export const SCRATCH = 0x4010_0000;
+/** A scratch area in the privileged domain's RAM. */
+export const SCRATCH0 = 0x4008_0000;
 /** `wfi; b <the wfi>`: a guest that sleeps forever (AArch64 encodings). */
 export const IDLE_KERNEL = new Uint8Array(new Uint32Array([0xd503207f, 0x17ffffff]).buffer);
 
@@ -80,6 +83,24 @@ export function hypLab(opts: LabOptions = {}): HypLab {
   const hv = new Hypervisor({ pcpus: 2 });
   const doms = Array.from({ length: opts.domains ?? 1 }, (_, i) => addLabDomain(hv, `d${i}`, opts));
   return { hv, doms };
+}
+
+/**
+ * A privileged domain ("dom0") with 1 MiB of RAM at RAM_BASE, a shared_info page and one vcpu,
+ * for calls that act on other domains. The domain builder makes only domUs, so this one has no
+ * event channels, grant table, vGIC or runtime: use it only for calls that do not touch its own
+ * (hypercalls that name another domain, xen_version, console_io, sched_op).
+ */
+export function addPrivilegedDomain(hv: Hypervisor, name = "dom0"): Vcpu {
+  const d = hv.createDomain(name, { privileged: true });
+  const pages = 256;
+  d.p2m.map(RAM_BASE / 4096, hv.frames.allocRange(pages), pages, P2M_RWX, P2M_TYPE.ram);
+  d.ramPages = d.maxPages = pages;
+  d.sharedInfoMfn = hv.frames.alloc();
+  d.phys.write(RAM_BASE, IDLE_KERNEL);
+  const v = hv.createVcpu(d, 0);
+  hv.cpuOn(v, BigInt(RAM_BASE), 0n);
+  return v;
 }
 
 /** Runs hypercall `nr` for `vcpu` through the real dispatcher; the raw 64-bit x0. */
