@@ -61,7 +61,17 @@ export async function xlCreate(opts: XlCreateOptions): Promise<XlCreateResult> {
 
   const sink = hv.console(built.domain.id);
   const panic = new PanicWatch();
-  const output = opts.output ?? ((b: Uint8Array) => writeAllSync(Deno.stdout, b));
+  let stdoutOpen = true;
+  const output = opts.output ?? ((b: Uint8Array) => {
+    if (!stdoutOpen) return;
+    try {
+      writeAllSync(Deno.stdout, b);
+    } catch (e) {
+      // A reader that went away (`| head`) stops the console, not the guest.
+      if (!(e instanceof Deno.errors.BrokenPipe)) throw e;
+      stdoutOpen = false;
+    }
+  });
   let lastByte = 0x0a;
   sink.listeners.push((bytes) => {
     panic.feed(bytes);
