@@ -128,7 +128,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   /** Start of the current round (cycles). */
   #t = 0;
   #stop = false;
-  #nextDomid = 0;
+  /** Domain 0 is the hypervisor's own back ends (dom0's role); guests start at 1, as on Xen. */
+  #nextDomid = 1;
   #until: (() => boolean) | undefined;
 
   constructor(config: HypervisorConfig = {}) {
@@ -391,8 +392,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       return { reason, cycles: this.#t - start };
     };
     for (;;) {
-      if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
       if (opts.until?.()) return done("until");
+      if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
       if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
       if (this.#t >= limit) return done("limit");
       const end = Math.min(this.#t + this.#quantum, limit);
