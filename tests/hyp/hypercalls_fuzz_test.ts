@@ -110,6 +110,80 @@ Deno.test({
   },
 });
 
+/**
+ * A guest that makes `count` hypercalls with junk from a xorshift generator seeded with `seed`:
+ * x16 = 0..63 (memory_op, multicall and sched_op, which could unmap its own code or stop it,
+ * become xen_version), x0 = 0..15, x1 and x3 pointers into its RAM at 0x4010_0000, x2 any
+ * value (grant_table_op's count either small or negative), x4 = 0..255; then it powers off.
+ */
+function junkGuest(seed: number, count: number): string {
+  return `
+  movz x9, #${seed}
+  movk x9, #0x9abc, lsl #16
+  movz x20, #0x4010, lsl #16
+  mov x21, #${count}
+loop:
+  eor x9, x9, x9, lsl #13
+  eor x9, x9, x9, lsr #7
+  eor x9, x9, x9, lsl #17
+  and x16, x9, #63
+  cmp x16, #12
+  b.eq skip
+  cmp x16, #13
+  b.eq skip
+  cmp x16, #29
+  b.ne 1f
+skip:
+  mov x16, #17
+1:
+  ror x10, x9, #7
+  and x0, x10, #15
+  ror x1, x9, #13
+  and x1, x1, #0x3ff8
+  add x1, x1, x20
+  ror x2, x9, #29
+  ror x3, x9, #41
+  and x3, x3, #0xfff
+  add x3, x3, x20
+  cmp x16, #20
+  b.ne 2f
+  and w2, w2, #0x8000000f
+2:
+  ror x4, x9, #53
+  and x4, x4, #0xff
+  hvc #0xea1
+  subs x21, x21, #1
+  b.ne loop
+  mov x16, #29
+  mov x0, #2
+  adr x1, reason
+  hvc #0xea1
+  b .
+  .balign 8
+reason:
+  .word 0
+`;
+}
+
+Deno.test({
+  name: "junk hypercalls from guest code through hvc: both domains run to their poweroff",
+  ignore: !haveCrossAs(),
+  fn() {
+    const { hv } = hypLab({ domains: 0 });
+    const doms = [1, 2].map((seed) =>
+      addLabDomain(hv, `junk${seed}`, { kernel: assembleRaw(junkGuest(seed * 0x1111, 3000)) })
+    );
+    const r = hv.run({ maxCycles: 200_000_000 });
+    assert.equal(r.reason, "all-shutdown");
+    for (const b of doms) {
+      const v = b.domain.vcpus[0];
+      assert.equal(b.domain.shutdownReason, "poweroff");
+      assert.equal(v.exits.get("hvc"), 3001);
+      assert.ok(v.hypercalls.size > 40, `${v.hypercalls.size} distinct calls`);
+    }
+  },
+});
+
 /** Hypercalls hvlab implements (the loop aims at them more often). */
 const IMPLEMENTED = [12, 13, 17, 18, 20, 21, 24, 29, 32, 34];
 
