@@ -306,10 +306,11 @@ for (const seed of [1, 2, 3, 4]) {
       const r = new Prng(seed);
       const { hv, doms } = hypLab({ domains: 2, vcpus: 2 });
       const vcpus = doms.flatMap((b) => b.domain.vcpus);
+      const [idA, idB] = doms.map((b) => b.domain.id);
       const calls = 10_000;
       let errors = 0;
       for (let i = 0; i < calls; i++) {
-        const v = r.pick(vcpus), other = v.domainId === 0 ? 1 : 0;
+        const v = r.pick(vcpus), other = v.domainId === idA ? idB : idA;
         if (i % 50 === 0) junkMemory(r, v, other);
         const x0 = junkCall(r, hv, v, other, i, i >= calls - 100);
         if (BigInt.asIntN(64, x0) < 0n) errors++;

@@ -46,7 +46,7 @@ export interface LabOptions {
 /** A hypervisor with built domUs. */
 export interface HypLab {
   hv: Hypervisor;
-  /** The domUs in build order (ids 0, 1...). */
+  /** The domUs in build order (named d0, d1...; ids as the hypervisor gives them). */
   doms: BuiltDomain[];
 }
 
