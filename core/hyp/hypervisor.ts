@@ -16,7 +16,7 @@ import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
 import { XEN_HYPERCALL_TAG } from "./abi/hypercalls.ts";
 import { ConsoleSink } from "./console/console_sink.ts";
-import { Domain, type ShutdownReason } from "./domain.ts";
+import { Domain, SHUTDOWN_REASONS, type ShutdownReason } from "./domain.ts";
 import { advancePc, injectAbort, injectUndef } from "./guest_exceptions.ts";
 import { dispatchHypercall } from "./hypercall/dispatch.ts";
 import { standardHypercalls, type StandardTableHost } from "./hypercall/standard_table.ts";
@@ -150,11 +150,6 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   // ------------------------------------------------------------------ table hosts
 
-  grantFrame(d: Domain, idx: number): number {
-    if (idx < 0) throw new XenError(XEN_EINVAL, `grant frame ${idx}`);
-    return d.grants.frameMfn(idx);
-  }
-
   vcpuInfoMoved(v: Vcpu): void {
     this.runtimes.get(v.domainId)?.vcpuInfoMoved(v);
   }
@@ -236,7 +231,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   shutdown(domain: Domain, reason: ShutdownReason): void {
     if (!domain.alive) return;
     domain.state = "shutdown";
-    domain.shutdownReason = reason;
+    // A code set earlier with SCHEDOP_shutdown_code wins, as in Xen's domain_shutdown.
+    domain.shutdownReason = domain.shutdownCode === null
+      ? reason
+      : SHUTDOWN_REASONS[domain.shutdownCode] ?? "crash";
     const now = this.nowNs();
     for (const v of domain.vcpus) {
       v.setState("offline", now);
@@ -404,6 +402,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (this.#stop) continue;
       this.#t = end;
       if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
+      if (opts.until?.()) return done("until");
       if (!this.#fastForward(limit)) return done("idle-forever");
     }
   }
