@@ -1,8 +1,8 @@
 /**
  * Parity with real Xen 4.17: Debian's Linux boots as an hvlab domU configured like the oracle's
- * dom0less domU (GICv2) and runs the oracle's facts dump; every difference from
- * tests/fixtures/xen417/gic2.domu1.{txt,dtb} must be in tools/parity/accepted_differences.ts.
- * One Linux boot (~40 s); skipped when Debian's kernel and busybox are not fetched.
+ * dom0less domU (GICv2 and GICv3) and runs the oracle's facts dump; every difference from
+ * tests/fixtures/xen417/gicN.domu1.{txt,dtb} must be in tools/parity/accepted_differences.ts.
+ * One Linux boot per GIC (~40 s each); skipped when Debian's kernel and busybox are not fetched.
  */
 import assert from "node:assert/strict";
 import { findLinuxFiles } from "../../tools/linux/guest_files.ts";
@@ -14,17 +14,20 @@ if (!files) {
   console.log("parity_test: Debian's vmlinuz/busybox not found (HVLAB_LINUX_DIR); skipped");
 }
 
-Deno.test({
-  name: "parity: hvlab's GICv2 domU sees what Xen 4.17's does, up to the accepted differences",
-  ignore: !files,
-  fn: async () => {
-    const run = await runParity({ gic: "v2", files: files! });
-    assert.equal(run.status, "compared");
-    if (run.status !== "compared") return;
-    const table = formatParity(run.result, "v2");
-    assert.equal(run.result.unaccepted, 0, table);
-    // The blob is byte-identical (the initramfs is padded to the oracle's size).
-    assert.ok(!run.result.differences.some((d) => d.key.startsWith("fdt")), table);
-    assert.match(table, /\nhvlab-parity gic=v2 differences=\d+ accepted=\d+$/);
-  },
-});
+for (const gic of ["v2", "v3"] as const) {
+  Deno.test({
+    name:
+      `parity: hvlab's GIC${gic} domU sees what Xen 4.17's does, up to the accepted differences`,
+    ignore: !files,
+    fn: async () => {
+      const run = await runParity({ gic, files: files! });
+      assert.equal(run.status, "compared");
+      if (run.status !== "compared") return;
+      const table = formatParity(run.result, gic);
+      assert.equal(run.result.unaccepted, 0, table);
+      // The blob is byte-identical (the initramfs is padded to the oracle's size).
+      assert.ok(!run.result.differences.some((d) => d.key.startsWith("fdt")), table);
+      assert.match(table, new RegExp(`\\nhvlab-parity gic=${gic} differences=\\d+ accepted=\\d+$`));
+    },
+  });
+}
