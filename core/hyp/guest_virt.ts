@@ -79,11 +79,6 @@ export class GuestVirt {
     this.write(va, new Uint8Array(dv.buffer, dv.byteOffset, dv.byteLength));
   }
 
-  /** Reads a NUL-free byte string of `len` bytes (console output and the like). */
-  readBytes(va: bigint, len: number): Uint8Array {
-    return this.read(va, len);
-  }
-
   #pieces(
     va: bigint,
     len: number,

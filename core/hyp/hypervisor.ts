@@ -32,7 +32,7 @@ import { emulateMmio } from "./mmio_emulation.ts";
 import { P2M_RW, P2M_TYPE } from "./p2m.ts";
 import { Pcpu } from "./pcpu.ts";
 import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.ts";
-import { guestHcr, Vcpu, vcpuMpidr } from "./vcpu.ts";
+import { guestHcr, RUNSTATE_OF, Vcpu, vcpuMpidr } from "./vcpu.ts";
 import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
 import { emulateIccTrap } from "./vgic/icc_trap.ts";
 
@@ -159,7 +159,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     if (v.runstateArea === null) return;
     const r = v.runstate, now = this.nowNs();
     const dv = new DataView(new ArrayBuffer(vcpu_runstate_info.size));
-    const idx = { running: 0, runnable: 1, blocked: 2, offline: 3 }[r.state];
+    const idx = RUNSTATE_OF[r.state];
     dv.setInt32(0, idx, true);
     dv.setBigUint64(8, BigInt(r.entryNs), true);
     r.timeNs.forEach((t, i) => {
