@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
-import { buildDefaultGuest, moduleText } from "../../scripts/gen_default_guest.ts";
+import { buildGuest, DEFAULT_GUEST, moduleText } from "../../scripts/gen_default_guest.ts";
 import { VirtBoard } from "../../core/machine/virt_board.ts";
 import { DEFAULT_GUEST_IMAGE } from "../../repl/default_guest.ts";
 
 Deno.test("embedded default guest is what guests/lab/default_lab.S assembles to", async () => {
-  const image = await buildDefaultGuest();
+  const image = await buildGuest(DEFAULT_GUEST);
   assert.deepEqual(DEFAULT_GUEST_IMAGE, image);
   const committed = await Deno.readTextFile(
     new URL("../../repl/default_guest.ts", import.meta.url),
   );
-  assert.equal(committed, moduleText(image));
+  assert.equal(committed, moduleText(DEFAULT_GUEST, image));
 });
 
 Deno.test("default guest ticks once per virtual second", () => {
