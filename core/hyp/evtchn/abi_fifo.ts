@@ -24,6 +24,7 @@ import {
 } from "../abi/event_channel.ts";
 import { abiField } from "../abi/layout.ts";
 import { P2M_TYPE } from "../p2m.ts";
+import { StateError } from "../state_check.ts";
 import { hex, XenError } from "../xen_error.ts";
 import { type Channel, isBound } from "./channel.ts";
 import { type EvtchnDomain, markEventsPending } from "./evtchn_domain.ts";
@@ -32,8 +33,8 @@ import type { PortAbi } from "./port_abi.ts";
 const PAGE_SIZE = 4096;
 /** Event words per event-array page. */
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
-/** Event-array pages needed for every FIFO port. */
-const MAX_ARRAY_PAGES = EVTCHN_FIFO_NR_CHANNELS / WORDS_PER_PAGE;
+/** Event-array pages needed for every FIFO port (the most a domain may add). */
+export const FIFO_MAX_ARRAY_PAGES = EVTCHN_FIFO_NR_CHANNELS / WORDS_PER_PAGE;
 const READY = abiField(evtchn_fifo_control_block, "ready").offset;
 const HEAD = abiField(evtchn_fifo_control_block, "head").offset;
 /** Largest control-block offset that keeps the block inside its page. */
@@ -52,6 +53,14 @@ export interface FifoVcpuState {
   controlOffset: number;
   /** Last port linked on each priority's queue (0 = none: the queue is empty). */
   tails: number[];
+}
+
+/** The FIFO ABI's hypervisor-side state of a domain (the event words are guest memory). */
+export interface FifoState {
+  /** Guest frames of the event-array pages, in port order. */
+  arrayGfns: number[];
+  /** Per vcpu: control block place and queue tails. */
+  vcpus: FifoVcpuState[];
 }
 
 /** An event word: the page holding it and its byte offset. */
@@ -114,7 +123,7 @@ export class FifoAbi implements PortAbi {
    * word, EINVAL for a frame that is not the domain's memory.
    */
   addArrayPage(gfn: number | bigint): void {
-    if (this.#arrayPages.length >= MAX_ARRAY_PAGES) {
+    if (this.#arrayPages.length >= FIFO_MAX_ARRAY_PAGES) {
       throw new XenError(XEN_ENOSPC, `event array already covers all ${this.maxPorts} ports`);
     }
     const first = this.wordCount;
@@ -201,6 +210,48 @@ export class FifoAbi implements PortAbi {
     }
     // Only future events use the new queue; a linked event stays where it is.
     ch.priority = priority;
+  }
+
+  /** A plain-data copy of the state (the pages are re-derived from their gfns on restore). */
+  save(): FifoState {
+    return {
+      arrayGfns: [...this.arrayGfns],
+      vcpus: this.vcpus.map((v) => ({ ...v, tails: [...v.tails] })),
+    };
+  }
+
+  /**
+   * A FIFO ABI holding `s` (already checked for shape and ranges by the caller), its pages looked
+   * up again through the domain's p2m without touching guest memory. Throws StateError naming
+   * the frame when one is no longer the domain's memory.
+   */
+  static fromState(
+    d: EvtchnDomain,
+    channel: (port: number) => Channel | undefined,
+    s: FifoState,
+  ): FifoAbi {
+    const f = new FifoAbi(d, channel);
+    const map = (gfn: number, field: string) => {
+      try {
+        return f.#mapGuestPage(gfn).page;
+      } catch (e) {
+        if (e instanceof XenError) throw new StateError(`${field}: ${e.message}`);
+        throw e;
+      }
+    };
+    s.vcpus.forEach((v, i) => {
+      f.vcpus[i] = {
+        controlGfn: v.controlGfn,
+        controlOffset: v.controlOffset,
+        tails: [...v.tails],
+      };
+      if (v.controlGfn >= 0) f.#controls[i] = map(v.controlGfn, `fifo.vcpus[${i}].controlGfn`);
+    });
+    s.arrayGfns.forEach((g, i) => {
+      f.#arrayPages.push(map(g, `fifo.arrayGfns[${i}]`));
+      f.arrayGfns.push(g);
+    });
+    return f;
   }
 
   /** The live control-block page of `vcpu`, or null before init_control (for the REPL/tests). */

@@ -31,19 +31,24 @@ import {
   NR_VIRQS,
 } from "../abi/event_channel.ts";
 import { DOMID_SELF } from "../abi/hypercalls.ts";
+import { StateError } from "../state_check.ts";
 import { check, hex, XenError } from "../xen_error.ts";
 import { FIFO_MAX_CONTROL_OFFSET, FifoAbi } from "./abi_fifo.ts";
 import { TwoLevelAbi } from "./abi_2l.ts";
 import { type Channel, freeChannel, isBound } from "./channel.ts";
 import type { EvtchnDomain } from "./evtchn_domain.ts";
+import {
+  checkEventChannelsState,
+  type EventChannelsState,
+  EVTCHNS_PER_BUCKET,
+} from "./evtchn_state.ts";
 import type { HostEndpoint } from "./host_endpoint.ts";
 import type { EvtchnHub } from "./hub.ts";
 import type { PortAbi } from "./port_abi.ts";
 import type { EvtchnStatusInfo } from "./status.ts";
 import { isVirq, virqIsGlobal } from "./virq.ts";
 
-/** Ports are allocated in buckets of this many (Xen: a page of 64-byte struct evtchn). */
-export const EVTCHNS_PER_BUCKET = 64;
+export { EVTCHNS_PER_BUCKET };
 /** Highest port a domain may use unless configured otherwise (libxl's and dom0less' default). */
 export const DEFAULT_MAX_EVTCHN_PORT = 1023;
 
@@ -55,17 +60,26 @@ export interface EventChannelsOptions {
   privileged?: boolean;
 }
 
+/** A host port's back end and the kind its owner bound it with (what a snapshot keeps). */
+interface HostBinding {
+  endpoint: HostEndpoint;
+  kind: string | undefined;
+}
+
+/** Finds the back end of a restored host port from its kind (see EventChannels.restore). */
+export type HostEndpointResolver = (kind: string, port: number) => HostEndpoint;
+
 /** The event-channel table of one domain. */
 export class EventChannels {
   readonly #d: EvtchnDomain;
   readonly #hub: EvtchnHub;
-  readonly #maxPort: number;
-  readonly #privileged: boolean;
+  #maxPort: number;
+  #privileged: boolean;
   /** Allocated ports (valid port numbers are 0 .. length - 1, grown a bucket at a time). */
-  readonly #ports: Channel[] = [];
+  #ports: Channel[] = [];
   /** Per vcpu, per VIRQ: the bound port, 0 when none (global VIRQs live on vcpu 0). */
-  readonly #virqTo: number[][];
-  readonly #hosts = new Map<number, HostEndpoint>();
+  #virqTo: number[][];
+  #hosts = new Map<number, HostBinding>();
   #abi: PortAbi;
   #dying = false;
 
@@ -233,7 +247,7 @@ export class EventChannels {
       case "unbound":
         return;
       case "host":
-        this.#hosts.get(port)?.send(port);
+        this.#hosts.get(port)?.endpoint.send(port);
         return;
       default:
         throw new XenError(XEN_EINVAL, `port ${port} (${ch.state}) cannot send`);
@@ -384,10 +398,12 @@ export class EventChannels {
   /**
    * Opens a host channel: a new port of this domain, notifying `vcpu`, whose other end is the
    * in-hypervisor back end `endpoint`. The guest sees an interdomain port to `remoteDom` (the
-   * domain the back end stands for, e.g. 0 for xenstored). ENOSPC when the table is full, ENOENT
-   * for no such vcpu.
+   * domain the back end stands for, e.g. 0 for xenstored). `kind` names the back end for
+   * snapshots (e.g. "console", "xenstore"): save() records it and restore() hands it to its
+   * resolver; a table holding a host port bound without one cannot be saved. ENOSPC when the
+   * table is full, ENOENT for no such vcpu.
    */
-  bindHost(remoteDom: number, vcpu: number, endpoint: HostEndpoint): number {
+  bindHost(remoteDom: number, vcpu: number, endpoint: HostEndpoint, kind?: string): number {
     this.#checkVcpu(vcpu);
     const port = this.#getFreePort();
     const ch = this.#ports[port];
@@ -395,7 +411,7 @@ export class EventChannels {
     ch.remoteDom = remoteDom;
     ch.notifyVcpu = vcpu;
     this.#abi.init(ch);
-    this.#hosts.set(port, endpoint);
+    this.#hosts.set(port, { endpoint, kind });
     return port;
   }
 
@@ -428,6 +444,64 @@ export class EventChannels {
     this.#dying = true;
     this.resetPorts();
     this.#hub.remove(this.domid);
+  }
+
+  // ---- Snapshots ----
+
+  /**
+   * The table as plain data. Throws when a host port was bound without a kind (its back end
+   * could not be found again on restore).
+   */
+  save(): EventChannelsState {
+    const hosts = [...this.#hosts].sort((a, b) => a[0] - b[0]).map(([port, h]) => {
+      if (h.kind === undefined) {
+        throw new Error(
+          `evtchn of domain ${this.domid}: host port ${port} was bound without a kind`,
+        );
+      }
+      return { port, kind: h.kind };
+    });
+    return {
+      domid: this.domid,
+      maxPort: this.#maxPort,
+      privileged: this.#privileged,
+      dying: this.#dying,
+      ports: this.#ports.map((ch) => ({ ...ch })),
+      hosts,
+      abi: this.#abi.kind,
+      fifo: this.#abi instanceof FifoAbi ? this.#abi.save() : null,
+    };
+  }
+
+  /**
+   * Replaces the table with `state` (from save(), possibly of another process). The FIFO pages
+   * are looked up again through the domain's p2m, so restore the p2m first; guest memory holds
+   * the pending and mask bits. `resolveHost(kind, port)` supplies each host port's back end.
+   * Nothing touches guest memory or calls an endpoint. Throws StateError naming the bad field
+   * (or what the resolver threw) and then leaves the table unchanged. Interdomain peers are
+   * other domains' tables: restore every domain of the hub from one snapshot.
+   */
+  restore(state: EventChannelsState, resolveHost: HostEndpointResolver): void {
+    const { state: s, virqTo } = checkEventChannelsState(state, this.domid, this.#d.vcpuCount);
+    const ports = s.ports.map((ch) => ({ ...ch }));
+    const abi = s.fifo === null
+      ? new TwoLevelAbi(this.#d)
+      : FifoAbi.fromState(this.#d, (p) => this.#valid(p) ? this.#ports[p] : undefined, s.fifo);
+    const hosts = new Map<number, HostBinding>();
+    for (const { port, kind } of s.hosts) {
+      const endpoint = resolveHost(kind, port);
+      if (typeof endpoint?.send !== "function") {
+        throw new StateError(`evtchn.hosts: no endpoint for kind ${kind} (port ${port})`);
+      }
+      hosts.set(port, { endpoint, kind });
+    }
+    this.#maxPort = s.maxPort;
+    this.#privileged = s.privileged;
+    this.#dying = s.dying;
+    this.#ports = ports;
+    this.#virqTo = virqTo;
+    this.#hosts = hosts;
+    this.#abi = abi;
   }
 
   // ---- internals ----
@@ -505,7 +579,7 @@ export class EventChannels {
         return;
       }
       case "host": {
-        const endpoint = this.#hosts.get(ch.port);
+        const endpoint = this.#hosts.get(ch.port)?.endpoint;
         this.#hosts.delete(ch.port);
         this.#free(ch);
         endpoint?.closed?.(ch.port);

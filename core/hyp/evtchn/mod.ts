@@ -6,7 +6,13 @@
  * @module
  */
 
-export { EventChannels, type EventChannelsOptions } from "./event_channels.ts";
+export {
+  EventChannels,
+  type EventChannelsOptions,
+  type HostEndpointResolver,
+} from "./event_channels.ts";
+export { type EventChannelsState, type HostPortState } from "./evtchn_state.ts";
+export { type FifoState, type FifoVcpuState } from "./abi_fifo.ts";
 export { type EvtchnDomain, type VcpuInfoRef } from "./evtchn_domain.ts";
 export { EvtchnHub } from "./hub.ts";
 export { type HostEndpoint } from "./host_endpoint.ts";
