@@ -24,6 +24,8 @@ const PTIMER_PPI = 30;
 /** What the runtime needs from the hypervisor. */
 export interface RuntimeHost {
   wake(v: Vcpu): void;
+  /** Makes an interrupt pending through the hypervisor's "irq" hooks. */
+  injectIrq(domid: number, vcpu: number | null, intid: number): "delivered" | "dropped" | "delayed";
 }
 
 /** One domain's interrupt and event glue. */
@@ -90,7 +92,7 @@ export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
   }
 
   raiseUpcall(vcpu: number): void {
-    this.vgic.inject(vcpu, this.domain.evtchnPpi);
+    this.#host.injectIrq(this.domain.id, vcpu, this.domain.evtchnPpi);
   }
 
   /**
@@ -119,8 +121,8 @@ export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
       return;
     }
     if (level && !v.vtimerInFlight) {
-      v.vtimerInFlight = true;
-      this.vgic.inject(v.id, VTIMER_PPI);
+      // A dropped timer interrupt is raised again at the next look (the line is still high).
+      v.vtimerInFlight = this.#host.injectIrq(this.domain.id, v.id, VTIMER_PPI) !== "dropped";
     }
   }
 

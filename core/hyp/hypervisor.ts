@@ -28,13 +28,14 @@ import { vcpu_runstate_info } from "./abi/vcpu.ts";
 import { XEN_EINVAL } from "./abi/errno.ts";
 import { XenError } from "./xen_error.ts";
 import { MachineFrames } from "./machine_frames.ts";
-import { emulateMmio } from "./mmio_emulation.ts";
+import { emulateMmio, type MmioObservation } from "./mmio_emulation.ts";
 import { P2M_RW, P2M_TYPE } from "./p2m.ts";
 import { Pcpu } from "./pcpu.ts";
 import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.ts";
 import { guestHcr, RUNSTATE_OF, Vcpu, vcpuMpidr } from "./vcpu.ts";
 import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
 import { emulateIccTrap } from "./vgic/icc_trap.ts";
+import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
 
 /** Hypervisor configuration (plain data). */
 export interface HypervisorConfig extends ClockConfig {
@@ -116,6 +117,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly vwfi: "trap" | "native";
   /** The hypervisor log (Xen's console ring). */
   readonly logEntries: HvLogEntry[] = [];
+  /** Handlers on the trap paths: see `on`. */
+  readonly hooks: Hooks = new Hooks();
+  /** Interrupts a hook delayed: delivered at the first round boundary at or after `atNs`. */
+  readonly #delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[] = [];
   /** The vcpu a debugger event stopped, after a "debug" stop. */
   stoppedVcpu: Vcpu | null = null;
   readonly table: HypercallTable;
@@ -262,6 +267,62 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.setState("runnable", this.nowNs());
   }
 
+  /**
+   * Adds a hook on a trap path ("hypercall", "mmio", "sysreg", "wfi", "irq", "fault"); returns a
+   * function that removes it. See core/hyp/hooks.ts for what each event lets a handler change.
+   *
+   * @example
+   * hv.on("hypercall", (e) => { if (e.name === "grant_table_op/map_grant_ref") e.refuse = 12; });
+   */
+  on<K extends HookKind>(kind: K, handler: (e: HookEvents[K]) => void): () => void {
+    return this.hooks.on(kind, handler);
+  }
+
+  /**
+   * Makes interrupt `intid` pending in domain `domid` (on `vcpu`, or an SPI with null), through
+   * the "irq" hooks as every virtual interrupt goes; says whether a hook dropped or delayed it.
+   */
+  injectIrq(
+    domid: number,
+    vcpu: number | null,
+    intid: number,
+  ): "delivered" | "dropped" | "delayed" {
+    const d = this.domains.get(domid), rt = this.runtimes.get(domid);
+    if (d === undefined || rt === undefined) throw new Error(`no domain ${domid}`);
+    if (vcpu !== null && d.vcpus[vcpu] === undefined) {
+      throw new Error(`domain ${domid} has no vcpu ${vcpu}`);
+    }
+    if (this.hooks.has("irq")) {
+      const e: IrqHookEvent = { domain: d, vcpu, intid };
+      this.hooks.emit("irq", e);
+      if (e.drop) return "dropped";
+      if (e.delayNs !== undefined && e.delayNs > 0) {
+        this.#delayedIrqs.push({ atNs: this.nowNs() + e.delayNs, domid, vcpu, intid });
+        return "delayed";
+      }
+    }
+    rt.vgic.inject(vcpu, intid);
+    return "delivered";
+  }
+
+  /** Delivers delayed interrupts that are due (round boundaries). */
+  #deliverDelayedIrqs(): void {
+    if (this.#delayedIrqs.length === 0) return;
+    const now = this.cyclesToNs(this.#t);
+    const due = this.#delayedIrqs.filter((x) => x.atNs <= now);
+    if (due.length === 0) return;
+    this.#delayedIrqs.splice(
+      0,
+      this.#delayedIrqs.length,
+      ...this.#delayedIrqs.filter((x) => x.atNs > now),
+    );
+    for (const x of due) {
+      if (this.domains.get(x.domid)?.alive) {
+        this.runtimes.get(x.domid)?.vgic.inject(x.vcpu, x.intid);
+      }
+    }
+  }
+
   /** Asks `run()` to return at the next opportunity. */
   requestStop(): void {
     this.#stop = true;
@@ -394,6 +455,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
       if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
       if (this.#t >= limit) return done("limit");
+      this.#deliverDelayedIrqs();
       const end = Math.min(this.#t + this.#quantum, limit);
       for (const p of this.pcpus) {
         this.#runPcpu(p, end);
@@ -410,6 +472,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   /** When nothing can run, jumps every pCPU to the earliest wake-up; false if there is none. */
   #fastForward(limit: number): boolean {
     let wake = Infinity;
+    for (const x of this.#delayedIrqs) wake = Math.min(wake, this.nsToCycles(x.atNs));
     for (const p of this.pcpus) {
       for (const v of p.vcpus) {
         if (this.#runnable(v)) return true;
@@ -522,7 +585,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       case "hvc":
         if (x.imm === XEN_HYPERCALL_TAG) this.#hypercall(d, v);
         else if (x.imm === 0) smcccCall(this, d, v);
-        else injectUndef(cpu);
+        else {
+          injectUndef(cpu);
+          this.#fault(d, v, "undef", 0n, x.esr);
+        }
         return;
       case "smc":
         smcccCall(this, d, v);
@@ -531,6 +597,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         return;
       case "wfi":
       case "wfe":
+        if (this.hooks.has("wfi")) {
+          this.hooks.emit("wfi", { domain: d, vcpu: v, kind: x.kind, trapped: x.esr !== 0 });
+        }
         if (x.esr === 0) {
           // Executed natively (vwfi=native): the pCPU sleeps with the vcpu on it until its
           // next timer deadline or the end of the round.
@@ -553,15 +622,25 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         }
         return;
       case "dabt": {
-        const r = emulateMmio(cpu, d, x.esr, x.far, x.ipa);
+        const observe = this.hooks.has("mmio")
+          ? (o: MmioObservation) => {
+            const e = { domain: d, vcpu: v, ipa: x.ipa, ...o };
+            this.hooks.emit("mmio", e);
+            o.value = e.value;
+            o.abort = e.abort;
+          }
+          : undefined;
+        const r = emulateMmio(cpu, d, x.esr, x.far, x.ipa, observe);
         if (r.result === "abort") {
           this.log(d, "guest", `vcpu ${v.id}: data abort at IPA 0x${x.ipa.toString(16)}`);
+          this.#fault(d, v, "dabt", x.ipa, x.esr);
         } else this.#emulated(v);
         return;
       }
       case "iabt":
         this.log(d, "guest", `vcpu ${v.id}: instruction abort at IPA 0x${x.ipa.toString(16)}`);
         injectAbort(cpu, x.far, true);
+        this.#fault(d, v, "iabt", x.ipa, x.esr);
         return;
       case "sysreg":
         this.#sysregTrap(d, v, x.esr);
@@ -573,6 +652,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         this.#stop = true;
         return;
     }
+  }
+
+  #fault(d: Domain, v: Vcpu, kind: "dabt" | "iabt" | "undef", ipa: bigint, esr: number): void {
+    if (this.hooks.has("fault")) this.hooks.emit("fault", { domain: d, vcpu: v, kind, ipa, esr });
   }
 
   #nativeWake(v: Vcpu, p: Pcpu): number {
@@ -588,6 +671,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
    */
   #sysregTrap(d: Domain, v: Vcpu, esr: number): void {
     const cpu = v.cpu;
+    if (this.hooks.has("sysreg")) this.hooks.emit("sysreg", { domain: d, vcpu: v, esr });
     const ec = esr >>> 26;
     // GICv3 SGI generation (ICC_SGI1R_EL1 and friends trap with HCR_EL2.IMO/FMO).
     const icc = this.runtimes.get(d.id)?.vgic.iccInterface(v.id);
@@ -612,6 +696,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     }
     this.log(d, "unimplemented", `vcpu ${v.id}: trapped access ESR 0x${esr.toString(16)}`);
     injectUndef(cpu);
+    this.#fault(d, v, "undef", 0n, esr);
   }
 
   #hypercall(d: Domain, v: Vcpu): void {
@@ -619,8 +704,25 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const nr = cpu.getX(16);
     const args = [cpu.getX(0), cpu.getX(1), cpu.getX(2), cpu.getX(3), cpu.getX(4)];
     const ctx: HypercallContext = { hv: this, domain: d, vcpu: v, guest: v.guest };
-    const r = dispatchHypercall(this.table, ctx, nr < 2n ** 32n ? Number(nr) : -1, args);
-    cpu.setX(0, r);
+    const n = nr < 2n ** 32n ? Number(nr) : -1;
+    if (!this.hooks.has("hypercall")) {
+      cpu.setX(0, dispatchHypercall(this.table, ctx, n, args));
+      return;
+    }
+    const e: HookEvents["hypercall"] = {
+      domain: d,
+      vcpu: v,
+      nr: n,
+      name: this.table.resolve(n, args[0]).key,
+      args,
+    };
+    this.hooks.emit("hypercall", e);
+    if (e.refuse !== undefined) {
+      Vcpu.bump(v.hypercalls, e.name);
+      e.result = BigInt.asUintN(64, BigInt(-e.refuse));
+    } else e.result = dispatchHypercall(this.table, ctx, n, e.args);
+    this.hooks.emit("hypercall", e);
+    cpu.setX(0, e.result);
   }
 
   /** A guest access that reached a machine address outside RAM through its p2m. */

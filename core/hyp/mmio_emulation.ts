@@ -12,8 +12,30 @@ import { advancePc, injectAbort } from "./guest_exceptions.ts";
 /** What an emulated access did. */
 export type MmioResult = "done" | "abort" | "retry";
 
-/** Emulates the access described by ESR `esr` at guest-physical `ipa` for `domain`. */
-export function emulateMmio(cpu: Cpu, domain: Domain, esr: number, far: bigint, ipa: bigint): {
+/**
+ * What a hook sees of a completed access: it may change `value` (what a read returns) or set
+ * `abort` to give the guest a data abort instead.
+ */
+export interface MmioObservation {
+  device: string;
+  write: boolean;
+  size: number;
+  value: bigint;
+  abort?: boolean;
+}
+
+/**
+ * Emulates the access described by ESR `esr` at guest-physical `ipa` for `domain`; `observe`
+ * (the hypervisor's hooks) sees each completed access before the guest does.
+ */
+export function emulateMmio(
+  cpu: Cpu,
+  domain: Domain,
+  esr: number,
+  far: bigint,
+  ipa: bigint,
+  observe?: (o: MmioObservation) => void,
+): {
   result: MmioResult;
   device?: string;
   write?: boolean;
@@ -38,14 +60,25 @@ export function emulateMmio(cpu: Cpu, domain: Domain, esr: number, far: bigint, 
   }
   const a = domain.mmio.access(addr, size, write, lo >>> 0, hi >>> 0);
   if (a.outcome === "retry") return { result: "retry", device: m.device.name, write, size };
-  if (a.outcome !== "done") {
+  const width = (1n << BigInt(8 * size)) - 1n;
+  let v = write
+    ? (BigInt(hi >>> 0) << 32n | BigInt(lo >>> 0)) & width
+    : (size === 8
+      ? (BigInt(a.valueHi >>> 0) << 32n) | BigInt(a.value >>> 0)
+      : BigInt(a.value >>> 0)) &
+      width;
+  let abort = a.outcome !== "done";
+  if (observe && !abort) {
+    const o: MmioObservation = { device: m.device.name, write, size, value: v };
+    observe(o);
+    abort = o.abort === true;
+    v = BigInt.asUintN(8 * size, o.value);
+  }
+  if (abort) {
     injectAbort(cpu, far, false);
     return { result: "abort", device: m.device.name, write, size };
   }
   if (!write && srt !== 31) {
-    let v = size === 8
-      ? (BigInt(a.valueHi >>> 0) << 32n) | BigInt(a.value >>> 0)
-      : BigInt(a.value >>> 0) & ((1n << BigInt(8 * size)) - 1n);
     if (sse && size < 8) v = BigInt.asIntN(8 * size, v);
     cpu.setX(srt, sf ? BigInt.asUintN(64, v) : BigInt.asUintN(32, v));
   }
