@@ -7,6 +7,19 @@
 import { PAGE_SIZE, type PhysMemory } from "../mem/phys_memory.ts";
 import { XenError } from "./xen_error.ts";
 import { XEN_ENOMEM } from "./abi/errno.ts";
+import { arr, int, obj, StateError } from "./state_check.ts";
+
+/** The allocator as plain data (frame numbers; the region itself is configuration). */
+export interface MachineFramesState {
+  /** First frame of the region. */
+  first: number;
+  /** Frame after the region. */
+  end: number;
+  /** First never-allocated frame. */
+  next: number;
+  /** Freed frames, reused last-freed first. */
+  free: number[];
+}
 
 /** Allocates and frees machine frames of one RAM region. */
 export class MachineFrames {
@@ -14,7 +27,7 @@ export class MachineFrames {
   readonly #first: number;
   readonly #end: number;
   #next: number;
-  readonly #free: number[] = [];
+  #free: number[] = [];
 
   /** Frames come from the RAM region [base, base + size) of `mem` (declared by the caller). */
   constructor(mem: PhysMemory, base: number, size: number) {
@@ -70,5 +83,31 @@ export class MachineFrames {
     }
     this.#mem.discard(mfn);
     this.#free.push(mfn);
+  }
+
+  /** The allocator's state. */
+  save(): MachineFramesState {
+    return { first: this.#first, end: this.#end, next: this.#next, free: [...this.#free] };
+  }
+
+  /**
+   * Replaces the allocation state with `state` (from save() of an allocator over the same
+   * region). Frame contents are guest memory's business: nothing is scrubbed. Throws StateError
+   * naming the bad field, leaving the allocator unchanged.
+   */
+  restore(state: MachineFramesState): void {
+    const s = obj(state, "frames");
+    int(s.first, "frames.first", this.#first, this.#first);
+    int(s.end, "frames.end", this.#end, this.#end);
+    const next = int(s.next, "frames.next", this.#first, this.#end);
+    const free = arr(s.free, "frames.free", next - this.#first);
+    const seen = new Set<number>();
+    free.forEach((f, i) => {
+      int(f, `frames.free[${i}]`, this.#first, next - 1);
+      if (seen.has(f as number)) throw new StateError(`frames.free[${i}]: ${f} is freed twice`);
+      seen.add(f as number);
+    });
+    this.#next = next;
+    this.#free = free.slice() as number[];
   }
 }

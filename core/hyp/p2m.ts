@@ -6,6 +6,7 @@
  * or narrows a mapping tells the listeners (the domain's vcpus drop their cached translations).
  */
 import { S2_R, S2_W, S2_X, type Stage2, type Stage2Entry } from "../cpu/el2.ts";
+import { int, obj, StateError, typed } from "./state_check.ts";
 
 /** What backs a guest frame (Xen's p2m types, the ones hvlab uses). */
 export const P2M_TYPE = {
@@ -50,10 +51,26 @@ export interface P2mMapping {
   type: P2mType;
 }
 
+/**
+ * A p2m as plain data: runs of mappings in gfn order, run i mapping `count[i]` frames from
+ * `gfn[i]` to `mfn[i]` onwards with `perms[i]` and `type[i]` (a domain's RAM is a few runs).
+ */
+export interface P2mState {
+  /** The VMID of the table (restore refuses another domain's). */
+  vmid: number;
+  gfn: Float64Array;
+  mfn: Float64Array;
+  count: Float64Array;
+  perms: Uint8Array;
+  type: Uint8Array;
+}
+
+const TYPES: readonly number[] = Object.values(P2M_TYPE);
+
 /** The stage-2 table of one domain. */
 export class P2m implements Stage2 {
   readonly vmid: number;
-  readonly #leaves = new Map<number, Leaf>();
+  #leaves = new Map<number, Leaf>();
   readonly #scratch: Stage2Entry = { pfn: 0, perms: 0 };
   #count = 0;
   /** Called after a mapping was removed or changed (cached translations must go). */
@@ -152,6 +169,88 @@ export class P2m implements Stage2 {
           type: leaf.type[i] as P2mType,
         };
       }
+    }
+  }
+
+  /** The mappings as runs (see P2mState). */
+  save(): P2mState {
+    const gfn: number[] = [], mfn: number[] = [], count: number[] = [];
+    const perms: number[] = [], type: number[] = [];
+    const keys = [...this.#leaves.keys()].sort((a, b) => a - b);
+    let n = -1;
+    for (const key of keys) {
+      const leaf = this.#leaves.get(key)!;
+      for (let i = 0; i < LEAF; i++) {
+        const m = leaf.mfn[i];
+        if (m < 0) continue;
+        const g = key * LEAF + i;
+        if (
+          n >= 0 && gfn[n] + count[n] === g && mfn[n] + count[n] === m &&
+          perms[n] === leaf.perms[i] && type[n] === leaf.type[i]
+        ) {
+          count[n]++;
+          continue;
+        }
+        n++;
+        gfn.push(g);
+        mfn.push(m);
+        count.push(1);
+        perms.push(leaf.perms[i]);
+        type.push(leaf.type[i]);
+      }
+    }
+    return {
+      vmid: this.vmid,
+      gfn: Float64Array.from(gfn),
+      mfn: Float64Array.from(mfn),
+      count: Float64Array.from(count),
+      perms: Uint8Array.from(perms),
+      type: Uint8Array.from(type),
+    };
+  }
+
+  /**
+   * Replaces every mapping with those of `state` (from save()) and drops cached translations.
+   * Throws StateError naming the bad run, leaving the table unchanged.
+   */
+  restore(state: P2mState): void {
+    const s = obj(state, "p2m");
+    int(s.vmid, "p2m.vmid", this.vmid, this.vmid);
+    const gfn = typed(s.gfn, "p2m.gfn", Float64Array);
+    const n = gfn.length;
+    const mfn = typed(s.mfn, "p2m.mfn", Float64Array, n);
+    const count = typed(s.count, "p2m.count", Float64Array, n);
+    const perms = typed(s.perms, "p2m.perms", Uint8Array, n);
+    const type = typed(s.type, "p2m.type", Uint8Array, n);
+    if (mfn.length !== n || count.length !== n || perms.length !== n || type.length !== n) {
+      throw new StateError(`p2m: run arrays differ in length (${n} gfns)`);
+    }
+    let end = 0;
+    for (let r = 0; r < n; r++) {
+      const c = int(count[r], `p2m.count[${r}]`, 1, MAX_FRAME);
+      int(gfn[r], `p2m.gfn[${r}]`, end, MAX_FRAME - c);
+      int(mfn[r], `p2m.mfn[${r}]`, 0, MAX_FRAME - c);
+      int(perms[r], `p2m.perms[${r}]`, 0, P2M_RWX);
+      if (!TYPES.includes(type[r])) throw new StateError(`p2m.type[${r}]: ${type[r]} is no type`);
+      end = gfn[r] + c;
+    }
+    // Checked above: filling cannot fail half-way.
+    this.#leaves = new Map();
+    this.#count = 0;
+    for (let r = 0; r < n; r++) this.#fill(gfn[r], mfn[r], count[r], perms[r], type[r] as P2mType);
+    this.#invalidate();
+  }
+
+  #fill(gfn: number, mfn: number, count: number, perms: number, type: P2mType): void {
+    for (let k = 0; k < count; k++) {
+      const g = gfn + k;
+      const leaf = this.#leaf(Math.floor(g / LEAF));
+      const i = g & (LEAF - 1);
+      leaf.used++;
+      this.#count++;
+      leaf.mfn[i] = mfn + k;
+      leaf.perms[i] = perms;
+      leaf.type[i] = type;
     }
   }
 
