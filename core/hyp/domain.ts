@@ -12,6 +12,7 @@ import { P2m } from "./p2m.ts";
 import type { Vcpu } from "./vcpu.ts";
 import type { EventChannels } from "./evtchn/event_channels.ts";
 import type { GrantTable } from "./grant/grant_table.ts";
+import type { DomainConfig } from "./builder/domain_config.ts";
 
 /** Why a domain shut down (SHUTDOWN_* of sched.h). */
 export type ShutdownReason =
@@ -42,6 +43,8 @@ export class Domain {
   readonly p2m: P2m;
   readonly phys: GuestPhys;
   readonly vcpus: Vcpu[] = [];
+  /** The configuration the domain was built from (set by the builder). */
+  config!: DomainConfig;
   /** The domain's event channels (set by the builder). */
   evtchn!: EventChannels;
   /** The domain's grant table (set by the builder). */

@@ -29,6 +29,7 @@ import type { Domain } from "../domain.ts";
 import { XenDomainRuntime } from "../domain_runtime.ts";
 import { EventChannels } from "../evtchn/event_channels.ts";
 import { GrantTable } from "../grant/grant_table.ts";
+import type { HostEndpoint } from "../evtchn/host_endpoint.ts";
 import type { Hypervisor } from "../hypervisor.ts";
 import { P2M_RWX, P2M_TYPE } from "../p2m.ts";
 import { createVgic } from "../vgic/create_vgic.ts";
@@ -80,6 +81,80 @@ export function buildDomain(
   }
 }
 
+/**
+ * The host-side parts of a domain that are wiring, not state: vcpus, vGIC and runtime, trapped
+ * MMIO devices, event-channel and grant tables, console back ends. Used by `buildDomain` and by
+ * snapshot restore (which then loads the parts' saved state).
+ */
+export interface DomainParts {
+  runtime: XenDomainRuntime;
+  console: PvConsoleBackend;
+  vpl011: Pl011 | null;
+  /** The in-hypervisor ends of the domain's console and xenstore channels, by kind. */
+  endpoints: { console: HostEndpoint; xenstore: HostEndpoint };
+}
+
+/** Creates `d`'s wiring for `cfg` (the magic pages must already be mapped). */
+export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): DomainParts {
+  d.config = cfg;
+  const runtime = new XenDomainRuntime(d, hv);
+  for (let i = 0; i < cfg.maxvcpus; i++) hv.createVcpu(d, i, pcpuFor(hv, cfg, i));
+  const vgic = createVgic(cfg.gicVersion, runtime.vgicPorts(), {
+    numVcpus: cfg.maxvcpus,
+    nrSpis: DOMU_NR_SPIS[cfg.gicVersion],
+  });
+  runtime.vgic = vgic;
+  // GICv3: the vcpus' ICC_* registers reach their virtual CPU interfaces (ICV_*).
+  for (const v of d.vcpus) v.cpu.gicCpuIf = vgic.iccInterface(v.id);
+  for (const r of vgic.regions()) {
+    if (r.name === "gicv2-vcpuif") {
+      // The GICV page is mapped, not trapped, as on hardware.
+      runtime.vgic.gicv = r.device;
+      hv.mapGicv(d, r.base);
+    } else d.mmio.map(r.base, r.size, r.device);
+  }
+  runtime.linkTimers();
+  hv.runtimes.set(d.id, runtime);
+
+  d.evtchn = new EventChannels(runtime, hv.evtchnHub);
+  d.grants = new GrantTable({ frames: hv.frames, phys: d.phys });
+  const sink = hv.console(d.id);
+  const port = (param: number) => Number(d.hvmParams.get(param) ?? 0n);
+  const magicGfn = GUEST_MAGIC_BASE / PAGE_SIZE;
+  const pv = new PvConsoleBackend(
+    d.phys.page(magicGfn + GUEST_MAGIC_CONSOLE_PFN_OFFSET, true),
+    sink,
+    () => d.evtchn.notifyHost(port(HVM_PARAM_CONSOLE_EVTCHN)),
+  );
+  let vpl011: Pl011 | null = null;
+  if (cfg.vuart === "sbsa_uart") {
+    const uart = new Pl011("vpl011", {
+      tx: (b) => sink.write(Uint8Array.of(b)),
+      irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
+      rxReady: () => sink.flushInput(),
+    });
+    d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), uart);
+    // Typed input goes to the UART the guest's console is on; the PV console keeps it otherwise.
+    if (/console=ttyAMA/.test(cfg.cmdline ?? "")) {
+      sink.inputHandler = (bytes) => {
+        const n = Math.min(uart.rxSpace(), bytes.length);
+        if (n > 0) uart.input([...bytes.subarray(0, n)]);
+        if (n < bytes.length) sink.unread(bytes.subarray(n));
+      };
+    }
+    vpl011 = uart;
+  }
+  return {
+    runtime,
+    console: pv,
+    vpl011,
+    endpoints: {
+      console: { send: () => pv.kick() },
+      xenstore: { send: () => hv.xenstore.kick(d.id) },
+    },
+  };
+}
+
 function populate(
   hv: Hypervisor,
   d: Domain,
@@ -110,42 +185,14 @@ function populate(
     P2M_TYPE.ram,
   );
   d.sharedInfoMfn = hv.frames.alloc();
+  const parts = wireDomain(hv, d, cfg);
 
-  // vcpus and the vGIC.
-  const runtime = new XenDomainRuntime(d, hv);
-  for (let i = 0; i < cfg.maxvcpus; i++) hv.createVcpu(d, i, pcpuFor(hv, cfg, i));
-  const vgic = createVgic(cfg.gicVersion, runtime.vgicPorts(), {
-    numVcpus: cfg.maxvcpus,
-    nrSpis: DOMU_NR_SPIS[cfg.gicVersion],
-  });
-  runtime.vgic = vgic;
-  // GICv3: the vcpus' ICC_* registers reach their virtual CPU interfaces (ICV_*).
-  for (const v of d.vcpus) v.cpu.gicCpuIf = vgic.iccInterface(v.id);
-  for (const r of vgic.regions()) {
-    if (r.name === "gicv2-vcpuif") {
-      // The GICV page is mapped, not trapped, as on hardware.
-      runtime.vgic.gicv = r.device;
-      hv.mapGicv(d, r.base);
-    } else d.mmio.map(r.base, r.size, r.device);
-  }
-  runtime.linkTimers();
-  hv.runtimes.set(d.id, runtime);
-
-  // Event channels, grant table, consoles, xenstore.
-  d.evtchn = new EventChannels(runtime, hv.evtchnHub);
-  d.grants = new GrantTable({ frames: hv.frames, phys: d.phys });
+  // The console and xenstore channels, their HVM parameters, xenstore's tree for the domain.
   d.hvmParams.set(HVM_PARAM_CALLBACK_IRQ, hvmCallbackIrqPpi(GUEST_EVTCHN_PPI));
-  const sink = hv.console(d.id);
   const consoleGfn = magicGfn + GUEST_MAGIC_CONSOLE_PFN_OFFSET,
     storeGfn = magicGfn + GUEST_MAGIC_XENSTORE_PFN_OFFSET;
-  let consolePort = 0;
-  const pv = new PvConsoleBackend(
-    d.phys.page(consoleGfn, true),
-    sink,
-    () => d.evtchn.notifyHost(consolePort),
-  );
-  consolePort = d.evtchn.bindHost(BACKEND_DOMID, 0, { send: () => pv.kick() });
-  const storePort = d.evtchn.bindHost(BACKEND_DOMID, 0, { send: () => hv.xenstore.kick(d.id) });
+  const consolePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.console);
+  const storePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.xenstore);
   d.hvmParams.set(HVM_PARAM_CONSOLE_PFN, BigInt(consoleGfn));
   d.hvmParams.set(HVM_PARAM_CONSOLE_EVTCHN, BigInt(consolePort));
   d.hvmParams.set(HVM_PARAM_STORE_PFN, BigInt(storeGfn));
@@ -167,32 +214,13 @@ function populate(
     () => d.evtchn.notifyHost(storePort),
   );
 
-  let vpl011: Pl011 | null = null;
-  if (cfg.vuart === "sbsa_uart") {
-    const uart = new Pl011("vpl011", {
-      tx: (b) => sink.write(Uint8Array.of(b)),
-      irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
-      rxReady: () => sink.flushInput(),
-    });
-    d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), uart);
-    // Typed input goes to the UART the guest's console is on; the PV console keeps it otherwise.
-    if (/console=ttyAMA/.test(cfg.cmdline ?? "")) {
-      sink.inputHandler = (bytes) => {
-        const n = Math.min(uart.rxSpace(), bytes.length);
-        if (n > 0) uart.input([...bytes.subarray(0, n)]);
-        if (n < bytes.length) sink.unread(bytes.subarray(n));
-      };
-    }
-    vpl011 = uart;
-  }
-
   // Device tree and boot images.
   const fdt = writeFdt(buildDomuFdt({
     memory: banks,
     vcpus: { count: cfg.maxvcpus },
     gic: cfg.gicVersion,
     hypervisor: {},
-    ...(vpl011 ? { vpl011: {} } : {}),
+    ...(parts.vpl011 ? { vpl011: {} } : {}),
     chosen: {
       ...(cfg.cmdline !== undefined ? { bootargs: cfg.cmdline } : {}),
       ...(plan.initrdGpa !== undefined
@@ -200,17 +228,16 @@ function populate(
         : {}),
     },
   }));
-  for (const s of plan.segments) d.phys.write(Number(s.gpa), s.bytes);
+  for (const seg of plan.segments) d.phys.write(Number(seg.gpa), seg.bytes);
   d.phys.write(Number(plan.dtbGpa), fdt);
 
   // vcpus beyond `vcpus` stay offline until PSCI CPU_ON; vcpu 0 enters the kernel.
-  const v0 = d.vcpus[0];
-  hv.cpuOn(v0, plan.entry, plan.dtbGpa);
+  hv.cpuOn(d.vcpus[0], plan.entry, plan.dtbGpa);
   return {
     domain: d,
-    runtime,
-    console: pv,
-    vpl011,
+    runtime: parts.runtime,
+    console: parts.console,
+    vpl011: parts.vpl011,
     layout: {
       entry: plan.entry,
       dtb: plan.dtbGpa,
