@@ -22,6 +22,8 @@ import { dataAbortIss } from "./syndrome.ts";
 import { GenericTimer } from "./generic_timer.ts";
 import { HwDebug } from "./hw_debug.ts";
 import type { GicCpuInterface } from "./gic_cpu_interface.ts";
+import { checkCpuState, type CpuState } from "./cpu_state.ts";
+import type { Stage2 } from "./el2.ts";
 
 /** The PE's view of the rest of the board. */
 export interface CpuEnv {
@@ -179,6 +181,148 @@ export class Cpu extends CpuRegs {
     // The OS lock is set again at reset: nothing is armed.
     this.hwDebug.active = this.hwDebug.watching = false;
     this.flushTlb();
+    this.translationContextChanged();
+    this.modeChanged();
+  }
+
+  // ---------------------------------------------------------------- snapshots
+
+  /** Everything that can influence execution, as plain data (see cpu_state.ts). */
+  save(): CpuState {
+    const el2 = this.el2;
+    return {
+      mpidr: this.sysregs.mpidr,
+      x: this.x.slice(),
+      spBank: this.spBank.slice(),
+      vregs: this.vw.slice(),
+      pcLo: this.pcLo,
+      pcHi: this.pcHi,
+      pstate: {
+        n: this.n,
+        z: this.z,
+        c: this.c,
+        v: this.v,
+        el: this.el,
+        spsel: this.spsel,
+        daif: this.daif,
+        ss: this.ss,
+        il: this.il,
+      },
+      fpcr: this.fpcr,
+      fpsr: this.fpsr,
+      sysregNames: this.sysregs.rows.map((r) => r.name),
+      sysregs: this.sysregs.sys.slice(),
+      timer: this.timer.save(),
+      hwDebug: this.hwDebug.save(),
+      exAddr: this.exAddr,
+      exSize: this.exSize,
+      eventRegister: this.eventRegister,
+      irqLine: this.irqLine,
+      fiqLine: this.fiqLine,
+      serrorLine: this.serrorLine,
+      retired: this.retired,
+      el2: el2 === null ? null : {
+        hcr: el2.hcr,
+        tfp: el2.tfp,
+        cntvoff: el2.cntvoff,
+        cnthctl: el2.cnthctl ?? null,
+        vmpidr: el2.vmpidr,
+        vpidr: el2.vpidr,
+        stage2Vmid: el2.stage2?.vmid ?? null,
+      },
+      exit: { ...this.exit },
+      stats: {
+        exceptions: this.stats.exceptions,
+        undefined: [...this.stats.undefined].map(([word, u]) => ({ word, ...u })),
+      },
+      debug: {
+        breakpoints: [...this.breakpoints],
+        watchpoints: this.watchpoints.map((w) => ({ ...w })),
+        bpResume: this.#bpResume,
+        wpResume: this.#wpResume,
+      },
+    };
+  }
+
+  /**
+   * Replaces the PE's state with `s` (made by `save()` of a PE with the same MPIDR). Everything
+   * is checked first: on an error nothing changes. With EL2 state, the stage-2 translation is
+   * `stage2` when given, else the one already attached; its VMID must be the saved one. Existing
+   * EL2 controls are updated in place (their owner keeps its reference). Cached translations and
+   * translated code are dropped, so restore memory first or along with the PE.
+   */
+  restore(s: CpuState, stage2?: Stage2 | null): void {
+    checkCpuState(s, this.sysregs.mpidr, this.sysregs.rows.map((r) => r.name));
+    const s2 = stage2 !== undefined ? stage2 : (this.el2?.stage2 ?? null);
+    if (s.el2 !== null && (s2?.vmid ?? null) !== s.el2.stage2Vmid) {
+      throw new Error(
+        `cpu state: el2.stage2Vmid ${s.el2.stage2Vmid} needs a stage 2 with that VMID (have ${
+          s2?.vmid ?? null
+        })`,
+      );
+    }
+    this.x.set(s.x);
+    this.spBank.set(s.spBank);
+    this.vw.set(s.vregs);
+    this.pcLo = s.pcLo;
+    this.pcHi = s.pcHi;
+    const p = s.pstate;
+    this.n = p.n;
+    this.z = p.z;
+    this.c = p.c;
+    this.v = p.v;
+    this.el = p.el;
+    this.spsel = p.spsel;
+    this.daif = p.daif;
+    this.ss = p.ss;
+    this.il = p.il;
+    this.fpcr = s.fpcr;
+    this.fpsr = s.fpsr;
+    this.sysregs.sys.set(s.sysregs);
+    this.timer.restore(s.timer);
+    this.hwDebug.restore(s.hwDebug);
+    this.exAddr = s.exAddr;
+    this.exSize = s.exSize;
+    this.eventRegister = s.eventRegister;
+    this.irqLine = s.irqLine;
+    this.fiqLine = s.fiqLine;
+    this.serrorLine = s.serrorLine;
+    this.retired = s.retired;
+    if (s.el2 === null) this.el2 = null;
+    else {
+      const e: El2Controls = this.el2 ??
+        (this.el2 = { hcr: 0n, tfp: false, cntvoff: 0, stage2: null, vmpidr: 0n, vpidr: 0n });
+      e.hcr = s.el2.hcr;
+      e.tfp = s.el2.tfp;
+      e.cntvoff = s.el2.cntvoff;
+      if (s.el2.cnthctl === null) delete e.cnthctl;
+      else e.cnthctl = s.el2.cnthctl;
+      e.vmpidr = s.el2.vmpidr;
+      e.vpidr = s.el2.vpidr;
+      e.stage2 = s2;
+    }
+    Object.assign(this.exit, s.exit);
+    this.stats.exceptions = s.stats.exceptions;
+    this.stats.undefined.clear();
+    for (const u of s.stats.undefined) {
+      this.stats.undefined.set(u.word, { count: u.count, pc: u.pc, cls: u.cls });
+    }
+    this.breakpoints.clear();
+    for (const b of s.debug.breakpoints) this.breakpoints.add(b);
+    this.watchpoints.splice(
+      0,
+      this.watchpoints.length,
+      ...s.debug.watchpoints.map((w) => ({
+        start: w.start,
+        end: w.end,
+        read: w.read,
+        write: w.write,
+      })),
+    );
+    this.#bpResume = s.debug.bpResume;
+    this.#wpResume = s.debug.wpResume;
+    this.mmu.invalidateAll();
+    this.code.clear();
     this.translationContextChanged();
     this.modeChanged();
   }

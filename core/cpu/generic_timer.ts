@@ -16,6 +16,35 @@ export interface TimerState {
 /** Which EL1 timer. */
 export type TimerId = "phys" | "virt";
 
+/** Plain-data state of a generic timer (for snapshots). */
+export interface GenericTimerState {
+  frequency: number;
+  phys: TimerState;
+  virt: TimerState;
+}
+
+/** Throws naming the field unless `s` is a GenericTimerState (field names prefixed `at`). */
+export function checkGenericTimerState(s: unknown, at: string): asserts s is GenericTimerState {
+  const o = s as Record<string, unknown> | null;
+  if (o === null || typeof o !== "object") throw new Error(`${at}: ${String(s)} is not an object`);
+  const f = o.frequency;
+  if (typeof f !== "number" || !Number.isSafeInteger(f) || f <= 0) {
+    throw new Error(`${at}.frequency: ${String(f)} is not a positive integer`);
+  }
+  for (const id of ["phys", "virt"] as const) {
+    const t = o[id] as Record<string, unknown> | null;
+    if (t === null || typeof t !== "object") {
+      throw new Error(`${at}.${id}: ${String(t)} is not an object`);
+    }
+    if (typeof t.ctl !== "number" || !Number.isInteger(t.ctl) || t.ctl < 0 || t.ctl > 3) {
+      throw new Error(`${at}.${id}.ctl: ${String(t.ctl)} is not an integer in 0..3`);
+    }
+    if (typeof t.cval !== "bigint" || t.cval < 0n || t.cval > U64) {
+      throw new Error(`${at}.${id}.cval: ${String(t.cval)} is not a 64-bit bigint`);
+    }
+  }
+}
+
 /** The generic timer of one PE. */
 export class GenericTimer {
   readonly #cpu: Cpu;
@@ -28,6 +57,22 @@ export class GenericTimer {
 
   constructor(cpu: Cpu) {
     this.#cpu = cpu;
+  }
+
+  /** A copy of the timer state (plain data). */
+  save(): GenericTimerState {
+    return { frequency: this.frequency, phys: { ...this.phys }, virt: { ...this.virt } };
+  }
+
+  /**
+   * Restores a state made by `save()` (checked first; nothing changes on error). Outputs are not
+   * re-signalled: the interrupt controller's saved state already holds their levels.
+   */
+  restore(s: GenericTimerState): void {
+    checkGenericTimerState(s, "timer");
+    this.frequency = s.frequency;
+    Object.assign(this.phys, { ctl: s.phys.ctl, cval: s.phys.cval });
+    Object.assign(this.virt, { ctl: s.virt.ctl, cval: s.virt.cval });
   }
 
   /** CNTPCT_EL0. */

@@ -12,6 +12,27 @@ import { NUM_BRPS, NUM_WRPS } from "./sysreg/debug_regs.ts";
 /** Fault status of debug exceptions (IFSC/DFSC). */
 const DEBUG_FSC = 0x22;
 
+/** Plain-data state of HwDebug (for snapshots). */
+export interface HwDebugState {
+  active: boolean;
+  watching: boolean;
+  /** Retired count when the last stepped instruction started (-2: none). */
+  steppedAt: number;
+}
+
+/** Throws naming the field unless `s` is a HwDebugState (field names prefixed `at`). */
+export function checkHwDebugState(s: unknown, at: string): asserts s is HwDebugState {
+  const o = s as Record<string, unknown> | null;
+  if (o === null || typeof o !== "object") throw new Error(`${at}: ${String(s)} is not an object`);
+  for (const k of ["active", "watching"] as const) {
+    if (typeof o[k] !== "boolean") throw new Error(`${at}.${k}: ${String(o[k])} is not a boolean`);
+  }
+  const n = o.steppedAt;
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < -2) {
+    throw new Error(`${at}.steppedAt: ${String(n)} is not an integer >= -2`);
+  }
+}
+
 /** Architectural debug state derived from the debug registers. */
 export class HwDebug {
   /** Something may fire: the run loop single-steps and calls beforeInsn. */
@@ -20,6 +41,19 @@ export class HwDebug {
   watching = false;
   /** Retired count when the last stepped instruction started. */
   #steppedAt = -2;
+
+  /** A copy of the state (plain data). */
+  save(): HwDebugState {
+    return { active: this.active, watching: this.watching, steppedAt: this.#steppedAt };
+  }
+
+  /** Restores a state made by `save()` (checked first; nothing changes on error). */
+  restore(s: HwDebugState): void {
+    checkHwDebugState(s, "hwDebug");
+    this.active = s.active;
+    this.watching = s.watching;
+    this.#steppedAt = s.steppedAt;
+  }
 
   /** Re-derives the armed state after a write to a debug register. */
   recompute(c: Cpu): void {

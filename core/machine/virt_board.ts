@@ -5,16 +5,17 @@
  * `counterHz`, and WFI skips straight to the next event in the board's queue.
  */
 import { Cpu } from "../cpu/cpu.ts";
+import type { CpuState } from "../cpu/cpu_state.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
 import { ExcClass } from "../cpu/exceptions.ts";
 import { MmioBus } from "../mem/mmio_bus.ts";
-import { PhysMemory } from "../mem/phys_memory.ts";
-import { GicV2 } from "../devices/gic_v2.ts";
-import { affinityOfMpidr, GICR_STRIDE, GicV3 } from "../devices/gic_v3.ts";
-import { Pl011 } from "../devices/pl011.ts";
+import { type MemoryState, PhysMemory } from "../mem/phys_memory.ts";
+import { GicV2, type GicV2State } from "../devices/gic_v2.ts";
+import { affinityOfMpidr, GICR_STRIDE, GicV3, type GicV3State } from "../devices/gic_v3.ts";
+import { Pl011, type Pl011State } from "../devices/pl011.ts";
 import type { DeviceLog } from "../devices/register_rows.ts";
-import { EventQueue } from "../time/event_queue.ts";
-import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
+import { EventQueue, type EventQueueState } from "../time/event_queue.ts";
+import { type ClockConfig, type ClockState, VirtualClock } from "../time/virtual_clock.ts";
 import { parseElf } from "./elf.ts";
 import { psciCall } from "./psci.ts";
 import { RAW_IMAGE_OFFSET, VIRT_IRQ, VIRT_MAP } from "./virt_memory_map.ts";
@@ -69,6 +70,37 @@ export interface BoardLogEntry {
   msg: string;
 }
 
+/** Plain-data state of a whole board (`VirtBoard.save()`), restorable into a board of the same config. */
+export interface VirtBoardState {
+  /** The board's shape: restore refuses a board built differently. */
+  config: { ramSize: number; gic: "v2" | "v3"; cpuHz: number; counterHz: number };
+  cpu: CpuState;
+  mem: MemoryState;
+  /** The state of the board's GIC: GicV2State or GicV3State as `config.gic` says. */
+  gic: GicV2State | GicV3State;
+  uart: Pl011State;
+  clock: ClockState;
+  events: EventQueueState;
+  /** Console text so far, bytes typed but not yet in the UART FIFO, and the board's stop latch. */
+  console: string;
+  rxQueue: number[];
+  stopped: BoardStopReason | null;
+  /** Exceptions counted when an instruction last retired (stuck detection). */
+  excAtProgress: number;
+  log: BoardLogEntry[];
+}
+
+const STOP_REASONS: Record<BoardStopReason, true> = {
+  "system-off": true,
+  "system-reset": true,
+  "cpu-off": true,
+  limit: true,
+  until: true,
+  "idle-forever": true,
+  stuck: true,
+  exit: true,
+};
+
 const TIMER_EVENT = "timer";
 /** Exceptions taken in a row without an instruction retiring before the board calls it stuck. */
 const STUCK_EXCEPTIONS = 10_000;
@@ -95,6 +127,7 @@ export class VirtBoard {
   #untilMet = false;
   #stopped: BoardStopReason | null = null;
   #excAtProgress = 0;
+  readonly #gicKind: "v2" | "v3";
 
   constructor(config: VirtBoardConfig = {}) {
     const ramSize = this.ramSize = config.ramSize ?? 128 << 20;
@@ -116,6 +149,7 @@ export class VirtBoard {
     };
     const gic = config.gic ?? "v2";
     if (gic !== "v2" && gic !== "v3") throw new Error(`VirtBoard: gic "${gic}" (v2 or v3)`);
+    this.#gicKind = gic;
     this.gicV3 = gic === "v3"
       ? new GicV3({ signal, log }, { affinities: [affinityOfMpidr(this.cpu.sysregs.mpidr)] })
       : null;
@@ -149,6 +183,95 @@ export class VirtBoard {
   get gic(): GicV2 {
     if (!this.#gicV2) throw new Error("VirtBoard: this board has a GICv3 (board.gicV3), no GICv2");
     return this.#gicV2;
+  }
+
+  /**
+   * The whole board as plain data (CPU, RAM, GIC, UART, clock, event queue, console): call it
+   * between runs. Restoring it into a board made with the same config continues identically.
+   */
+  save(): VirtBoardState {
+    return {
+      config: {
+        ramSize: this.ramSize,
+        gic: this.#gicKind,
+        cpuHz: this.clock.cpuHz,
+        counterHz: this.clock.counterHz,
+      },
+      cpu: this.cpu.save(),
+      mem: this.mem.save(),
+      gic: this.gicV3 ? this.gicV3.save() : this.gic.save(),
+      uart: this.uart.save(),
+      clock: this.clock.save(),
+      events: this.events.save(),
+      console: this.#console,
+      rxQueue: [...this.#rxQueue],
+      stopped: this.#stopped,
+      excAtProgress: this.#excAtProgress,
+      log: this.log.map((e) => ({ ...e })),
+    };
+  }
+
+  /**
+   * Replaces the board's state with `s` (made by `save()` of a board with the same config). On
+   * an error (the message names the bad field) the board is left as it was.
+   */
+  restore(s: VirtBoardState): void {
+    const o = s as unknown as Record<string, unknown> | null;
+    if (o === null || typeof o !== "object") throw new Error(`board state: ${s} is not an object`);
+    const want = JSON.stringify(this.save().config);
+    const c = o.config as Record<string, unknown> | null;
+    const got = c === null || typeof c !== "object"
+      ? String(c)
+      : JSON.stringify({ ramSize: c.ramSize, gic: c.gic, cpuHz: c.cpuHz, counterHz: c.counterHz });
+    if (got !== want) throw new Error(`board state: config ${got} is not this board's ${want}`);
+    if (typeof o.console !== "string") {
+      throw new Error(`board state: console ${String(o.console)} is not a string`);
+    }
+    const rx = o.rxQueue;
+    if (!Array.isArray(rx) || rx.some((b) => !Number.isInteger(b) || b < 0 || b > 255)) {
+      throw new Error(`board state: rxQueue ${String(rx)} is not a byte array`);
+    }
+    if (o.stopped !== null && !Object.hasOwn(STOP_REASONS, String(o.stopped))) {
+      throw new Error(`board state: stopped ${String(o.stopped)} is not a stop reason`);
+    }
+    if (!Number.isSafeInteger(o.excAtProgress) || (o.excAtProgress as number) < 0) {
+      throw new Error(`board state: excAtProgress ${String(o.excAtProgress)} is not a count`);
+    }
+    const log = o.log;
+    if (
+      !Array.isArray(log) || log.some((e) =>
+        e === null || typeof e !== "object" ||
+        (e.kind !== "guest-error" && e.kind !== "unimplemented") ||
+        typeof e.source !== "string" || typeof e.msg !== "string"
+      )
+    ) throw new Error(`board state: log is not a list of log entries`);
+    // Each component checks its own part; if one refuses, put back what the others took.
+    const before = this.save();
+    try {
+      this.#apply(s);
+    } catch (e) {
+      this.#apply(before);
+      throw e;
+    }
+  }
+
+  #apply(s: VirtBoardState): void {
+    this.mem.restore(s.mem);
+    this.uart.restore(s.uart);
+    if (this.gicV3) this.gicV3.restore(s.gic as GicV3State);
+    else this.gic.restore(s.gic as GicV2State);
+    this.clock.restore(s.clock);
+    this.events.restore(s.events);
+    // Last: it drops translated code made from the old memory, and its interrupt lines are the
+    // saved ones whatever the GIC signalled meanwhile.
+    this.cpu.restore(s.cpu);
+    this.#console = s.console;
+    this.#rxQueue.length = 0;
+    for (const b of s.rxQueue) this.#rxQueue.push(b);
+    this.#stopped = s.stopped;
+    this.#excAtProgress = s.excAtProgress;
+    this.log.length = 0;
+    for (const e of s.log) this.log.push({ kind: e.kind, source: e.source, msg: e.msg });
   }
 
   /** Everything the guest wrote to the UART (bytes as Latin-1 characters). */

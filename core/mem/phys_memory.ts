@@ -16,6 +16,24 @@ export interface RamRegion {
   readonly size: number;
 }
 
+/**
+ * Plain-data state of RAM: the touched pages that hold anything but zeros, packed in one buffer
+ * (one large typed array clones and serializes far faster than thousands of small ones).
+ */
+export interface MemoryState {
+  /** The declared regions (restore checks that the target has the same ones). */
+  regions: RamRegion[];
+  /** Page numbers, ascending; page i's bytes are data[i * PAGE_SIZE, (i + 1) * PAGE_SIZE). */
+  pfns: Float64Array;
+  data: Uint8Array;
+}
+
+/** True when the 4 KiB page viewed as int32 words is all zeros. */
+function isZeroPage(w: Int32Array): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
+}
+
 /** Guest-physical RAM made of lazily allocated pages. */
 export class PhysMemory {
   readonly #regions: RamRegion[] = [];
@@ -67,6 +85,92 @@ export class PhysMemory {
    */
   discard(pfn: number): void {
     this.#pages.delete(pfn);
+  }
+
+  /**
+   * A copy of RAM as plain data: every touched page that is not all zeros (a zero page reads the
+   * same whether backed or not).
+   */
+  save(): MemoryState {
+    const pfns: number[] = [];
+    for (const [pfn, dv] of this.#pages) {
+      if (!isZeroPage(new Int32Array(dv.buffer, dv.byteOffset, PAGE_SIZE / 4))) pfns.push(pfn);
+    }
+    pfns.sort((a, b) => a - b);
+    const data = new Uint8Array(pfns.length * PAGE_SIZE);
+    pfns.forEach((pfn, i) => {
+      const dv = this.#pages.get(pfn)!;
+      data.set(new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE), i * PAGE_SIZE);
+    });
+    return {
+      regions: this.#regions.map((r) => ({ ...r })),
+      pfns: Float64Array.from(pfns),
+      data,
+    };
+  }
+
+  /**
+   * Replaces RAM contents with `s` (made by `save()` of a memory with the same regions); checked
+   * first, nothing changes on error. Pages are rewritten in place and pages absent from `s` are
+   * zeroed in place, so DataViews others hold of this memory's pages stay valid. The state is
+   * copied, never referenced: it can be restored again.
+   */
+  restore(s: MemoryState): void {
+    const o = s as unknown as Record<string, unknown> | null;
+    if (o === null || typeof o !== "object") throw new Error(`memory state: ${s} is not an object`);
+    const regions = o.regions;
+    const same = Array.isArray(regions) && regions.length === this.#regions.length &&
+      this.#regions.every((r, i) => {
+        const q = regions[i] as RamRegion | null;
+        return q !== null && typeof q === "object" && q.name === r.name && q.base === r.base &&
+          q.size === r.size;
+      });
+    if (!same) {
+      throw new Error(
+        `memory state: regions ${JSON.stringify(regions)} differ from ${
+          JSON.stringify(this.#regions)
+        }`,
+      );
+    }
+    const { pfns, data } = o;
+    if (!(pfns instanceof Float64Array)) {
+      throw new Error(`memory state: pfns is ${String(pfns)}, not a Float64Array`);
+    }
+    if (!(data instanceof Uint8Array) || data.length !== pfns.length * PAGE_SIZE) {
+      throw new Error(
+        `memory state: data is ${String(data)} (length ${
+          (data as Uint8Array | null)?.length
+        }), not a Uint8Array of ${pfns.length} pages`,
+      );
+    }
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i];
+      if (
+        !Number.isSafeInteger(pfn) || (i > 0 && pfn <= pfns[i - 1]) || !this.isRam(pfn * PAGE_SIZE)
+      ) {
+        throw new Error(`memory state: pfns[${i}] = ${pfn} is not an ascending RAM page number`);
+      }
+    }
+    const keep = new Set<number>();
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i];
+      keep.add(pfn);
+      const bytes = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
+      const dv = this.#pages.get(pfn);
+      if (dv) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).set(bytes);
+      else this.#pages.set(pfn, new DataView(bytes.slice().buffer));
+    }
+    for (const [pfn, dv] of this.#pages) {
+      if (!keep.has(pfn)) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).fill(0);
+    }
+  }
+
+  /** An independent copy of this memory (same regions, every touched page copied): for fork. */
+  fork(): PhysMemory {
+    const m = new PhysMemory();
+    for (const r of this.#regions) m.addRam(r.name, r.base, r.size);
+    for (const [pfn, dv] of this.#pages) m.#pages.set(pfn, new DataView(dv.buffer.slice(0)));
+    return m;
   }
 
   /** Number of pages that have been touched (allocated). */

@@ -31,9 +31,25 @@ export class EventQueue {
     return structuredClone(this.state);
   }
 
-  /** Restores a queue made by `save()`, checking that it is a valid heap. */
+  /**
+   * Restores a queue made by `save()`, checking its shape and that it is a valid heap first
+   * (nothing changes on error).
+   */
   restore(saved: EventQueueState): void {
-    const h = saved.heap;
+    const o = saved as unknown as Record<string, unknown> | null;
+    if (o === null || typeof o !== "object" || !Array.isArray(o.heap)) {
+      throw new Error(`event queue: saved state ${String(saved)} has no heap array`);
+    }
+    if (typeof o.nextSeq !== "number" || !Number.isSafeInteger(o.nextSeq) || o.nextSeq < 0) {
+      throw new Error(`event queue: saved nextSeq ${String(o.nextSeq)} is not a count`);
+    }
+    const h = o.heap as TimeEvent[];
+    h.forEach((e, i) => {
+      const ok = e !== null && typeof e === "object" && typeof e.deadline === "number" &&
+        Number.isFinite(e.deadline) && Number.isSafeInteger(e.seq) && e.seq >= 0 &&
+        typeof e.kind === "string" && typeof e.target === "string";
+      if (!ok) throw new Error(`event queue: saved event ${i} is ${JSON.stringify(e)}`);
+    });
     for (let i = 1; i < h.length; i++) {
       if (before(h[i], h[(i - 1) >> 1])) {
         throw new Error(`event queue: saved heap out of order at ${i}`);
