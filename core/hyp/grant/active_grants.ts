@@ -23,6 +23,8 @@ export function pinOverflowMask(incr: number): number {
   return (incr << 7) >>> 0;
 }
 
+import { arr, int, obj, StateError } from "../state_check.ts";
+
 /** One entry in use. */
 export interface ActiveGrant {
   /** The four pin counters (GNTPIN_*); the record is dropped when it reaches zero. */
@@ -35,8 +37,32 @@ export interface ActiveGrant {
   gfn: number;
 }
 
+/** One active entry as saved: its ref and record. */
+export type ActiveGrantState = { ref: number } & ActiveGrant;
+
 /** The active entries of one grant table, by grant ref. */
 export class ActiveGrants {
+  /**
+   * Active entries holding `state` (from list(), of a table with `nrEntries` entries). Throws
+   * StateError naming the bad entry.
+   */
+  static fromState(state: unknown, nrEntries: number): ActiveGrants {
+    const a = new ActiveGrants();
+    arr(state, "grants.active", nrEntries).forEach((x, i) => {
+      const f = `grants.active[${i}]`;
+      const o = obj(x, f);
+      const ref = int(o.ref, `${f}.ref`, 0, nrEntries - 1);
+      if (a.#byRef.has(ref)) throw new StateError(`${f}.ref: ${ref} is listed twice`);
+      a.#byRef.set(ref, {
+        pin: int(o.pin, `${f}.pin`, 1, 0xffff_ffff),
+        domid: int(o.domid, `${f}.domid`, 0, 0xffff),
+        mfn: int(o.mfn, `${f}.mfn`, 0, 2 ** 40 - 1),
+        gfn: int(o.gfn, `${f}.gfn`, 0, 2 ** 40 - 1),
+      });
+    });
+    return a;
+  }
+
   readonly #byRef = new Map<number, ActiveGrant>();
 
   /** The active record of `ref`, or undefined when it is not pinned. */
@@ -70,8 +96,8 @@ export class ActiveGrants {
     return a.pin;
   }
 
-  /** Every active entry in ref order (the REPL). */
-  list(): ({ ref: number } & ActiveGrant)[] {
+  /** Every active entry in ref order (the REPL, snapshots). */
+  list(): ActiveGrantState[] {
     return [...this.#byRef].sort((a, b) => a[0] - b[0]).map(([ref, a]) => ({ ref, ...a }));
   }
 }

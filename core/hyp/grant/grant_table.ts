@@ -15,8 +15,9 @@ import type { GuestPhys } from "../guest_phys.ts";
 import type { MachineFrames } from "../machine_frames.ts";
 import { P2M_RWX, P2M_TYPE } from "../p2m.ts";
 import { hex, XenError } from "../xen_error.ts";
-import { ActiveGrants } from "./active_grants.ts";
-import { Maptrack } from "./maptrack.ts";
+import { arr, int, obj, StateError } from "../state_check.ts";
+import { ActiveGrants, type ActiveGrantState } from "./active_grants.ts";
+import { Maptrack, type MaptrackState } from "./maptrack.ts";
 
 /** v1 entries per 4 KiB frame (512). */
 export const GRANT_ENTRIES_PER_FRAME = PAGE_SIZE / grant_entry_v1.size;
@@ -56,21 +57,37 @@ export interface GrantTableOptions {
   maxMaptrackFrames?: number;
 }
 
+/**
+ * A grant table as plain data. The entries themselves are in the frames (machine memory, saved
+ * with it); the frames' allocation is MachineFrames' state.
+ */
+export interface GrantTableState {
+  /** Entry format version (always 1). */
+  version: number;
+  /** Frame limit. */
+  maxFrames: number;
+  /** MFN of each shared frame. */
+  mfns: number[];
+  /** GFN the guest last mapped each frame at, -1 when never. */
+  gfns: number[];
+  /** Pinned entries in ref order. */
+  active: ActiveGrantState[];
+  /** This domain's mappings of other domains' grants. */
+  maptrack: MaptrackState;
+}
+
 /** A domain's v1 grant table. */
 export class GrantTable {
-  /** Frame limit of this domain. */
-  readonly maxFrames: number;
-  /** Pin counts of this domain's entries that others (or itself) have mapped or are copying. */
-  readonly active = new ActiveGrants();
-  /** This domain's mappings of granted frames (handles returned by map_grant_ref). */
-  readonly maptrack: Maptrack;
+  #maxFrames: number;
+  #active = new ActiveGrants();
+  #maptrack: Maptrack;
   readonly #alloc: MachineFrames;
   readonly #phys: GuestPhys;
   readonly #mem: PhysMemory;
   /** MFN of each shared frame. */
-  readonly #mfns: number[] = [];
+  #mfns: number[] = [];
   /** GFN the guest last mapped each frame at (-1: never); checked against the p2m on use. */
-  readonly #gfns: number[] = [];
+  #gfns: number[] = [];
 
   /** Allocates the initial frame; XenError(ENOMEM) when machine memory is exhausted. */
   constructor(opts: GrantTableOptions) {
@@ -78,14 +95,73 @@ export class GrantTable {
     if (!Number.isSafeInteger(max) || max < INITIAL_GRANT_FRAMES) {
       throw new RangeError(`grant table: bad max_grant_frames ${max}`);
     }
-    this.maxFrames = max;
-    this.maptrack = new Maptrack(opts.maxMaptrackFrames ?? DEFAULT_MAX_MAPTRACK_FRAMES);
+    this.#maxFrames = max;
+    this.#maptrack = new Maptrack(opts.maxMaptrackFrames ?? DEFAULT_MAX_MAPTRACK_FRAMES);
     this.#alloc = opts.frames;
     this.#phys = opts.phys;
     this.#mem = opts.phys.mem;
     if (!this.grow(INITIAL_GRANT_FRAMES)) {
       throw new XenError(XEN_ENOMEM, "grant table: no machine frame for the first grant frame");
     }
+  }
+
+  /** Frame limit of this domain. */
+  get maxFrames(): number {
+    return this.#maxFrames;
+  }
+
+  /** Pin counts of this domain's entries that others (or itself) have mapped or are copying. */
+  get active(): ActiveGrants {
+    return this.#active;
+  }
+
+  /** This domain's mappings of granted frames (handles returned by map_grant_ref). */
+  get maptrack(): Maptrack {
+    return this.#maptrack;
+  }
+
+  /** The table's hypervisor-side state. */
+  save(): GrantTableState {
+    return {
+      version: this.version,
+      maxFrames: this.#maxFrames,
+      mfns: [...this.#mfns],
+      gfns: [...this.#gfns],
+      active: this.#active.list(),
+      maptrack: this.#maptrack.save(),
+    };
+  }
+
+  /**
+   * Replaces the table's state with `state` (from save()). Allocates nothing: the frames named
+   * were allocated when the state was saved (restore MachineFrames from the same snapshot).
+   * Throws StateError naming the bad field, leaving the table unchanged.
+   */
+  restore(state: GrantTableState): void {
+    const s = obj(state, "grants");
+    int(s.version, "grants.version", 1, GRANT_MAX_VERSION);
+    const maxFrames = int(s.maxFrames, "grants.maxFrames", INITIAL_GRANT_FRAMES, 2 ** 32);
+    const mfns = arr(s.mfns, "grants.mfns", maxFrames);
+    const gfns = arr(s.gfns, "grants.gfns", maxFrames);
+    if (mfns.length < INITIAL_GRANT_FRAMES || gfns.length !== mfns.length) {
+      throw new StateError(`grants: ${mfns.length} mfns and ${gfns.length} gfns`);
+    }
+    const seen = new Set<number>();
+    mfns.forEach((m, i) => {
+      int(m, `grants.mfns[${i}]`, 0, MAX_GFN - 1);
+      if (!this.#mem.isRam((m as number) * PAGE_SIZE) || seen.has(m as number)) {
+        throw new StateError(`grants.mfns[${i}]: ${hex(m as number)} is not a distinct RAM frame`);
+      }
+      seen.add(m as number);
+    });
+    gfns.forEach((g, i) => int(g, `grants.gfns[${i}]`, -1, MAX_GFN - 1));
+    const active = ActiveGrants.fromState(s.active, mfns.length * GRANT_ENTRIES_PER_FRAME);
+    const maptrack = Maptrack.fromState(s.maptrack);
+    this.#maxFrames = maxFrames;
+    this.#mfns = (mfns as number[]).slice();
+    this.#gfns = (gfns as number[]).slice();
+    this.#active = active;
+    this.#maptrack = maptrack;
   }
 
   /** Entry format version; always 1 (ARM's GNTTAB_MAX_VERSION). */

@@ -8,6 +8,8 @@
  * vcpu.
  */
 
+import { int, obj, StateError, typed } from "../state_check.ts";
+
 /** Records per maptrack page (PAGE_SIZE / sizeof(struct grant_mapping)). */
 export const MAPTRACK_PER_PAGE = 256;
 /** End of the free list (and "no handle"). */
@@ -24,8 +26,69 @@ export interface MaptrackEntry {
   flags: number;
 }
 
+/** A maptrack table as plain data: the record arrays and the free list's ends. */
+export interface MaptrackState {
+  maxPages: number;
+  /** Per record: grant ref when in use, next free handle (0xffffffff: none) when free. */
+  ref: Uint32Array;
+  /** Per record: GNTMAP_* flags, 0 when free. */
+  flags: Uint16Array;
+  /** Per record: granting domain. */
+  domid: Uint16Array;
+  head: number;
+  tail: number;
+}
+
 /** The maptrack table of one domain. */
 export class Maptrack {
+  /**
+   * A table holding `state` (from save()). The free list must run from head to tail through
+   * free records only, without loops. Throws StateError naming the bad field.
+   */
+  static fromState(state: unknown): Maptrack {
+    const s = obj(state, "maptrack");
+    const maxPages = int(s.maxPages, "maptrack.maxPages", 0, 2 ** 20);
+    const max = maxPages * MAPTRACK_PER_PAGE;
+    const ref = typed(s.ref, "maptrack.ref", Uint32Array, max);
+    const n = ref.length;
+    const flags = typed(s.flags, "maptrack.flags", Uint16Array, n);
+    const domid = typed(s.domid, "maptrack.domid", Uint16Array, n);
+    if (n % MAPTRACK_PER_PAGE !== 0 || flags.length !== n || domid.length !== n) {
+      throw new StateError(`maptrack: ${n} refs, ${flags.length} flags, ${domid.length} domids`);
+    }
+    const head = s.head === TAIL ? TAIL : int(s.head, "maptrack.head", 0, n - 1);
+    const tail = s.tail === TAIL ? TAIL : int(s.tail, "maptrack.tail", 0, n - 1);
+    let last = TAIL, steps = 0;
+    for (let h = head; h !== TAIL; h = ref[h]) {
+      if (h >= n || flags[h] !== 0 || ++steps > n) {
+        throw new StateError(`maptrack: free list broken at handle ${h}`);
+      }
+      last = h;
+    }
+    if (last !== tail) throw new StateError(`maptrack.tail: ${tail}, the list ends at ${last}`);
+    const m = new Maptrack(maxPages);
+    for (let h = 0; h < n; h++) {
+      m.#ref.push(ref[h]);
+      m.#flags.push(flags[h]);
+      m.#domid.push(domid[h]);
+    }
+    m.#head = head;
+    m.#tail = tail;
+    return m;
+  }
+
+  /** The table as plain data. */
+  save(): MaptrackState {
+    return {
+      maxPages: this.maxPages,
+      ref: Uint32Array.from(this.#ref),
+      flags: Uint16Array.from(this.#flags),
+      domid: Uint16Array.from(this.#domid),
+      head: this.#head,
+      tail: this.#tail,
+    };
+  }
+
   /** Page limit (max_maptrack_frames). */
   readonly maxPages: number;
   /** Grant ref of an in-use record; next free handle of a free one. */
