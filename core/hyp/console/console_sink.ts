@@ -3,6 +3,17 @@
  * console_io) writes bytes here; the REPL, `xl console` and tests read the text or listen.
  * Input typed by a user goes the other way through `input()` to whichever back end is attached.
  */
+import { int, obj, show, StateError, str, typed } from "../state_check.ts";
+
+/** A sink as plain data (listeners and the input handler are wiring, re-attached by owners). */
+export interface ConsoleSinkState {
+  /** The sink's name (restore refuses another sink's state). */
+  name: string;
+  /** Everything the guest wrote so far. */
+  text: string;
+  /** Typed input no back end has taken yet. */
+  pendingInput: Uint8Array;
+}
 
 /** The host end of one domain's console. */
 export class ConsoleSink {
@@ -12,7 +23,7 @@ export class ConsoleSink {
   readonly listeners: ((bytes: Uint8Array) => void)[] = [];
   /** The back end that takes typed input (PV console or vpl011), set when one attaches. */
   inputHandler: ((bytes: Uint8Array) => void) | null = null;
-  readonly #pendingInput: number[] = [];
+  #pendingInput: number[] = [];
 
   constructor(name: string) {
     this.name = name;
@@ -56,5 +67,28 @@ export class ConsoleSink {
   /** Input bytes waiting for the guest. */
   get pendingInput(): number {
     return this.#pendingInput.length;
+  }
+
+  /** The text and the pending input. */
+  save(): ConsoleSinkState {
+    return { name: this.name, text: this.#text, pendingInput: Uint8Array.from(this.#pendingInput) };
+  }
+
+  /**
+   * Replaces the text and the pending input with `state`'s (nothing is written to listeners or
+   * handed to the back end). Throws StateError naming the bad field, leaving the sink unchanged.
+   */
+  restore(state: ConsoleSinkState): void {
+    const s = obj(state, "console");
+    if (s.name !== this.name) {
+      throw new StateError(`console.name: ${show(s.name)} is not this sink's ${this.name}`);
+    }
+    const text = str(s.text, "console.text");
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) > 0xff) int(text.charCodeAt(i), `console.text[${i}]`, 0, 0xff);
+    }
+    const input = typed(s.pendingInput, "console.pendingInput", Uint8Array);
+    this.#text = text;
+    this.#pendingInput = Array.from(input);
   }
 }

@@ -6,7 +6,14 @@
  */
 import { abiField } from "../abi/layout.ts";
 import { xencons_interface } from "../abi/console.ts";
+import { int, obj } from "../state_check.ts";
 import type { ConsoleSink } from "./console_sink.ts";
+
+/** The back end's own state: its counters (the ring is guest memory). */
+export interface PvConsoleState {
+  bytesOut: number;
+  ringErrors: number;
+}
 
 const IN = abiField(xencons_interface, "in");
 const OUT = abiField(xencons_interface, "out");
@@ -54,6 +61,22 @@ export class PvConsoleBackend {
     this.#sink.write(out);
     this.#notify();
     this.#sink.flushInput();
+  }
+
+  /** The counters. */
+  save(): PvConsoleState {
+    return { bytesOut: this.bytesOut, ringErrors: this.ringErrors };
+  }
+
+  /**
+   * Sets the counters from `state`. The ring view, sink and notify come from the constructor
+   * (make a new back end over the restored console page). Throws StateError, changing nothing.
+   */
+  restore(state: PvConsoleState): void {
+    const s = obj(state, "pvConsole");
+    const bytesOut = int(s.bytesOut, "pvConsole.bytesOut", 0, Number.MAX_SAFE_INTEGER);
+    this.ringErrors = int(s.ringErrors, "pvConsole.ringErrors", 0, Number.MAX_SAFE_INTEGER);
+    this.bytesOut = bytesOut;
   }
 
   #input(bytes: Uint8Array): void {
