@@ -35,8 +35,8 @@ export function domuLabConfig(name = "lab"): DomainConfig {
     maxmem: 16,
     vcpus: 1,
     maxvcpus: 1,
-    kernel: "domu_lab.bin",
-    kernelFormat: "raw",
+    kernel: "domu_lab.Image",
+    kernelFormat: "auto",
     cmdline: "console=ttyAMA0",
     vuart: "sbsa_uart",
     gicVersion: "v2",
@@ -79,7 +79,7 @@ export class HvLab {
   static defaultLab(): HvLab {
     const lab = new HvLab(new Hypervisor({ pcpus: 2 }));
     lab.build(domuLabConfig(), {
-      kernel: probeGuestKernel("domu_lab.bin", DOMU_GUEST_IMAGE, "raw"),
+      kernel: probeGuestKernel("domu_lab.Image", DOMU_GUEST_IMAGE, "auto"),
     });
     return lab;
   }

@@ -1,86 +1,87 @@
 /**
- * `deno task repl`: an interactive session on a live lab. The built-in lab runs the default guest
- * (guests/lab/default_lab.S) in the background; the prompt exposes the board and helpers.
+ * `deno task repl`: an interactive session on a live machine. By default a hypervisor lab —
+ * `new Hypervisor({pcpus: 2})` with the built-in Xen domU (guests/lab/domu_lab.S) running in the
+ * background; `--board` (or `--elf guest.elf`) gives the bare virt board with the board guest
+ * (guests/lab/default_lab.S) or the ELF instead.
  *
- * Usage: deno task repl [--elf guest.elf] [--paused]
+ * Usage: deno task repl [--board | --elf guest.elf] [--paused]
  */
 import repl from "node:repl";
+import vm from "node:vm";
 import { parseArgs } from "node:util";
 import { VirtBoard } from "../core/machine/virt_board.ts";
+import { boardSession } from "./board_session.ts";
+import { complete } from "./completer.ts";
+import { historyPath, setupHistory } from "./history.ts";
+import { HvLab } from "./hv_lab.ts";
+import { hvSession } from "./hv_session.ts";
 import { Lab } from "./lab.ts";
-import { formatBoard, formatDisasm, formatRegs } from "./show.ts";
-import { type ReplEval, withTopLevelAwait } from "./tla.ts";
-
-const HELP = `hvlab REPL — live objects:
-  board        the virt board (board.cpu, board.gic, board.uart, board.mem, board.clock)
-  cpu          the PE: cpu.pc, cpu.getX(n), cpu.sysregs.get("SCTLR_EL1"), cpu.stats
-  regs()       general registers and PSTATE        dis(n)   disassembly around PC
-  info()       board summary                       con()    guest console output so far
-  pause()      stop the background run              resume() continue it
-  step(n)      execute n instructions (paused)      run(n)   run n instructions now
-  brk(va)      breakpoint at a virtual address      unbrk(va) remove it
-  watch(va, len, "read"|"write"|"access")   stop before accesses to [va, va+len)
-  help()       this text                            .exit    leave
-Top-level await works: const x = await somePromise`;
+import { fmtNs } from "./table.ts";
+import { awaitingResults, type ReplEval, withTopLevelAwait } from "./tla.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
-  options: { elf: { type: "string" }, paused: { type: "boolean" } },
+  options: { elf: { type: "string" }, board: { type: "boolean" }, paused: { type: "boolean" } },
 });
-
-let lab: Lab;
-if (values.elf) {
-  const board = new VirtBoard();
-  board.loadElf(await Deno.readFile(values.elf));
-  lab = new Lab(board);
-} else {
-  lab = Lab.defaultLab();
-}
-const board = lab.board;
-const cpu = board.cpu;
 const print = (s: string) => console.log(s);
 
-const api = {
-  board,
-  cpu,
-  lab,
-  regs: () => print(formatRegs(cpu)),
-  dis: (n = 8) => print(formatDisasm(cpu, Math.min(n, 16), n)),
-  info: () => print(formatBoard(board)),
-  con: () => print(board.console),
-  pause: () => {
-    lab.pause();
-    print(`paused at pc ${cpu.pc.toString(16)}`);
-  },
-  resume: () => lab.resume(),
-  step: (n = 1) => {
-    lab.pause();
-    board.run({ maxInstructions: n });
-    print(formatDisasm(cpu, 0, 0));
-  },
-  run: (n: number) => {
-    const r = board.run({ maxInstructions: n });
-    print(`${r.reason} after ${r.instructions} instructions`);
-  },
-  brk: (va: bigint | number) => void cpu.breakpoints.add(BigInt(va)),
-  unbrk: (va: bigint | number) => void cpu.breakpoints.delete(BigInt(va)),
-  watch: (va: bigint | number, len = 8, kind: "read" | "write" | "access" = "write") =>
-    cpu.addWatchpoint(BigInt(va), len, kind),
-  help: () => print(HELP),
-};
-lab.onDebugStop = (what) => {
-  print(`\n${what} at pc ${cpu.pc.toString(16)} (paused; resume() continues)`);
-  print(formatDisasm(cpu, 0, 0));
-};
+let globals: PropertyDescriptorMap;
+let writer: ((v: unknown) => string) | undefined;
+let stopBackground: () => void;
+let onReady: (server: repl.REPLServer) => void = () => {};
 
-print(`hvlab — ${values.elf ?? "default lab"} on the virt board; type help() for commands`);
-if (!values.paused) lab.resume();
+if (values.elf || values.board) {
+  const board = new VirtBoard();
+  let lab: Lab;
+  if (values.elf) {
+    board.loadElf(await Deno.readFile(values.elf));
+    lab = new Lab(board);
+  } else lab = Lab.defaultLab();
+  globals = Object.fromEntries(
+    Object.entries(boardSession(lab, print)).map(([k, v]) => [k, { value: v, enumerable: true }]),
+  );
+  print(`hvlab — ${values.elf ?? "default lab"} on the virt board; type help() for commands`);
+  if (!values.paused) lab.resume();
+  stopBackground = () => lab.pause();
+} else {
+  const lab = HvLab.defaultLab();
+  const session = hvSession(lab, print);
+  globals = session.globals;
+  writer = session.writer;
+  const d = [...lab.hv.domains.values()][0];
+  print(
+    `hvlab — Xen ${lab.hv.version.major}.${lab.hv.version.minor}${lab.hv.version.extra} lab, ` +
+      `${lab.hv.pcpus.length} pCPUs, domain ${d.id} "${d.name}" (built-in guest) ` +
+      `${values.paused ? "built, stopped (run() starts it)" : "running"}; type help()`,
+  );
+  onReady = (server) => {
+    lab.onDebugStop = (v) => {
+      print(
+        `\n[debug stop${v ? ` on vcpu ${v.domainId}.${v.id} at pc ${v.cpu.pc.toString(16)}` : ""}` +
+          ` at ${fmtNs(lab.hv.nowNs())}; run() continues]`,
+      );
+      server.displayPrompt(true);
+    };
+  };
+  if (!values.paused) lab.resume();
+  stopBackground = () => lab.pause();
+}
 
-const server = repl.start({ prompt: "hvlab> ", useGlobal: false, ignoreUndefined: true });
-Object.assign(server.context, api);
+const server = repl.start({
+  prompt: "hvlab> ",
+  useGlobal: false,
+  ignoreUndefined: true,
+  ...(writer ? { writer } : {}),
+  completer: (line: string, cb: (err: null, r: [string[], string]) => void) =>
+    cb(null, complete(line, server.context as vm.Context)),
+});
+Object.defineProperties(server.context, globals);
 const defaultEval = server.eval as unknown as ReplEval;
-(server as unknown as { eval: ReplEval }).eval = withTopLevelAwait(defaultEval);
+(server as unknown as { eval: ReplEval }).eval = awaitingResults(withTopLevelAwait(defaultEval));
+const hist = historyPath();
+if (hist) setupHistory(server, hist);
+onReady(server);
 server.on("exit", () => {
-  lab.pause();
+  stopBackground();
   Deno.exit(0);
 });

@@ -38,3 +38,18 @@ export function withTopLevelAwait(fallback: ReplEval): ReplEval {
     }, (e) => cb(e instanceof Error ? e : new Error(String(e))));
   };
 }
+
+/**
+ * Wraps `inner` so that a Promise result (a command like `create(file)` or `console(d)`) is
+ * awaited before the REPL prints it and shows the prompt again.
+ */
+export function awaitingResults(inner: ReplEval): ReplEval {
+  return (code, context, file, cb) =>
+    inner(code, context, file, (err, result) => {
+      // Any thenable: a promise made in the REPL's realm is no instance of this realm's Promise.
+      const then = (result as { then?: unknown } | null)?.then;
+      if (err || typeof then !== "function") return cb(err, result);
+      (result as Promise<unknown>).then((v) => cb(null, v), (e) =>
+        cb(e instanceof Error ? e : new Error(String(e))));
+    });
+}

@@ -38,7 +38,7 @@ export const DOMU_GUEST: EmbeddedGuest = {
   out: here("repl/domu_guest.ts"),
   textAddr: 0x4000_0000,
   exportName: "DOMU_GUEST_IMAGE",
-  title: "The REPL's built-in Xen domU (guests/lab/domu_lab.S), a raw kernel loaded at " +
+  title: "The REPL's built-in Xen domU (guests/lab/domu_lab.S), an arm64 Image loaded at " +
     "0x40000000.",
 };
 

@@ -1,8 +1,9 @@
 /*
- * The REPL's built-in Xen domU: a small bare-metal guest (EL1, MMU off, loaded raw at the start
- * of guest RAM) that asks the hypervisor for its version (xen_version, hvc #0xea1 with x16 = 17),
- * prints it on the vpl011, then takes the virtual timer (PPI 27) through the vGIC every 1 ms of
- * virtual time and prints "tick <n>" for each. Bytes typed on its console (vpl011 RX, SPI 32)
+ * The REPL's built-in Xen domU: a small bare-metal guest (EL1, MMU off, at the start of guest
+ * RAM; it carries an arm64 Image header, so an xl.cfg's kernel= can name it too) that asks the
+ * hypervisor for its version (xen_version, hvc #0xea1 with x16 = 17), prints it on the vpl011,
+ * then takes the virtual timer (PPI 27) through the vGIC every 1 ms of virtual time and prints
+ * "tick <n>" for each. Bytes typed on its console (vpl011 RX, SPI 32)
  * are echoed back. Between interrupts it runs a xorshift loop and sleeps in WFI, so PC and
  * registers keep moving. Assembled into repl/domu_guest.ts by scripts/gen_default_guest.ts.
  */
@@ -14,7 +15,16 @@
 	.equ	UART_SPI, 32
 
 	.text
-	.global	_start
+	.global	_head
+_head:					/* arm64 Image header (Linux booting.rst) */
+	b	_start			/* code0 */
+	.long	0			/* code1 */
+	.quad	0			/* text_offset: at the start of RAM */
+	.quad	image_end - _head	/* image_size */
+	.quad	2			/* flags: little-endian, 4 KiB pages */
+	.quad	0, 0, 0			/* res2-res4 */
+	.ascii	"ARM\x64"		/* magic */
+	.long	0			/* res5 */
 _start:
 	adr	x0, vectors
 	msr	vbar_el1, x0
@@ -186,3 +196,4 @@ numbuf_end:
 	.balign	16
 	.space	4096
 stack_top:
+image_end:

@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 
 const MAIN = new URL("../../repl/main.ts", import.meta.url).pathname;
+/** Keeps the tests' lines out of the user's history. */
+const HISTORY = Deno.makeTempFileSync({ prefix: "hvlab-repl-history-" });
 
 /** Starts the REPL with piped stdio; `send` writes a line, `waitFor` reads until a pattern. */
-function startRepl() {
+function startRepl(...extra: string[]) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", MAIN],
+    args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", MAIN, ...extra],
+    env: { HVLAB_HISTORY: HISTORY },
     stdin: "piped",
     stdout: "piped",
     stderr: "piped",
@@ -46,8 +49,8 @@ function startRepl() {
   };
 }
 
-Deno.test("REPL starts on the default lab and shows live CPU state", async () => {
-  const r = startRepl();
+Deno.test("REPL --board starts on the board lab and shows live CPU state", async () => {
+  const r = startRepl("--board");
   await r.waitFor(/hvlab> /);
   await r.send("regs()");
   const regs = await r.waitFor(/retired=\d+/);
@@ -62,6 +65,21 @@ Deno.test("REPL starts on the default lab and shows live CPU state", async () =>
   assert.ok(later > first, `retired grew from ${first} to ${later}`);
   await r.send("dis(2)");
   await r.waitFor(/=> [0-9a-f]+:\s+[0-9a-f]{8}\s+\S+/);
+  await r.send(".exit");
+  const st = await r.close();
+  assert.equal(st.code, 0);
+});
+
+Deno.test("REPL starts on the hypervisor lab: domain 1 ticks in the background", async () => {
+  const r = startRepl();
+  await r.waitFor(/hvlab> /);
+  await r.send("list()");
+  await r.waitFor(/ 1 +lab +running/);
+  await r.send('runFor("3ms")');
+  const out = await r.waitFor(/ran: 3\.000 ms[^\n]*\n(d1\| tick \d+\n){3}/);
+  assert.match(out, /d1\| tick \d+/);
+  await r.send("con(1, 100)");
+  await r.waitFor(/hvlab domU lab on Xen 4\.17\.7: virtual timer every 1 ms/);
   await r.send(".exit");
   const st = await r.close();
   assert.equal(st.code, 0);

@@ -1,0 +1,158 @@
+/** Help texts of the hypervisor REPL: one per command, one per kind of live object. */
+
+/** One command's help. */
+export interface CommandHelp {
+  usage: string;
+  summary: string;
+  /** More lines for help(cmd). */
+  detail?: string;
+}
+
+/** Command groups in the order `help()` lists them. */
+export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
+  ["objects", {
+    hv: {
+      usage: "hv",
+      summary: "the Hypervisor (hv.domains, hv.pcpus, hv.xenstore, hv.logEntries)",
+    },
+    lab: { usage: "lab", summary: "the lab: hv plus run control (lab.running, lab.built)" },
+    dom: {
+      usage: "dom(n)",
+      summary: "domain n (shown as a table; dom(1).vcpus, .p2m, .evtchn, .grants)",
+    },
+    vcpu: {
+      usage: "vcpu(d, n = 0)",
+      summary: "vcpu n of domain d (shown with registers, sysregs, IRQs, code at PC)",
+    },
+    gic: { usage: "gic", summary: "the first domain's vGIC (per-IRQ state, list registers)" },
+    xs: { usage: "xs", summary: "xenstore (xs.read(path), xs.write(path, v), xs.tree(path))" },
+    cur: {
+      usage: "cur",
+      summary: "the current vcpu (step, regs, dis act on it); select(d, n) changes it",
+    },
+  }],
+  ["xl-style commands", {
+    list: { usage: "list()", summary: "domains: id, name, state, memory, vcpus, runstate times" },
+    info: {
+      usage: "info()",
+      summary: "the hypervisor: version, virtual time, pCPUs and their vcpus",
+    },
+    create: {
+      usage: "create(file)",
+      summary: "builds and starts a domain from an xl.cfg file (see README, deno task hvlab)",
+    },
+    destroy: { usage: "destroy(d)", summary: "destroys domain d at once" },
+    shutdown: {
+      usage: "shutdown(d)",
+      summary: "asks d to power off (xenstore control/shutdown), else shuts it down",
+    },
+    pause: { usage: "pause(d)", summary: "stops scheduling domain d's vcpus" },
+    unpause: { usage: "unpause(d)", summary: "schedules them again" },
+    console: {
+      usage: "console(d)",
+      summary: "attaches to d's console: output streams, keys go to the guest; Ctrl-] detaches",
+      detail: "console.log() and the rest of the console object still work as usual.",
+    },
+    vcpuList: { usage: "vcpuList()", summary: "every vcpu: domain, pCPU, state, running time" },
+    vcpuPin: { usage: "vcpuPin(d, v, pcpu)", summary: "moves vcpu v of domain d to pCPU pcpu" },
+    dmesg: {
+      usage: "dmesg({domain, level, last})",
+      summary: "the hypervisor log (levels info, guest, warn, unimplemented)",
+    },
+  }],
+  ["inspection", {
+    regs: { usage: "regs(v = cur)", summary: "general registers and PSTATE of a vcpu" },
+    sysregs: { usage: "sysregs(v = cur, names?)", summary: "key (or named) system registers" },
+    dis: { usage: "dis(v = cur, n = 8)", summary: "disassembly around the vcpu's PC" },
+    grants: { usage: "grants(d)", summary: "grant table: entries, flags, active pins, mappings" },
+    evtchn: {
+      usage: "evtchn(d)",
+      summary: "event channels: ports, state, binding, pending/masked",
+    },
+    vgic: { usage: "vgic(d)", summary: "vGIC of domain d: per-IRQ state, list registers per vcpu" },
+    p2m: { usage: "p2m(d)", summary: "stage-2 mappings, contiguous ranges coalesced" },
+    xstree: { usage: "xstree(path?)", summary: "the xenstore tree (or the subtree at path)" },
+    watches: { usage: "watches()", summary: "registered xenstore watches" },
+    consoles: {
+      usage: "consoles()",
+      summary: "every domain console: bytes, queued input, last line",
+    },
+    con: { usage: "con(d, lines = 20)", summary: "the last lines of domain d's console" },
+    hypercalls: { usage: "hypercalls(d?)", summary: "hypercall counts per vcpu by name/sub-op" },
+    exits: { usage: "exits(d?)", summary: "exit counts per vcpu by kind" },
+  }],
+  ["run control (virtual time)", {
+    run: {
+      usage: "run()",
+      summary: "runs in the background, paced to wall-clock time (the default)",
+    },
+    stop: { usage: "stop()", summary: "stops the background run" },
+    runFor: {
+      usage: 'runFor("10ms")',
+      summary: "runs that much virtual time now (ns, us, ms, s) and shows new console output",
+    },
+    runUntil: {
+      usage: 'runUntil(pred | /regexp/, limit = "10s")',
+      summary: "runs until pred() is true or a console shows a match, within limit",
+    },
+    step: { usage: "step(n = 1)", summary: "executes n instructions of the current vcpu" },
+    select: { usage: "select(d, n = 0)", summary: "makes vcpu n of domain d the current vcpu" },
+  }],
+  ["help", {
+    help: { usage: "help(x?)", summary: "this list; help(cmd) or help(object) explains one" },
+  }],
+];
+
+/** Help for kinds of live objects, by the constructor name `help(obj)` looks up. */
+export const OBJECT_HELP: Record<string, string> = {
+  Hypervisor: `Hypervisor (hv): the machine and its EL2.
+  hv.domains (Map id -> Domain)   hv.pcpus (physical CPUs: .vcpus, .now, .idleCycles)
+  hv.xenstore   hv.logEntries   hv.consoles (Map id -> ConsoleSink)   hv.version   hv.clock
+  hv.nowNs()    hv.cycles       hv.run({maxCycles, until}) (prefer runFor/runUntil)
+  Views: info(), list(), vcpuList(), dmesg().`,
+  Domain: `Domain: one guest.
+  .id .name .state (running/paused/shutdown/dying) .shutdownReason .vcpus .p2m .phys (guest
+  memory: .read(gpa, len), .u32(gpa)) .evtchn .grants .hvmParams .ramPages .maxPages
+  Views: dom(n), p2m(d), grants(d), evtchn(d), vgic(d), con(d), hypercalls(d).
+  Commands: pause, unpause, shutdown, destroy, console, vcpuPin.`,
+  Vcpu: `Vcpu: one virtual CPU.
+  .id .domainId .pcpu .runstate (.state, .timeNs) .paused .cpu (its PE: .pc, .el, .getX(n),
+  .sysregs.get(name), .breakpoints) .hypercalls .exits (Maps of counts)
+  Views: vcpu(d, n), regs(v), sysregs(v), dis(v). Run: select(d, n) then step(n).`,
+  Xenstored: `Xenstored (xs): the xenstore daemon inside the hypervisor.
+  xs.read(path) xs.tryRead(path) xs.write(path, value) xs.directory(path) xs.rm(path)
+  xs.tree(path?) xs.watches()      Views: xstree(path?), watches().`,
+  Vgic: `vGIC (gic, vgic(d)): a domain's virtual GIC.
+  .version .numVcpus .numIrqs .irqTable() .inject(vcpu | null, intid) .setLevel(vcpu, intid, level)
+  .cpuIf(vcpu) (list registers)      View: vgic(d), or evaluate gic.`,
+  HvLab: `HvLab (lab): the hypervisor plus run control.
+  lab.running (background run on?) lab.built (domains with config, vpl011, layout)
+  lab.runFor(ns) lab.runUntil(pred, ns) lab.step(vcpu, n) lab.resume() lab.pause()`,
+};
+
+/** Every command name. */
+export const COMMAND_NAMES: string[] = COMMAND_GROUPS.flatMap(([, g]) => Object.keys(g));
+
+/** The `help()` text. */
+export function helpText(): string {
+  const out = ["hvlab hypervisor REPL — a live Xen-on-Arm machine. Top-level await works."];
+  for (const [title, cmds] of COMMAND_GROUPS) {
+    out.push("", `${title}:`);
+    for (const c of Object.values(cmds)) out.push(`  ${c.usage.padEnd(32)} ${c.summary}`);
+  }
+  out.push(
+    "",
+    "d is a domain id or a Domain; v a Vcpu. Evaluating an object shows it as a table.",
+    "help(dom(1)), help(cur), help(hv), help(xs), help(gic) explain objects. .exit leaves.",
+  );
+  return out.join("\n");
+}
+
+/** Help for command `name`, or undefined. */
+export function commandHelp(name: string): string | undefined {
+  for (const [, cmds] of COMMAND_GROUPS) {
+    const c = cmds[name];
+    if (c) return [`${c.usage}: ${c.summary}`, ...(c.detail ? [c.detail] : [])].join("\n");
+  }
+  return undefined;
+}

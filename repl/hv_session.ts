@@ -1,0 +1,222 @@
+/**
+ * The globals of the hypervisor REPL: live objects (hv, lab, dom(n), vcpu(d, n), gic, xs, cur),
+ * xl-style commands, inspection views and run control, plus the writer that shows live objects
+ * as tables and `help`. Everything prints through `print`, so scripts and tests can capture it.
+ */
+import process from "node:process";
+import util from "node:util";
+import { Domain } from "../core/hyp/domain.ts";
+import { Hypervisor } from "../core/hyp/hypervisor.ts";
+import { Vcpu } from "../core/hyp/vcpu.ts";
+import { Xenstored } from "../core/hyp/xenstore/xenstored.ts";
+import type { Vgic } from "../core/hyp/vgic/vgic.ts";
+import { ConsoleSink } from "../core/hyp/console/console_sink.ts";
+import { attachConsole } from "./console_attach.ts";
+import { parseDuration } from "./duration.ts";
+import { commandHelp, helpText, OBJECT_HELP } from "./help.ts";
+import { HvLab, type LabRunResult } from "./hv_lab.ts";
+import { formatConsoles, tailLines } from "./show_consoles.ts";
+import { type DmesgFilter, formatDmesg } from "./show_dmesg.ts";
+import { formatDomain, formatDomainList } from "./show_domains.ts";
+import { formatEvtchn } from "./show_evtchn.ts";
+import { formatGrants } from "./show_grants.ts";
+import { formatExits, formatHypercalls } from "./show_hypercalls.ts";
+import { formatInfo } from "./show_info.ts";
+import { formatP2m } from "./show_p2m.ts";
+import { formatDisasm, formatRegs } from "./show.ts";
+import { formatSysregs, formatVcpu, formatVcpuList, KEY_SYSREGS } from "./show_vcpus.ts";
+import { formatVgic, vgicOf } from "./show_vgic.ts";
+import { formatWatches, formatXenstore } from "./show_xenstore.ts";
+import { fmtNs } from "./table.ts";
+import { xlCreate, xlDestroy, xlPause, xlShutdown, xlUnpause, xlVcpuPin } from "./xl_commands.ts";
+
+/** A domain argument: an id or the Domain. */
+type DomArg = number | Domain;
+
+/** The REPL's globals and its result writer. */
+export interface HvSession {
+  /** Properties to put on the REPL context (getters stay live). */
+  globals: PropertyDescriptorMap;
+  /** node:repl writer: live objects as tables, anything else inspected. */
+  writer: (v: unknown) => string;
+}
+
+/** True for a domain's vGIC. */
+function isVgic(v: unknown): v is Vgic {
+  return typeof v === "object" && v !== null && "irqTable" in v && "numIrqs" in v;
+}
+
+/** Builds the session of `lab`, printing with `print`. */
+export function hvSession(lab: HvLab, print: (s: string) => void = console.log): HvSession {
+  const hv = lab.hv;
+  let current: Vcpu | null = null;
+  const firstDomain = () => [...hv.domains.values()][0];
+  const cur = (): Vcpu => {
+    if (current && hv.domains.get(current.domainId)?.vcpus[current.id] === current) return current;
+    const d = firstDomain();
+    if (!d) throw new Error("no domains: create(file) makes one");
+    return (current = d.vcpus[0]);
+  };
+  const dom = (d: DomArg) => lab.domain(d);
+  const consoleText = () => new Map([...hv.consoles].map(([id, c]) => [id, c.text.length]));
+
+  /** Prints what a foreground run did and the console output it produced. */
+  const report = (r: LabRunResult, before: Map<number, number>, what: string) => {
+    print(
+      `${what}: ${fmtNs(r.ns)} of virtual time in ${r.wallMs.toFixed(0)} ms (${r.reason}); ` +
+        `now ${fmtNs(hv.nowNs())}`,
+    );
+    for (const [id, c] of hv.consoles) {
+      const fresh = c.text.slice(before.get(id) ?? 0);
+      if (fresh.length === 0) continue;
+      print(tailLines(fresh, 20).split("\n").map((l) => `d${id}| ${l}`).join("\n"));
+    }
+  };
+
+  const consoleFn = Object.assign((d: DomArg = firstDomain()?.id ?? 1) => {
+    const domain = dom(d);
+    if (!process.stdin.isTTY) throw new Error("console(d) needs a terminal on stdin");
+    lab.resume();
+    return attachConsole(
+      hv.console(domain.id),
+      `[attached to domain ${domain.id} "${domain.name}"'s console; Ctrl-] detaches]`,
+    );
+  }, {
+    log: console.log.bind(console),
+    error: console.error.bind(console),
+    warn: console.warn.bind(console),
+    info: console.info.bind(console),
+    debug: console.debug.bind(console),
+    table: console.table.bind(console),
+    dir: console.dir.bind(console),
+  });
+
+  const commands: Record<string, (...a: never[]) => unknown> = {
+    dom,
+    vcpu: (d: DomArg, n = 0) => lab.vcpu(d, n),
+    list: () => print(formatDomainList(hv)),
+    info: () => print(formatInfo(hv)),
+    create: async (file: string) => {
+      const d = await xlCreate(lab, file);
+      print(`created domain ${d.id} "${d.name}"`);
+    },
+    destroy: (d: DomArg) => print(xlDestroy(lab, dom(d))),
+    shutdown: (d: DomArg) => print(xlShutdown(lab, dom(d))),
+    pause: (d: DomArg) => print(xlPause(dom(d))),
+    unpause: (d: DomArg) => print(xlUnpause(dom(d))),
+    console: consoleFn,
+    vcpuList: () => print(formatVcpuList(hv)),
+    vcpuPin: (d: DomArg, v: number, pcpu: number) => print(xlVcpuPin(lab, lab.vcpu(d, v), pcpu)),
+    dmesg: (f: DmesgFilter = {}) => print(formatDmesg(hv.logEntries, f)),
+    regs: (v: Vcpu = cur()) => print(formatRegs(v.cpu)),
+    sysregs: (v: Vcpu = cur(), names: string[] = [...KEY_SYSREGS]) =>
+      print(formatSysregs(v, names)),
+    dis: (v: Vcpu = cur(), n = 8) => print(formatDisasm(v.cpu, Math.min(n, 16), n)),
+    grants: (d: DomArg) => print(formatGrants(dom(d))),
+    evtchn: (d: DomArg) => print(formatEvtchn(dom(d))),
+    vgic: (d: DomArg) => {
+      const g = vgicOf(hv, dom(d).id);
+      print(g ? formatVgic(g, `domain ${dom(d).id} `) : `domain ${dom(d).id} has no vGIC`);
+    },
+    p2m: (d: DomArg) => print(formatP2m(dom(d))),
+    xstree: (path?: string) => print(formatXenstore(hv.xenstore, path)),
+    watches: () => print(formatWatches(hv.xenstore)),
+    consoles: () => print(formatConsoles(hv)),
+    con: (d: DomArg = firstDomain()?.id ?? 1, lines = 20) =>
+      print(tailLines(hv.console(dom(d).id).text, lines)),
+    hypercalls: (d?: DomArg) =>
+      print(formatHypercalls(hv, d === undefined ? undefined : dom(d).id)),
+    exits: (d?: DomArg) => print(formatExits(hv, d === undefined ? undefined : dom(d).id)),
+    run: () => {
+      lab.resume();
+      print("running in the background (paced to wall-clock time); stop() stops");
+    },
+    stop: () => {
+      lab.pause();
+      print(`stopped at ${fmtNs(hv.nowNs())} of virtual time`);
+    },
+    runFor: (d: string | number) => {
+      const ns = parseDuration(d), before = consoleText();
+      report(lab.runFor(ns), before, "ran");
+    },
+    runUntil: (cond: (() => boolean) | RegExp, limit: string | number = "10s") => {
+      const ns = parseDuration(limit), before = consoleText();
+      let pred: () => boolean;
+      if (Object.prototype.toString.call(cond) === "[object RegExp]") {
+        // A RegExp typed at the prompt comes from the REPL's realm: no instanceof.
+        const re = cond as RegExp;
+        pred = () => {
+          for (const [id, c] of hv.consoles) {
+            re.lastIndex = 0;
+            if (re.test(c.text.slice(before.get(id) ?? 0))) return true;
+          }
+          return false;
+        };
+      } else if (typeof cond === "function") pred = cond as () => boolean;
+      else throw new Error("runUntil: give a predicate function or a RegExp");
+      const r = lab.runUntil(pred, ns);
+      report(r, before, r.reason === "until" ? "condition met" : "not met");
+    },
+    step: (n = 1) => {
+      const v = cur();
+      const { executed, result } = lab.step(v, n);
+      print(
+        `vcpu ${v.domainId}.${v.id}: ${executed} instruction(s) in ${fmtNs(result.ns)} ` +
+          `(${result.reason === "until" ? "done" : result.reason})`,
+      );
+      print(formatDisasm(v.cpu, 2, 3));
+    },
+    select: (d: DomArg, n = 0) => {
+      current = lab.vcpu(d, n);
+      print(`current vcpu: domain ${current.domainId} vcpu ${current.id}`);
+    },
+    help: (x?: unknown) => print(helpOf(x)),
+  };
+
+  const names = new Map<unknown, string>(Object.entries(commands).map(([k, f]) => [f, k]));
+  const helpOf = (x: unknown): string => {
+    if (x === undefined) return helpText();
+    if (typeof x === "string") return commandHelp(x) ?? OBJECT_HELP[x] ?? `no help for "${x}"`;
+    const name = names.get(x);
+    if (name) return commandHelp(name) ?? name;
+    if (x instanceof Hypervisor) return OBJECT_HELP.Hypervisor;
+    if (x instanceof Domain) return OBJECT_HELP.Domain;
+    if (x instanceof Vcpu) return OBJECT_HELP.Vcpu;
+    if (x instanceof Xenstored) return OBJECT_HELP.Xenstored;
+    if (x instanceof HvLab) return OBJECT_HELP.HvLab;
+    if (isVgic(x)) return OBJECT_HELP.Vgic;
+    return "no help for this value; help() lists commands and objects";
+  };
+
+  const globals: PropertyDescriptorMap = {
+    hv: { value: hv, enumerable: true },
+    lab: { value: lab, enumerable: true },
+    xs: { value: hv.xenstore, enumerable: true },
+    gic: {
+      get: () => {
+        const d = firstDomain();
+        return d ? vgicOf(hv, d.id) : undefined;
+      },
+      enumerable: true,
+    },
+    cur: { get: () => cur(), enumerable: true },
+  };
+  for (const [k, f] of Object.entries(commands)) {
+    globals[k] = { value: f, enumerable: true, writable: true };
+  }
+
+  const writer = (v: unknown): string => {
+    if (v instanceof Domain) return formatDomain(hv, v);
+    if (v instanceof Vcpu) return formatVcpu(hv, v);
+    if (v instanceof Hypervisor) return formatInfo(hv);
+    if (v instanceof Xenstored) return formatXenstore(v);
+    if (v instanceof ConsoleSink) return tailLines(v.text, 20);
+    if (v instanceof HvLab) {
+      return `lab: ${v.running ? "running in the background" : "stopped"}, ` +
+        `${hv.domains.size} domain(s), virtual time ${fmtNs(hv.nowNs())}`;
+    }
+    if (isVgic(v)) return formatVgic(v);
+    return util.inspect(v, { colors: Deno.stdout.isTerminal(), depth: 2 });
+  };
+  return { globals, writer };
+}
