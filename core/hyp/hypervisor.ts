@@ -74,6 +74,15 @@ export interface HvRunOptions {
   until?: () => boolean;
 }
 
+/** The run loop's own state in a snapshot. */
+export interface HvCoreState {
+  t: number;
+  nextDomid: number;
+  pcpus: { now: number; idleCycles: number; rrNext: number; vcpus: [number, number][] }[];
+  delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
+  log: HvLogEntry[];
+}
+
 /** Machine address of the GIC virtual CPU interface (GICV) window, as on QEMU virt. */
 export const MACHINE_GICV_BASE = 0x0804_0000;
 const GICV_SIZE = 0x2000;
@@ -130,6 +139,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly xenstore: Xenstored;
   readonly grantOps: GrantOps;
   readonly #quantum: number;
+  /** The configuration this hypervisor was made with, defaults filled in. */
+  readonly config: Required<Omit<HypervisorConfig, "cpuHz" | "counterHz">> & {
+    cpuHz: number;
+    counterHz: number;
+  };
   /** Start of the current round (cycles). */
   #t = 0;
   #stop = false;
@@ -148,6 +162,15 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.#quantum = config.quantumCycles ?? 20_000;
     this.vwfi = config.vwfi ?? "trap";
     this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
+    this.config = {
+      pcpus: n,
+      machineRam: ram,
+      quantumCycles: this.#quantum,
+      vwfi: this.vwfi,
+      version: this.version,
+      cpuHz: this.clock.cpuHz,
+      counterHz: this.clock.counterHz,
+    };
     this.xenstore = new Xenstored({ log: (line) => this.log(null, "info", `xenstored: ${line}`) });
     this.grantOps = new GrantOps((id) => this.domains.get(id));
     this.table = standardHypercalls(this);
@@ -327,6 +350,74 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   requestStop(): void {
     this.#stop = true;
     this.#current?.cpu.requestStop();
+  }
+
+  // ------------------------------------------------------------------ snapshots
+
+  /** The run loop's own state (time, domain ids, pCPUs, delayed interrupts) as plain data. */
+  saveCore(): HvCoreState {
+    return {
+      t: this.#t,
+      nextDomid: this.#nextDomid,
+      pcpus: this.pcpus.map((p) => ({
+        now: p.now,
+        idleCycles: p.idleCycles,
+        rrNext: p.rrNext,
+        vcpus: p.vcpus.map((v) => [v.domainId, v.id] as [number, number]),
+      })),
+      delayedIrqs: this.#delayedIrqs.map((x) => ({ ...x })),
+      log: this.logEntries.map((e) => ({ ...e })),
+    };
+  }
+
+  /**
+   * Restores `saveCore()` output once the domains and vcpus exist again (their pCPU placement
+   * and round-robin order come back from it). Validates everything first.
+   */
+  restoreCore(s: HvCoreState): void {
+    const num = (v: unknown, what: string) => {
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
+        throw new Error(`snapshot: hypervisor ${what} ${String(v)}`);
+      }
+      return v;
+    };
+    num(s.t, "time");
+    num(s.nextDomid, "next domain id");
+    if (!Array.isArray(s.pcpus) || s.pcpus.length !== this.pcpus.length) {
+      throw new Error(
+        `snapshot: ${s.pcpus?.length} pCPUs saved, this hypervisor has ${this.pcpus.length}`,
+      );
+    }
+    const placed = s.pcpus.map((p, i) => {
+      num(p.now, `pcpu ${i} time`);
+      num(p.idleCycles, `pcpu ${i} idle cycles`);
+      num(p.rrNext, `pcpu ${i} round-robin index`);
+      return p.vcpus.map(([domid, id]) => {
+        const v = this.domains.get(domid)?.vcpus[id];
+        if (v === undefined) {
+          throw new Error(`snapshot: pcpu ${i} runs missing vcpu d${domid}v${id}`);
+        }
+        return v;
+      });
+    });
+    this.#t = s.t;
+    this.#nextDomid = s.nextDomid;
+    s.pcpus.forEach((p, i) => {
+      const pc = this.pcpus[i];
+      pc.now = p.now;
+      pc.idleCycles = p.idleCycles;
+      pc.vcpus.splice(0, pc.vcpus.length, ...placed[i]);
+      pc.rrNext = p.rrNext;
+      for (const v of placed[i]) v.pcpu = i;
+    });
+    this.#delayedIrqs.splice(0, this.#delayedIrqs.length, ...s.delayedIrqs.map((x) => ({ ...x })));
+    this.logEntries.splice(0, this.logEntries.length, ...s.log.map((e) => ({ ...e })));
+  }
+
+  /** Gives a domain restored from a snapshot its id back (the builder creates it). */
+  adoptDomain(d: Domain): void {
+    if (this.domains.has(d.id)) throw new Error(`snapshot: two domains with id ${d.id}`);
+    this.domains.set(d.id, d);
   }
 
   // ------------------------------------------------------------------ PSCI host

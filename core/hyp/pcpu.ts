@@ -23,6 +23,16 @@ export class Pcpu {
     this.id = id;
   }
 
+  /** The round-robin position (snapshots). */
+  get rrNext(): number {
+    return this.#next;
+  }
+
+  set rrNext(i: number) {
+    if (!Number.isInteger(i) || i < 0) throw new Error(`pcpu ${this.id}: round-robin index ${i}`);
+    this.#next = i;
+  }
+
   /**
    * The next vcpu to run: round-robin over the runnable ones placed here (Xen's schedulers
    * arrive with the timing model; until then every pCPU shares its time equally).
