@@ -153,14 +153,34 @@ export class GicV2 {
 
   /** Restores a state made by `save()` of a GIC of the same shape; refuses any other. */
   restore(saved: GicV2State): void {
+    if (saved === null || typeof saved !== "object") {
+      throw new Error(`GICv2: saved state ${String(saved)} is not an object`);
+    }
     const ref = this.#resetState();
     for (const k of Object.keys(ref) as (keyof GicV2State)[]) {
       const a = saved[k], b = ref[k];
-      const len = (v: unknown) => (v instanceof Uint8Array || Array.isArray(v) ? v.length : -1);
-      if (typeof a !== typeof b || len(a) !== len(b)) {
+      const shape = (v: unknown) =>
+        v instanceof Uint8Array ? `u8:${v.length}` : Array.isArray(v) ? `[${v.length}]` : typeof v;
+      if (shape(a) !== shape(b)) {
         throw new Error(`GICv2: saved state field ${k} does not fit this GIC's shape`);
       }
     }
+    const u32 = (v: unknown) =>
+      Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+    if (!u32(saved.dctlr)) throw new Error(`GICv2: saved dctlr ${String(saved.dctlr)}`);
+    saved.cpus.forEach((c, i) => {
+      const bad = c === null || typeof c !== "object"
+        ? "entry"
+        : (["ctlr", "pmr", "bpr", "abpr"] as const).find((k) => !u32(c[k])) ??
+          (!Array.isArray(c.running) || c.running.length > this.numIrqs ||
+              c.running.some((e) =>
+                e === null || typeof e !== "object" || !u32(e.id) || e.id >= 1024 ||
+                !u32(e.priority) || e.priority > 255
+              )
+            ? "running"
+            : undefined);
+      if (bad) throw new Error(`GICv2: saved cpus[${i}].${bad} is not valid`);
+    });
     this.state = structuredClone(saved);
     this.update();
   }

@@ -148,6 +148,9 @@ export class GicV3 implements GicV3Model, GicV3CpuSide {
 
   /** Restores a state made by `save()` of a GIC of the same shape; refuses any other. */
   restore(saved: GicV3State): void {
+    if (saved === null || typeof saved !== "object") {
+      throw new Error(`GICv3: saved state ${String(saved)} is not an object`);
+    }
     const ref = this.#resetState();
     const shape = (v: unknown) =>
       ArrayBuffer.isView(v) ? `${v.constructor.name}:${(v as Uint8Array).length}` : typeof v;
@@ -163,6 +166,17 @@ export class GicV3 implements GicV3Model, GicV3CpuSide {
         `GICv3: saved state has ${saved.cpus?.length} CPU interfaces, not ${this.numCpus}`,
       );
     }
+    const u32 = (v: unknown) =>
+      Number.isInteger(v) && (v as number) >= 0 && (v as number) < 2 ** 32;
+    if (!u32(saved.dctlr)) throw new Error(`GICv3: saved dctlr ${String(saved.dctlr)}`);
+    saved.cpus.forEach((c, i) => {
+      if (c === null || typeof c !== "object") {
+        throw new Error(`GICv3: saved cpus[${i}] ${String(c)}`);
+      }
+      for (const k of Object.keys(newIccState()) as (keyof IccState)[]) {
+        if (!u32(c[k])) throw new Error(`GICv3: saved cpus[${i}].${k} ${String(c[k])}`);
+      }
+    });
     this.state = structuredClone(saved);
     this.update();
   }

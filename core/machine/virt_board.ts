@@ -191,12 +191,7 @@ export class VirtBoard {
    */
   save(): VirtBoardState {
     return {
-      config: {
-        ramSize: this.ramSize,
-        gic: this.#gicKind,
-        cpuHz: this.clock.cpuHz,
-        counterHz: this.clock.counterHz,
-      },
+      config: this.#config(),
       cpu: this.cpu.save(),
       mem: this.mem.save(),
       gic: this.gicV3 ? this.gicV3.save() : this.gic.save(),
@@ -217,13 +212,19 @@ export class VirtBoard {
    */
   restore(s: VirtBoardState): void {
     const o = s as unknown as Record<string, unknown> | null;
-    if (o === null || typeof o !== "object") throw new Error(`board state: ${s} is not an object`);
-    const want = JSON.stringify(this.save().config);
+    if (o === null || typeof o !== "object") {
+      throw new Error(`board state: ${String(s)} is not an object`);
+    }
+    const want = this.#config();
     const c = o.config as Record<string, unknown> | null;
-    const got = c === null || typeof c !== "object"
-      ? String(c)
-      : JSON.stringify({ ramSize: c.ramSize, gic: c.gic, cpuHz: c.cpuHz, counterHz: c.counterHz });
-    if (got !== want) throw new Error(`board state: config ${got} is not this board's ${want}`);
+    if (c === null || typeof c !== "object") {
+      throw new Error(`board state: config ${String(c)} is not an object`);
+    }
+    for (const k of ["ramSize", "gic", "cpuHz", "counterHz"] as const) {
+      if (c[k] !== want[k]) {
+        throw new Error(`board state: config.${k} ${String(c[k])} is not this board's ${want[k]}`);
+      }
+    }
     if (typeof o.console !== "string") {
       throw new Error(`board state: console ${String(o.console)} is not a string`);
     }
@@ -253,6 +254,11 @@ export class VirtBoard {
       this.#apply(before);
       throw e;
     }
+  }
+
+  #config(): VirtBoardState["config"] {
+    const c = this.clock;
+    return { ramSize: this.ramSize, gic: this.#gicKind, cpuHz: c.cpuHz, counterHz: c.counterHz };
   }
 
   #apply(s: VirtBoardState): void {

@@ -45,10 +45,19 @@ export class EventQueue {
     }
     const h = o.heap as TimeEvent[];
     h.forEach((e, i) => {
-      const ok = e !== null && typeof e === "object" && typeof e.deadline === "number" &&
-        Number.isFinite(e.deadline) && Number.isSafeInteger(e.seq) && e.seq >= 0 &&
-        typeof e.kind === "string" && typeof e.target === "string";
-      if (!ok) throw new Error(`event queue: saved event ${i} is ${JSON.stringify(e)}`);
+      if (e === null || typeof e !== "object") {
+        throw new Error(`event queue: saved event ${i} is ${String(e)}`);
+      }
+      const bad = !Number.isFinite(e.deadline)
+        ? "deadline"
+        : !Number.isSafeInteger(e.seq) || e.seq < 0
+        ? "seq"
+        : typeof e.kind !== "string"
+        ? "kind"
+        : typeof e.target !== "string"
+        ? "target"
+        : undefined;
+      if (bad) throw new Error(`event queue: saved event ${i} has ${bad} ${String(e[bad])}`);
     });
     for (let i = 1; i < h.length; i++) {
       if (before(h[i], h[(i - 1) >> 1])) {

@@ -59,8 +59,11 @@ export class VirtualClock {
 
   /** Restores a state made by `save()`. */
   restore(saved: ClockState): void {
+    if (saved === null || typeof saved !== "object") {
+      throw new Error(`clock: saved state ${String(saved)} is not an object`);
+    }
     if (!Number.isSafeInteger(saved.idleCycles) || saved.idleCycles < 0) {
-      throw new Error(`clock: saved idleCycles ${saved.idleCycles} is not a cycle count`);
+      throw new Error(`clock: saved idleCycles ${String(saved.idleCycles)} is not a cycle count`);
     }
     this.state = { ...saved };
   }

@@ -236,3 +236,68 @@ Deno.test("cpu snapshot: junk states are refused and the PE is unchanged", () =>
   assert.throws(() => cpu.restore(undefined as never), /state undefined/);
   assert.throws(() => freshCpu(0x8000_0001n).restore(good), /mpidr/);
 });
+
+for (const c of [CASES[0], CASES[5]]) {
+  Deno.test(`board snapshot (${c.guest.name}): junk in any field is refused, board unchanged`, async () => {
+    const elf = await Deno.readFile(await compileGuest(c.guest));
+    const b = boot(elf, c);
+    b.run({ maxInstructions: 300_000 });
+    const good = b.save();
+    const junk: unknown[] = [
+      null,
+      undefined,
+      1n,
+      -1,
+      1.5,
+      NaN,
+      "x",
+      true,
+      {},
+      [],
+      [null],
+      {
+        a: 1,
+      },
+      new Uint8Array(3),
+      new Int32Array(64),
+      new Float64Array(1),
+    ];
+    const fingerprint = () =>
+      JSON.stringify(
+        b.cpu.save(),
+        (_k, v) =>
+          typeof v === "bigint" ? `${v}n` : ArrayBuffer.isView(v) ? Array.from(v as Uint8Array) : v,
+      ) +
+      b.console + b.mem.touchedPages;
+    const before = fingerprint();
+    let refused = 0, tried = 0;
+    const paths: string[][] = [];
+    for (const [k, v] of Object.entries(good)) {
+      paths.push([k]);
+      if (v !== null && typeof v === "object" && !ArrayBuffer.isView(v) && !Array.isArray(v)) {
+        for (const k2 of Object.keys(v)) paths.push([k, k2]);
+      }
+    }
+    for (const path of paths) {
+      for (const j of junk) {
+        const s = { ...good } as Record<string, unknown>;
+        if (path.length === 1) s[path[0]] = j;
+        else s[path[0]] = { ...(good as unknown as Record<string, object>)[path[0]], [path[1]]: j };
+        tried++;
+        try {
+          b.restore(s as never);
+        } catch (e) {
+          refused++;
+          assert.equal((e as Error).constructor, Error, `${path.join(".")} = ${String(j)}: ${e}`);
+          assert.equal(fingerprint(), before, `${path.join(".")} = ${String(j)}: board changed`);
+          continue;
+        }
+        b.restore(good); // an accepted value (e.g. stopped = null): back to the saved state
+      }
+    }
+    assert.ok(refused > tried * 0.9, `refused ${refused} of ${tried}`);
+    const a = new VirtBoard(c.config);
+    a.restore(good);
+    assert.equal(finish(b).console, finish(a).console);
+  });
+}
