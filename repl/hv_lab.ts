@@ -23,8 +23,6 @@ const SLICE_WALL_MS = 25;
 const SLICE_VIRT_NS = 10_000_000;
 /** Virtual time the background run may fall behind the wall clock before the backlog is dropped. */
 const MAX_BACKLOG_NS = 100_000_000;
-/** Foreground runs report progress after this much wall time, ms. */
-const PROGRESS_AFTER_MS = 1000;
 
 /** The DomainConfig of the built-in domU (vpl011 console, so typed keys reach the guest). */
 export function domuLabConfig(name = "lab"): DomainConfig {
@@ -65,6 +63,8 @@ export class HvLab {
   onDebugStop: ((v: Vcpu | null) => void) | undefined;
   /** Where progress of long foreground runs goes (default: stderr, one rewritten line). */
   progress: (line: string | null) => void = writeProgress;
+  /** Foreground runs report progress once they took this much wall time, ms. */
+  progressAfterMs = 1000;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #wallStart = 0;
   #virtStart = 0;
@@ -218,7 +218,7 @@ export class HvLab {
         if (r.reason === "until" && !(until?.() ?? false)) {
           reason = "limit";
           const wall = performance.now() - t0;
-          if (wall > PROGRESS_AFTER_MS) {
+          if (wall >= this.progressAfterMs) {
             shown = true;
             this.progress(
               `running: ${((hv.nowNs() - ns0) / 1e6).toFixed(1)} of ${
