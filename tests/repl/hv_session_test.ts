@@ -45,9 +45,9 @@ Deno.test("REPL session: list, dom, vcpu, views of every object kind", async () 
   assert.match(v, /VBAR_EL1 0000000040000800/);
   assert.match(v, /CNTV_CTL_EL0 0000000000000001/);
   assert.match(v, /pending IRQs: none/);
-  assert.match(v, /=> 4000[0-9a-f]{4}:  [0-9a-f]{8}  \S+/);
+  assert.match(v, /=> 4000[0-9a-f]{4}: {2}[0-9a-f]{8} {2}\S+/);
   assert.match(r.show(r.global("gic")), /vGIC v2[^\n]*\n[^\n]*\n[^\n]*\n +27 +PPI +0 +yes[^\n]*27/);
-  assert.match(r.show(r.global("xs")), /\n   1 = ""  \(n0,r1\)\n    vm = /);
+  assert.match(r.show(r.global("xs")), /\n {3}1 = "" {2}\(n0,r1\)\n {4}vm = /);
   assert.match(r.show(r.global("hv")), /Xen 4\.17\.7 ABI, 2 pCPUs, 1 domain/);
   assert.match(await r.cmd("info"), /pCPU +Now +Idle/);
   assert.match(await r.cmd("vcpuList"), /lab +1 +0 +0 +blocked/);
