@@ -26,7 +26,14 @@ import {
 import { canonicalize, clip } from "./xs_path.ts";
 import { parsePerm, permToString } from "./xs_perms.ts";
 import { XsRingConnection } from "./xs_ring.ts";
+import {
+  checkConnectionState,
+  checkRingState,
+  checkStoreState,
+  type XenstoredState,
+} from "./xs_state.ts";
 import { XsStore } from "./xs_store.ts";
+import { arr, obj, StateError } from "../state_check.ts";
 import { formatTree } from "./xs_tree.ts";
 import { fireWatches, type XsFire } from "./xs_watches.ts";
 
@@ -35,6 +42,18 @@ export interface XenstoredOptions {
   /** Diagnostics (XS_CONTROL "print"); default: dropped. */
   readonly log?: (line: string) => void;
 }
+
+/** The wiring of a restored guest connection: its ring page's view and how to notify it. */
+export interface XsRingWiring {
+  ring: DataView;
+  notify: () => void;
+}
+
+/** Finds the wiring of domain `domid`'s connection on restore. */
+export type XsRingResolver = (domid: number) => XsRingWiring;
+
+/** Finds the callback of a restored host watch. */
+export type XsHostWatchResolver = (path: string, token: string) => XsWatchCallback;
 
 /** One registered watch, for the REPL. */
 export interface XsWatchInfo {
@@ -53,8 +72,8 @@ const fromUtf8 = new TextDecoder();
 export class Xenstored implements XsServer {
   /** The store (read-only use outside this module). */
   readonly store = new XsStore();
-  readonly #host = new XsHostConnection();
-  readonly #rings = new Map<number, XsRingConnection>();
+  #host = new XsHostConnection();
+  #rings = new Map<number, XsRingConnection>();
   readonly #log: (line: string) => void;
   #ctx: XsOpContext;
 
@@ -233,6 +252,60 @@ export class Xenstored implements XsServer {
     if (path !== undefined) return formatTree(this.store, this.#path(path, true));
     return ["/", "@introduceDomain", "@releaseDomain"].map((p) => formatTree(this.store, p))
       .join("\n");
+  }
+
+  /** The daemon as plain data: the store, the host's watches and every guest connection. */
+  save(): XenstoredState {
+    return {
+      store: this.store.save(),
+      host: this.#host.save(),
+      rings: [...this.#rings.values()].map((r) => r.save()),
+    };
+  }
+
+  /**
+   * Replaces the store and every connection with `state` (from save()). `resolveRing(domid)`
+   * gives each guest connection its ring page's view and notify callback (nothing is written to
+   * the ring or notified); `resolveHostWatch(path, token)` gives each host watch its callback and
+   * is needed only when the state has host watches. Throws StateError naming the bad field (or
+   * what a resolver threw), leaving the daemon unchanged.
+   */
+  restore(
+    state: XenstoredState,
+    resolveRing: XsRingResolver,
+    resolveHostWatch?: XsHostWatchResolver,
+  ): void {
+    const s = obj(state, "xenstore");
+    const store = checkStoreState(s.store);
+    const hostState = checkConnectionState(s.host, "xenstore.host");
+    if (hostState.domid !== 0) throw new StateError(`xenstore.host.domid: ${hostState.domid}`);
+    const callbacks = hostState.watches.map((w) => {
+      if (resolveHostWatch === undefined) {
+        throw new StateError(`xenstore.host.watches: no resolver for host watch ${w.path}`);
+      }
+      return resolveHostWatch(w.path, w.token);
+    });
+    const seen = new Set<number>();
+    const rings = arr(s.rings, "xenstore.rings", 0x10000).map((r, i) => {
+      const f = `xenstore.rings[${i}]`;
+      const rs = checkRingState(r, f);
+      if (seen.has(rs.domid)) throw new StateError(`${f}.domid: ${rs.domid} appears twice`);
+      seen.add(rs.domid);
+      const w = resolveRing(rs.domid);
+      if (!(w?.ring instanceof DataView) || w.ring.byteLength < xenstore_domain_interface.size) {
+        throw new StateError(`${f}: no usable ring page for domain ${rs.domid}`);
+      }
+      return { rs, w };
+    });
+    const host = new XsHostConnection();
+    host.load(hostState, this.store, callbacks);
+    const conns = rings.map(({ rs, w }) =>
+      XsRingConnection.fromState(rs, w.ring, w.notify, this.store)
+    );
+    this.store.load(store);
+    this.#host = host;
+    this.#rings = new Map(conns.map((c) => [c.domid, c]));
+    this.#ctx = { caller: this.#host, view: this.store, fire: (f) => this.fire(f) };
   }
 
   /** Every registered watch (host first, then guests by introduction order). */

@@ -9,6 +9,7 @@
 import { XEN_EBUSY, XEN_ENOENT, XEN_ENOSPC } from "../abi/errno.ts";
 import { XenError } from "../xen_error.ts";
 import { XsTransaction } from "./xs_transaction.ts";
+import type { XsConnectionState } from "./xs_state.ts";
 import type { XsStore } from "./xs_store.ts";
 import type { XsWatch, XsWatcher } from "./xs_watches.ts";
 
@@ -67,6 +68,24 @@ export abstract class XsConnection implements XsWatcher {
     const t = new XsTransaction(id, store);
     this.transactions.set(id, t);
     return t;
+  }
+
+  /** The watches, transactions and next transaction id as plain data. */
+  saveConnection(): XsConnectionState {
+    return {
+      domid: this.domid,
+      watches: this.watches.map((w) => ({ ...w })),
+      transactions: [...this.transactions.values()].map((t) => t.save()),
+      nextTxId: this.#nextTxId,
+    };
+  }
+
+  /** Takes watches, transactions (on `store`) and the next id from `s` (already checked). */
+  protected loadConnection(s: XsConnectionState, store: XsStore): void {
+    this.watches.splice(0, this.watches.length, ...s.watches.map((w) => ({ ...w })));
+    this.transactions.clear();
+    for (const t of s.transactions) this.transactions.set(t.id, XsTransaction.fromState(t, store));
+    this.#nextTxId = s.nextTxId;
   }
 
   /** Drops every watch and transaction (XS_RESET_WATCHES, reconnection, release). */

@@ -7,6 +7,8 @@
  */
 
 import { XsConnection } from "./xs_connection.ts";
+import type { XsConnectionState } from "./xs_state.ts";
+import type { XsStore } from "./xs_store.ts";
 import type { XsWatch } from "./xs_watches.ts";
 
 /** A host watch callback: the event path and the token given to watch(). */
@@ -25,6 +27,21 @@ export class XsHostConnection extends XsConnection {
   /** Queues a callback run. */
   deliver(path: string, token: string, w: XsWatch): void {
     this.#pending.push([path, token, w]);
+  }
+
+  /** The watches as plain data; throws while callbacks are still queued (mid-operation). */
+  save(): XsConnectionState {
+    if (this.#pending.length > 0) {
+      throw new Error(`xenstore: ${this.#pending.length} host watch events not yet delivered`);
+    }
+    return this.saveConnection();
+  }
+
+  /** Takes `s` (checked) with `callbacks[i]` for watch i. */
+  load(s: XsConnectionState, store: XsStore, callbacks: XsWatchCallback[]): void {
+    this.loadConnection(s, store);
+    this.callbacks.clear();
+    this.watches.forEach((w, i) => this.callbacks.set(w, callbacks[i]));
   }
 
   /** Runs queued callbacks (including ones queued while running) of still-registered watches. */

@@ -26,6 +26,8 @@ import {
 } from "../abi/xenstore.ts";
 import { abiField } from "../abi/layout.ts";
 import { XsConnection, type XsRequest } from "./xs_connection.ts";
+import type { XsRingState } from "./xs_state.ts";
+import type { XsStore } from "./xs_store.ts";
 import { fromLatin1 } from "./xs_wire.ts";
 import type { XsWatch } from "./xs_watches.ts";
 
@@ -64,13 +66,51 @@ export class XsRingConnection extends XsConnection {
   /** XENSTORE_ERROR_* once the connection was stopped, else XENSTORE_ERROR_NONE. */
   error = XENSTORE_ERROR_NONE;
 
-  /** Takes over `ring` and advertises reconnection and the error indicator. */
-  constructor(domid: number, ring: DataView, notify: () => void) {
+  /**
+   * Takes over `ring` and advertises reconnection and the error indicator (unless `advertise`
+   * is false: a restored ring page already carries them).
+   */
+  constructor(domid: number, ring: DataView, notify: () => void, advertise = true) {
     super(domid, domid === 0);
     this.#ring = ring;
     this.#notify = notify;
+    if (!advertise) return;
     const f = this.#u32(FEATURES);
     this.#set(FEATURES, f | XENSTORE_SERVER_FEATURE_RECONNECTION | XENSTORE_SERVER_FEATURE_ERROR);
+  }
+
+  /** The connection as plain data (the ring page is guest memory). */
+  save(): XsRingState {
+    return {
+      ...this.saveConnection(),
+      error: this.error,
+      header: this.#hdr.slice(0, this.#body === null ? this.#hdrUsed : HDR),
+      body: this.#body === null ? null : this.#body.slice(),
+      // Left over from the last request while no body is being read.
+      bodyUsed: this.#body === null ? 0 : this.#bodyUsed,
+      out: this.#out.map((o) => ({ bytes: o.bytes.slice(), sent: o.sent, event: o.event })),
+    };
+  }
+
+  /**
+   * A connection over `ring` holding `s` (checked by checkRingState), its transactions on
+   * `store`. Nothing is written to the ring and nobody is notified.
+   */
+  static fromState(
+    s: XsRingState,
+    ring: DataView,
+    notify: () => void,
+    store: XsStore,
+  ): XsRingConnection {
+    const c = new XsRingConnection(s.domid, ring, notify, false);
+    c.loadConnection(s, store);
+    c.error = s.error;
+    c.#hdr.set(s.header);
+    c.#hdrUsed = s.body === null ? s.header.length : 0;
+    c.#body = s.body === null ? null : s.body.slice();
+    c.#bodyUsed = s.bodyUsed;
+    c.#out = s.out.map((o) => ({ bytes: o.bytes.slice(), sent: o.sent, event: o.event }));
+    return c;
   }
 
   #u32(off: number): number {

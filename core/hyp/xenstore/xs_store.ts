@@ -7,7 +7,8 @@
  * @module
  */
 
-import type { XsPerm } from "./xs_perms.ts";
+import { copyPerms, type XsPerm } from "./xs_perms.ts";
+import type { XsStoreState } from "./xs_state.ts";
 
 /** One node. Nodes are replaced, never mutated in place, so views can share them. */
 export interface XsNode {
@@ -68,5 +69,30 @@ export class XsStore implements XsView {
   /** Generation of `path`, NO_GENERATION when absent. */
   genOf(path: string): number {
     return this.#nodes.get(path)?.gen ?? NO_GENERATION;
+  }
+
+  /** Every node as plain data (values and lists copied). */
+  save(): XsStoreState {
+    const nodes = [...this.#nodes].map(([path, n]) => ({
+      path,
+      value: n.value.slice(),
+      perms: copyPerms(n.perms),
+      children: [...n.children],
+      gen: n.gen,
+    }));
+    return { gen: this.#gen, nodes };
+  }
+
+  /** Replaces every node with those of `s` (checked by checkStoreState). */
+  load(s: XsStoreState): void {
+    this.#nodes = new Map(
+      s.nodes.map((n) => [n.path, {
+        value: n.value.slice(),
+        perms: copyPerms(n.perms),
+        children: [...n.children],
+        gen: n.gen,
+      }]),
+    );
+    this.#gen = s.gen;
   }
 }

@@ -9,7 +9,19 @@
  */
 
 import { NO_GENERATION, type XsNode, type XsStore, type XsView } from "./xs_store.ts";
+import { copyPerms } from "./xs_perms.ts";
+import type { XsNodeState, XsTransactionState } from "./xs_state.ts";
 import type { XsFire } from "./xs_watches.ts";
+
+/** A deep copy of a node (saved states share nothing with live ones). */
+function copyNode(n: XsNode): Omit<XsNodeState, "path"> {
+  return {
+    value: n.value.slice(),
+    perms: copyPerms(n.perms),
+    children: [...n.children],
+    gen: n.gen,
+  };
+}
 
 /** One open transaction of a connection. */
 export class XsTransaction implements XsView {
@@ -56,6 +68,25 @@ export class XsTransaction implements XsView {
   canCommit(): boolean {
     for (const [path, gen] of this.#seen) if (this.#store.genOf(path) !== gen) return false;
     return true;
+  }
+
+  /** The transaction as plain data. */
+  save(): XsTransactionState {
+    return {
+      id: this.id,
+      overlay: [...this.#overlay].map(([path, n]) => ({ path, node: n && copyNode(n) })),
+      seen: [...this.#seen].map(([path, gen]) => ({ path, gen })),
+      pending: structuredClone(this.pending),
+    };
+  }
+
+  /** A transaction on `store` holding `s` (checked by checkConnectionState). */
+  static fromState(s: XsTransactionState, store: XsStore): XsTransaction {
+    const t = new XsTransaction(s.id, store);
+    for (const { path, node } of s.overlay) t.#overlay.set(path, node && copyNode(node));
+    for (const { path, gen } of s.seen) t.#seen.set(path, gen);
+    t.pending.push(...structuredClone(s.pending));
+    return t;
   }
 
   /** Applies the overlay to the store (call only after canCommit()). */
