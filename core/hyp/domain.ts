@@ -73,8 +73,8 @@ export class Domain {
   runstateUpdateFlag = false;
   /** The PPI event-channel upcalls arrive on (GUEST_EVTCHN_PPI). */
   evtchnPpi = 31;
-  /** Virtual ns when the domain was created (Xen's domain creation time). */
-  readonly createdNs: number;
+  /** Virtual ns when the domain was created (Xen's domain creation time; snapshots restore it). */
+  createdNs: number;
 
   constructor(
     id: number,

@@ -13,6 +13,8 @@ import type { GuestPhys } from "./guest_phys.ts";
 import type { DomainRuntime } from "./hypervisor.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
 import type { MmioDevice } from "../mem/mmio_bus.ts";
+import { StateError } from "./state_check.ts";
+import { XenError } from "./xen_error.ts";
 import type { Vcpu } from "./vcpu.ts";
 
 const UPCALL_PENDING = abiField(vcpu_info, "evtchn_upcall_pending").offset;
@@ -106,6 +108,30 @@ export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
     ref.page.setBigUint64(ref.offset + PENDING_SEL, (1n << 64n) - 1n, true);
     ref.page.setUint8(ref.offset + UPCALL_PENDING, 1);
     this.raiseUpcall(v.id);
+  }
+
+  /**
+   * Snapshots: rebuilds the views of registered vcpu_infos from each vcpu's `vcpuInfo` location
+   * (call after the p2m, guest memory and the vcpus' own fields are restored), without the
+   * mark-everything-pending of a registration. Throws StateError, changing nothing, when a
+   * location is no longer the domain's memory.
+   */
+  restoreVcpuInfo(): void {
+    const refs = new Map<number, VcpuInfoRef>();
+    for (const v of this.domain.vcpus) {
+      if (v.vcpuInfo === null) continue;
+      try {
+        refs.set(v.id, {
+          page: this.domain.phys.page(v.vcpuInfo.gfn, true),
+          offset: v.vcpuInfo.offset,
+        });
+      } catch (e) {
+        if (e instanceof XenError) throw new StateError(`vcpu ${v.id} vcpuInfo: ${e.message}`);
+        throw e;
+      }
+    }
+    this.#vcpuInfo.clear();
+    for (const [id, r] of refs) this.#vcpuInfo.set(id, r);
   }
 
   // ------------------------------------------------------------- DomainRuntime

@@ -1,13 +1,13 @@
 /**
  * A domain's own fields as plain data for snapshots: lifecycle, accounting, shared_info's frame,
  * HVM parameters and flags. Its parts (p2m, vcpus, event channels, grant table, vGIC, devices)
- * are saved by their own save(); its identity (id, name, privilege, creation time) is given at
- * construction and only checked on restore.
+ * are saved by their own save(); its identity (id, name, privilege) is given at construction
+ * and only checked on restore.
  *
  * @module
  */
 import { type Domain, type DomainState, SHUTDOWN_REASONS, type ShutdownReason } from "./domain.ts";
-import { arr, big, bool, int, obj, oneOf, show, StateError } from "./state_check.ts";
+import { arr, big, bool, int, num, obj, oneOf, show, StateError } from "./state_check.ts";
 
 /** What saveDomainOwn returns. */
 export interface DomainOwnState {
@@ -54,15 +54,16 @@ export function saveDomainOwn(d: Domain): DomainOwnState {
 }
 
 /**
- * Sets `d`'s own fields from `state` (from saveDomainOwn of the same domain: id, name,
- * privilege and creation time must match). Throws StateError naming the bad field, leaving `d`
+ * Sets `d`'s own fields from `state` (from saveDomainOwn of the same domain: id, name and
+ * privilege must match). Throws StateError naming the bad field, leaving `d`
  * unchanged.
  */
 export function restoreDomainOwn(d: Domain, state: DomainOwnState): void {
   const s = obj(state, "domain");
-  for (const k of ["id", "name", "privileged", "createdNs"] as const) {
+  for (const k of ["id", "name", "privileged"] as const) {
     if (s[k] !== d[k]) throw new StateError(`domain.${k}: ${show(s[k])} is not ${show(d[k])}`);
   }
+  const createdNs = num(s.createdNs, "domain.createdNs", 0, Number.MAX_VALUE);
   const st = oneOf(s.state, "domain.state", STATES);
   const reason = s.shutdownReason === null
     ? null
@@ -83,6 +84,7 @@ export function restoreDomainOwn(d: Domain, state: DomainOwnState): void {
   const consoleIo = bool(s.consoleIo, "domain.consoleIo");
   const flag = bool(s.runstateUpdateFlag, "domain.runstateUpdateFlag");
   const ppi = int(s.evtchnPpi, "domain.evtchnPpi", 16, 31);
+  d.createdNs = createdNs;
   d.state = st;
   d.shutdownReason = reason;
   d.shutdownCode = code;

@@ -11,10 +11,16 @@ import {
   restoreDomainOwn,
   saveDomainOwn,
 } from "../../core/hyp/domain_state.ts";
+import { abiField } from "../../core/hyp/abi/layout.ts";
+import { vcpu_info } from "../../core/hyp/abi/shared_info.ts";
+import { XenDomainRuntime } from "../../core/hyp/domain_runtime.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
+import { P2M_RWX, P2M_TYPE } from "../../core/hyp/p2m.ts";
 import { StateError } from "../../core/hyp/state_check.ts";
 import { Vcpu } from "../../core/hyp/vcpu.ts";
 import { restoreVcpuOwn, saveVcpuOwn, type VcpuOwnState } from "../../core/hyp/vcpu_state.ts";
+
+const UPCALL_PENDING = abiField(vcpu_info, "evtchn_upcall_pending").offset;
 
 function machine(): { d: Domain; v: Vcpu } {
   const hv = new Hypervisor({ pcpus: 2 });
@@ -25,6 +31,7 @@ function machine(): { d: Domain; v: Vcpu } {
 }
 
 function use(d: Domain, v: Vcpu): void {
+  d.createdNs = 777;
   d.state = "shutdown";
   d.shutdownReason = "crash";
   d.shutdownCode = 3;
@@ -86,6 +93,7 @@ Deno.test("domain and vcpu state: corrupted states are refused and change nothin
   const dCases: [(s: DomainOwnState) => void, RegExp][] = [
     [(s) => s.id = 9, /domain\.id/],
     [(s) => s.name = "other", /domain\.name/],
+    [(s) => s.createdNs = -5, /domain\.createdNs/],
     [(s) => (s as { state: string }).state = "zombie", /domain\.state/],
     [(s) => (s as { shutdownReason: string }).shutdownReason = "bored", /shutdownReason/],
     [(s) => s.shutdownCode = 256, /domain\.shutdownCode/],
@@ -129,4 +137,32 @@ Deno.test("domain and vcpu state: corrupted states are refused and change nothin
     );
   }
   assert.deepEqual({ d: saveDomainOwn(b.d), v: saveVcpuOwn(b.v) }, before);
+});
+
+Deno.test("domain runtime: registered vcpu_info views are re-derived from the restored locations", () => {
+  const hv = new Hypervisor({ pcpus: 1 });
+  const d = hv.createDomain("guest");
+  hv.createVcpu(d, 0);
+  const v1 = hv.createVcpu(d, 1);
+  d.sharedInfoMfn = hv.frames.alloc();
+  d.p2m.map(0x40010, hv.frames.alloc(), 1, P2M_RWX, P2M_TYPE.ram);
+  const rt = new XenDomainRuntime(d, { wake: () => {}, injectIrq: () => "dropped" });
+  assert.equal(rt.vcpuInfo(1), null);
+  const s = saveVcpuOwn(v1);
+  s.vcpuInfo = { gfn: 0x40010, offset: 128 };
+  restoreVcpuOwn(v1, s, 1);
+  rt.restoreVcpuInfo();
+  const ref = rt.vcpuInfo(1)!;
+  assert.equal(ref.offset, 128);
+  // Nothing was marked pending (a registration would have set evtchn_upcall_pending).
+  assert.equal(ref.page.getUint8(128 + UPCALL_PENDING), 0);
+  ref.page.setUint8(128 + 40, 0x5a);
+  assert.equal(d.phys.read(0x40010 * 4096 + 168, 1)[0], 0x5a);
+  // A location that is not memory any more is refused and the old view kept.
+  v1.vcpuInfo = { gfn: 0x50000, offset: 0 };
+  assert.throws(
+    () => rt.restoreVcpuInfo(),
+    (e: Error) => e instanceof StateError && /vcpu 1/.test(e.message),
+  );
+  assert.equal(rt.vcpuInfo(1)!.offset, 128);
 });
