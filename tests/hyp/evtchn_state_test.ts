@@ -10,6 +10,7 @@ import { VIRQ_CONSOLE, VIRQ_TIMER } from "../../core/hyp/abi/event_channel.ts";
 import { DOMID_SELF } from "../../core/hyp/abi/hypercalls.ts";
 import type { EventChannels } from "../../core/hyp/evtchn/event_channels.ts";
 import type { EventChannelsState } from "../../core/hyp/evtchn/evtchn_state.ts";
+import type { EvtchnHub } from "../../core/hyp/evtchn/hub.ts";
 import type { HostEndpoint } from "../../core/hyp/evtchn/host_endpoint.ts";
 import type { PhysMemory } from "../../core/mem/phys_memory.ts";
 import { StateError } from "../../core/hyp/state_check.ts";
@@ -47,6 +48,7 @@ function recorder(log: string[], name: string): HostEndpoint {
 }
 
 interface World {
+  hub: EvtchnHub;
   ecs: EventChannels[];
   doms: TestDomain[];
   mem: PhysMemory;
@@ -132,6 +134,7 @@ Deno.test("evtchn state: a restored machine continues exactly like the original"
   );
   assert.deepEqual(kinds, [`console@${ports.host}`, `xenstore@${ports.remote + 1}`]);
   assert.deepEqual(b.ecs.map((e) => e.save()), saved);
+  b.hub.checkPeers();
 
   const upA = a.doms.map((d) => d.upcalls.length);
   const logA = a.log.length;
@@ -209,4 +212,24 @@ Deno.test("evtchn state: a host port bound without a kind cannot be saved", () =
   assert.throws(() => w.ecs[0].save(), new RegExp(`host port ${port} was bound without a kind`));
   w.ecs[0].closeHost(port);
   assert.equal(w.ecs[0].save().hosts.length, 0);
+});
+
+Deno.test("evtchn state: the hub finds interdomain ports whose peer does not point back", () => {
+  const a = world();
+  const ports = setup(a);
+  const good = a.ecs.map((e) => e.save());
+  const b = world();
+  copyMemory(a.mem, b.mem);
+  const resolve = () => recorder(b.log, "x");
+  const bad = structuredClone(good[1]);
+  bad.ports[ports.remote].remotePort = ports.ipi;
+  b.ecs[0].restore(good[0], resolve);
+  b.ecs[1].restore(bad, resolve);
+  assert.throws(
+    () => b.hub.checkPeers(),
+    (e: Error) =>
+      e instanceof StateError && /port 1 of domain 1 names port 1 of domain 2/.test(e.message),
+  );
+  b.ecs[1].restore(good[1], resolve);
+  b.hub.checkPeers();
 });

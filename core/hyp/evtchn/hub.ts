@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { StateError } from "../state_check.ts";
 import type { EventChannels } from "./event_channels.ts";
 
 /** All domains' port tables, by domid. */
@@ -19,6 +20,28 @@ export class EvtchnHub {
   /** Forgets domain `domid` (its table was destroyed). */
   remove(domid: number): void {
     this.#byId.delete(domid);
+  }
+
+  /**
+   * Snapshots: checks that every interdomain port's peer exists and points back at it. A table
+   * restored alone cannot see its peers (they may not be restored yet), so the owner calls this
+   * once every domain's table is restored. Throws StateError naming the port.
+   */
+  checkPeers(): void {
+    for (const [domid, ec] of this.#byId) {
+      for (let port = 0, ch = ec.channel(0); ch !== undefined; ch = ec.channel(++port)) {
+        if (ch.state !== "interdomain") continue;
+        const peer = this.#byId.get(ch.remoteDom)?.channel(ch.remotePort);
+        if (
+          peer?.state !== "interdomain" || peer.remoteDom !== domid || peer.remotePort !== port
+        ) {
+          throw new StateError(
+            `evtchn: port ${port} of domain ${domid} names port ${ch.remotePort} of domain ` +
+              `${ch.remoteDom}, which does not point back`,
+          );
+        }
+      }
+    }
   }
 
   /** The table of domain `domid`, if it exists. */
