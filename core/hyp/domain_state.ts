@@ -22,7 +22,7 @@ export interface DomainOwnState {
   unplacedPages: number;
   maxPages: number;
   sharedInfoMfn: number;
-  /** HVM_PARAM_* values as [index, value] in index order. */
+  /** HVM_PARAM_* values as [index, value] in insertion order (the REPL lists them so). */
   hvmParams: [number, bigint][];
   consoleIo: boolean;
   runstateUpdateFlag: boolean;
@@ -46,7 +46,7 @@ export function saveDomainOwn(d: Domain): DomainOwnState {
     unplacedPages: d.unplacedPages,
     maxPages: d.maxPages,
     sharedInfoMfn: d.sharedInfoMfn,
-    hvmParams: [...d.hvmParams].sort((a, b) => a[0] - b[0]),
+    hvmParams: [...d.hvmParams],
     consoleIo: d.consoleIo,
     runstateUpdateFlag: d.runstateUpdateFlag,
     evtchnPpi: d.evtchnPpi,
