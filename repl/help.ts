@@ -81,7 +81,7 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
     hypercalls: { usage: "hypercalls(d?)", summary: "hypercall counts per vcpu by name/sub-op" },
     exits: { usage: "exits(d?)", summary: "exit counts per vcpu by kind" },
   }],
-  ["run control (virtual time)", {
+  ["run control (virtual time) and debugging", {
     run: {
       usage: "run()",
       summary: "runs in the background, paced to wall-clock time (the default)",
@@ -97,6 +97,16 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
     },
     step: { usage: "step(n = 1)", summary: "executes n instructions of the current vcpu" },
     select: { usage: "select(d, n = 0)", summary: "makes vcpu n of domain d the current vcpu" },
+    brk: {
+      usage: "brk(va, v = cur)",
+      summary: "breakpoint at a guest virtual address: runs stop there (debug)",
+    },
+    unbrk: { usage: "unbrk(va, v = cur)", summary: "removes the breakpoint" },
+    watch: {
+      usage: 'watch(va, len = 8, "write"|"read"|"access", v = cur)',
+      summary: "stops before such accesses to [va, va+len); returns the watchpoint",
+    },
+    unwatch: { usage: "unwatch(w, v = cur)", summary: "removes watchpoint w" },
   }],
   ["help", {
     help: { usage: "help(x?)", summary: "this list; help(cmd) or help(object) explains one" },

@@ -66,6 +66,12 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       `${what}: ${fmtNs(r.ns)} of virtual time in ${r.wallMs.toFixed(0)} ms (${r.reason}); ` +
         `now ${fmtNs(hv.nowNs())}`,
     );
+    const v = hv.stoppedVcpu;
+    if (r.reason === "debug" && v) {
+      current = v;
+      print(`debug stop on vcpu ${v.domainId}.${v.id} (now the current vcpu):`);
+      print(formatDisasm(v.cpu, 0, 0));
+    }
     for (const [id, c] of hv.consoles) {
       const fresh = c.text.slice(before.get(id) ?? 0);
       if (fresh.length === 0) continue;
@@ -166,6 +172,22 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       );
       print(formatDisasm(v.cpu, 2, 3));
     },
+    brk: (va: bigint | number, v: Vcpu = cur()) => {
+      v.cpu.breakpoints.add(BigInt(va));
+      print(`breakpoint at 0x${BigInt(va).toString(16)} on vcpu ${v.domainId}.${v.id}`);
+    },
+    unbrk: (va: bigint | number, v: Vcpu = cur()) => {
+      const had = v.cpu.breakpoints.delete(BigInt(va));
+      print(had ? "breakpoint removed" : `no breakpoint at 0x${BigInt(va).toString(16)}`);
+    },
+    watch: (
+      va: bigint | number,
+      len = 8,
+      kind: "read" | "write" | "access" = "write",
+      v: Vcpu = cur(),
+    ) => v.cpu.addWatchpoint(BigInt(va), len, kind),
+    unwatch: (w: Parameters<Vcpu["cpu"]["removeWatchpoint"]>[0], v: Vcpu = cur()) =>
+      v.cpu.removeWatchpoint(w),
     select: (d: DomArg, n = 0) => {
       current = lab.vcpu(d, n);
       print(`current vcpu: domain ${current.domainId} vcpu ${current.id}`);

@@ -174,3 +174,22 @@ Deno.test("REPL session: create from an xl.cfg, pause/unpause, vcpuPin, shutdown
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("REPL session: a breakpoint stops a run on its vcpu; step and unbrk continue", async () => {
+  const r = replLab();
+  await r.cmd("runFor", "1500us");
+  // VBAR_EL1 + 0x280: the guest's IRQ vector (current EL, SPx).
+  assert.match(await r.cmd("brk", 0x4000_0a80), /breakpoint at 0x40000a80 on vcpu 1\.0/);
+  const hit = await r.cmd("runFor", "5ms");
+  assert.match(hit, /^ran: [\d.]+ (us|ms) of virtual time .*\(debug\)/);
+  assert.match(hit, /debug stop on vcpu 1\.0 \(now the current vcpu\):\n=> 40000a80: /);
+  assert.equal(r.lab.vcpu(1).cpu.pc, 0x4000_0a80n);
+  const s = await r.cmd("step", 1);
+  assert.match(s, /^vcpu 1\.0: 1 instruction\(s\)/);
+  assert.notEqual(r.lab.vcpu(1).cpu.pc, 0x4000_0a80n, "stepped off the breakpoint");
+  assert.equal(await r.cmd("unbrk", 0x4000_0a80), "breakpoint removed");
+  assert.equal(await r.cmd("unbrk", 0x4000_0a80), "no breakpoint at 0x40000a80");
+  const on = await r.cmd("runFor", "3ms");
+  assert.match(on, /\(limit\)/);
+  assert.match(on, /d1\| tick \d+/);
+});
