@@ -183,6 +183,12 @@ export class HvLab {
    */
   step(v: Vcpu, n: number, limitNs = 1e9): { executed: number; result: LabRunResult } {
     if (!Number.isInteger(n) || n < 1) throw new Error(`step: bad count ${n}`);
+    const d = this.hv.domains.get(v.domainId);
+    // Such a vcpu cannot run: stepping it would only run everything else until the limit.
+    if (v.runstate.state === "offline" || v.paused || d?.state !== "running") {
+      const why = v.runstate.state === "offline" ? "offline" : d?.state ?? "gone";
+      throw new Error(`vcpu ${v.domainId}.${v.id} is ${v.paused ? "paused" : why}: cannot step it`);
+    }
     const cpu = v.cpu;
     const saved = cpu.traceHook;
     let executed = 0;

@@ -39,6 +39,8 @@ export interface HvSession {
   globals: PropertyDescriptorMap;
   /** node:repl writer: live objects as tables, anything else inspected. */
   writer: (v: unknown) => string;
+  /** Called after output printed outside a command (a background debug stop): redraw the prompt. */
+  afterAsyncOutput: (() => void) | undefined;
 }
 
 /** True for a domain's vGIC. */
@@ -227,6 +229,16 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     globals[k] = { value: f, enumerable: true, writable: true };
   }
 
+  const session: HvSession = { globals, writer: (v) => writer(v), afterAsyncOutput: undefined };
+  lab.onDebugStop = (v) => {
+    if (v) current = v;
+    print(
+      `\n[debug stop${v ? ` on vcpu ${v.domainId}.${v.id} at pc ${v.cpu.pc.toString(16)}` : ""}` +
+        ` at ${fmtNs(hv.nowNs())}${v ? " (now the current vcpu)" : ""}; run() continues]`,
+    );
+    session.afterAsyncOutput?.();
+  };
+
   const writer = (v: unknown): string => {
     if (v instanceof Domain) return formatDomain(hv, v);
     if (v instanceof Vcpu) return formatVcpu(hv, v);
@@ -240,5 +252,5 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     if (isVgic(v)) return formatVgic(v);
     return util.inspect(v, { colors: Deno.stdout.isTerminal(), depth: 2 });
   };
-  return { globals, writer };
+  return session;
 }

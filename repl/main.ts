@@ -16,7 +16,6 @@ import { historyPath, setupHistory } from "./history.ts";
 import { HvLab } from "./hv_lab.ts";
 import { hvSession } from "./hv_session.ts";
 import { Lab } from "./lab.ts";
-import { fmtNs } from "./table.ts";
 import { awaitingResults, type ReplEval, withTopLevelAwait } from "./tla.ts";
 
 const { values } = parseArgs({
@@ -55,13 +54,7 @@ if (values.elf || values.board) {
       `${values.paused ? "built, stopped (run() starts it)" : "running"}; type help()`,
   );
   onReady = (server) => {
-    lab.onDebugStop = (v) => {
-      print(
-        `\n[debug stop${v ? ` on vcpu ${v.domainId}.${v.id} at pc ${v.cpu.pc.toString(16)}` : ""}` +
-          ` at ${fmtNs(lab.hv.nowNs())}; run() continues]`,
-      );
-      server.displayPrompt(true);
-    };
+    session.afterAsyncOutput = () => server.displayPrompt(true);
   };
   if (!values.paused) lab.resume();
   stopBackground = () => lab.pause();

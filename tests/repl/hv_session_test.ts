@@ -139,7 +139,11 @@ Deno.test("REPL session: create from an xl.cfg, pause/unpause, vcpuPin, shutdown
     assert.match(await r.cmd("list"), /\n +2 +second +running -b--- +16 MiB +2 +1 /);
     await assert.rejects(() => r.cmd("create", `${dir}/missing.cfg`), /missing\.cfg: cannot read/);
 
+    await r.cmd("select", 2, 1);
+    await assert.rejects(() => r.cmd("step", 1), /vcpu 2\.1 is offline: cannot step it/);
     assert.equal(await r.cmd("pause", 2), "domain 2 paused");
+    await r.cmd("select", 2, 0);
+    await assert.rejects(() => r.cmd("step", 1), /vcpu 2\.0 is paused: cannot step it/);
     const ticks = r.lab.hv.console(2).text.length;
     await r.cmd("runFor", "3ms");
     assert.equal(r.lab.hv.console(2).text.length, ticks, "a paused domain does not run");
@@ -192,4 +196,28 @@ Deno.test("REPL session: a breakpoint stops a run on its vcpu; step and unbrk co
   const on = await r.cmd("runFor", "3ms");
   assert.match(on, /\(limit\)/);
   assert.match(on, /d1\| tick \d+/);
+});
+
+Deno.test("REPL session: a breakpoint hit in the background run is reported and selected", async () => {
+  const r = replLab();
+  const dir = await xlCfgDir("other");
+  await r.cmd("create", `${dir}/other.cfg`);
+  await Deno.remove(dir, { recursive: true });
+  await r.cmd("brk", 0x4000_0a80, r.lab.vcpu(2));
+  const stopped = new Promise<void>((res) => {
+    const prev = r.lab.onDebugStop!;
+    r.lab.onDebugStop = (v) => {
+      prev(v);
+      res();
+    };
+  });
+  r.lab.resume();
+  await stopped;
+  assert.equal(r.lab.running, false, "a debug stop ends the background run");
+  assert.match(
+    r.drain(),
+    /\[debug stop on vcpu 2\.0 at pc 40000a80 at [\d.]+ ms \(now the current/,
+  );
+  assert.equal(r.global("cur"), r.lab.vcpu(2));
+  r.lab.pause();
 });

@@ -2,7 +2,8 @@
  * Tests against a REPL lab without a terminal: the default hypervisor lab (stopped: tests drive
  * virtual time themselves) with the REPL's session, where `cmd(name, ...args)` calls a REPL
  * command and returns what it printed, `show(value)` renders a value as the REPL would, and
- * `global(name)` reads a global (getters such as `gic` and `cur` included).
+ * `global(name)` reads a global (getters such as `gic` and `cur` included), `drain()` takes what
+ * was printed outside commands.
  */
 import { HvLab } from "../../repl/hv_lab.ts";
 import { hvSession } from "../../repl/hv_session.ts";
@@ -16,6 +17,8 @@ export interface ReplLab {
   show(value: unknown): string;
   /** A REPL global by name. */
   global(name: string): unknown;
+  /** Output printed outside commands (background debug stops) since the last call. */
+  drain(): string;
 }
 
 /** The default lab (domain 1 "lab", not running in the background) and its session. */
@@ -41,5 +44,6 @@ export function replLab(): ReplLab {
     },
     show: (v) => session.writer(v),
     global: (name) => ctx[name],
+    drain: () => out.splice(0).join("\n"),
   };
 }
