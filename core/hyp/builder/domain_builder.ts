@@ -191,8 +191,8 @@ function populate(
   d.hvmParams.set(HVM_PARAM_CALLBACK_IRQ, hvmCallbackIrqPpi(GUEST_EVTCHN_PPI));
   const consoleGfn = magicGfn + GUEST_MAGIC_CONSOLE_PFN_OFFSET,
     storeGfn = magicGfn + GUEST_MAGIC_XENSTORE_PFN_OFFSET;
-  const consolePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.console);
-  const storePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.xenstore);
+  const consolePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.console, "console");
+  const storePort = d.evtchn.bindHost(BACKEND_DOMID, 0, parts.endpoints.xenstore, "xenstore");
   d.hvmParams.set(HVM_PARAM_CONSOLE_PFN, BigInt(consoleGfn));
   d.hvmParams.set(HVM_PARAM_CONSOLE_EVTCHN, BigInt(consolePort));
   d.hvmParams.set(HVM_PARAM_STORE_PFN, BigInt(storeGfn));
