@@ -152,7 +152,7 @@ export function helpText(): string {
   }
   out.push(
     "",
-    "d is a domain id or a Domain; v a Vcpu. Evaluating an object shows it as a table.",
+    "d is a domain id, name or Domain; v a Vcpu. Evaluating an object shows it as a table.",
     "help(dom(1)), help(cur), help(hv), help(xs), help(gic) explain objects. .exit leaves.",
   );
   return out.join("\n");

@@ -94,19 +94,23 @@ export class HvLab {
     return b;
   }
 
-  /** Domain `id` (a Domain passes through); throws naming the id when there is none. */
-  domain(id: number | Domain): Domain {
-    if (typeof id !== "number") return id;
-    const d = this.hv.domains.get(id);
+  /** Domain `id` or named `id` (a Domain passes through); throws naming it when there is none. */
+  domain(id: number | string | Domain): Domain {
+    if (typeof id === "object") return id;
+    const d = typeof id === "number"
+      ? this.hv.domains.get(id)
+      : [...this.hv.domains.values()].find((x) => x.name === id);
     if (d === undefined) {
-      const ids = [...this.hv.domains.keys()].join(", ") || "none";
-      throw new Error(`no domain ${id} (domains: ${ids})`);
+      const ids = [...this.hv.domains.values()].map((x) => `${x.id} "${x.name}"`).join(", ");
+      throw new Error(
+        `no domain ${typeof id === "string" ? `"${id}"` : id} (domains: ${ids || "none"})`,
+      );
     }
     return d;
   }
 
   /** Vcpu `n` of domain `d`; throws naming both when there is none. */
-  vcpu(d: number | Domain, n = 0): Vcpu {
+  vcpu(d: number | string | Domain, n = 0): Vcpu {
     const dom = this.domain(d);
     const v = dom.vcpus[n];
     if (v === undefined) {

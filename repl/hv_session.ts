@@ -30,8 +30,8 @@ import { formatWatches, formatXenstore } from "./show_xenstore.ts";
 import { fmtNs } from "./table.ts";
 import { xlCreate, xlDestroy, xlPause, xlShutdown, xlUnpause, xlVcpuPin } from "./xl_commands.ts";
 
-/** A domain argument: an id or the Domain. */
-type DomArg = number | Domain;
+/** A domain argument: an id, a name or the Domain. */
+type DomArg = number | string | Domain;
 
 /** The REPL's globals and its result writer. */
 export interface HvSession {

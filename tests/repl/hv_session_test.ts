@@ -77,7 +77,9 @@ Deno.test("REPL session: list, dom, vcpu, views of every object kind", async () 
   );
   assert.match(await r.cmd("dis", r.lab.vcpu(1), 2), /=> /);
   assert.match(await r.cmd("dmesg"), /\(log empty\)|\]/);
-  await assert.rejects(() => r.cmd("dom", 9), /no domain 9 \(domains: 1\)/);
+  await assert.rejects(() => r.cmd("dom", 9), /no domain 9 \(domains: 1 "lab"\)/);
+  await assert.rejects(() => r.cmd("dom", "nope"), /no domain "nope" \(domains: 1 "lab"\)/);
+  assert.equal(r.lab.domain("lab"), r.lab.domain(1));
   await assert.rejects(() => r.cmd("vcpu", 1, 3), /domain 1 has no vcpu 3 \(it has 1\)/);
 });
 
