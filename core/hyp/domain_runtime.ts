@@ -13,6 +13,9 @@ import type { GuestPhys } from "./guest_phys.ts";
 import type { DomainRuntime } from "./hypervisor.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
 import type { MmioDevice } from "../mem/mmio_bus.ts";
+import type { Pl011 } from "../devices/pl011.ts";
+import type { PvConsoleBackend } from "./console/pv_console.ts";
+import type { HostEndpoint } from "./evtchn/host_endpoint.ts";
 import { StateError } from "./state_check.ts";
 import { XenError } from "./xen_error.ts";
 import type { Vcpu } from "./vcpu.ts";
@@ -34,6 +37,12 @@ export interface RuntimeHost {
 export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
   readonly domain: Domain;
   vgic!: Vgic & { gicv?: MmioDevice };
+  /** The domain's back ends (set by the builder's wiring). */
+  backends!: {
+    console: PvConsoleBackend;
+    vpl011: Pl011 | null;
+    endpoints: { console: HostEndpoint; xenstore: HostEndpoint };
+  };
   readonly #host: RuntimeHost;
   readonly #vcpuInfo = new Map<number, VcpuInfoRef>();
 

@@ -35,6 +35,7 @@ import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.
 import { guestHcr, RUNSTATE_OF, Vcpu, vcpuMpidr } from "./vcpu.ts";
 import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
 import { emulateIccTrap } from "./vgic/icc_trap.ts";
+import type { XenDomainRuntime } from "./domain_runtime.ts";
 import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
 
 /** Hypervisor configuration (plain data). */
@@ -120,7 +121,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly clock: VirtualClock;
   readonly pcpus: Pcpu[];
   readonly domains = new Map<number, Domain>();
-  readonly runtimes = new Map<number, DomainRuntime>();
+  readonly runtimes = new Map<number, XenDomainRuntime>();
   readonly consoles = new Map<number, ConsoleSink>();
   readonly version: XenVersionInfo;
   readonly vwfi: "trap" | "native";

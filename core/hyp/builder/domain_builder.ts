@@ -144,15 +144,12 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
     }
     vpl011 = uart;
   }
-  return {
-    runtime,
-    console: pv,
-    vpl011,
-    endpoints: {
-      console: { send: () => pv.kick() },
-      xenstore: { send: () => hv.xenstore.kick(d.id) },
-    },
+  const endpoints = {
+    console: { send: () => pv.kick() },
+    xenstore: { send: () => hv.xenstore.kick(d.id) },
   };
+  runtime.backends = { console: pv, vpl011, endpoints };
+  return { runtime, console: pv, vpl011, endpoints };
 }
 
 function populate(
