@@ -4,8 +4,7 @@
  *   deno run -A scripts/snapshot_continue.ts FILE CHUNKS CHUNK_CYCLES
  * The determinism test compares this with the run that continued from the snapshot point.
  */
-import { decodeSnapshot } from "../core/snapshot/snapshot_file.ts";
-import { type MachineSnapshot, restoreMachine } from "../core/hyp/machine_snapshot.ts";
+import { restoreSnapshotFile } from "../core/hyp/machine_snapshot.ts";
 import { traceRun } from "../tools/snapshot/trace_hash.ts";
 
 const [file, chunks, chunkCycles] = Deno.args;
@@ -13,7 +12,6 @@ if (!file || !chunks || !chunkCycles) {
   console.error("usage: snapshot_continue.ts FILE CHUNKS CHUNK_CYCLES");
   Deno.exit(2);
 }
-const snap = decodeSnapshot(await Deno.readFile(file));
-const hv = restoreMachine(snap.components.machine as MachineSnapshot);
+const hv = restoreSnapshotFile(await Deno.readFile(file));
 const r = traceRun(hv, Number(chunks), Number(chunkCycles));
 console.log(JSON.stringify(r));

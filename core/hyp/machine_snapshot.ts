@@ -25,6 +25,7 @@ import type { VgicSnapshot } from "./vgic/vgic_base.ts";
 import type { XenstoredState } from "./xenstore/xs_state.ts";
 import { GUEST_MAGIC_BASE, GUEST_MAGIC_XENSTORE_PFN_OFFSET } from "./abi/arm_memory_map.ts";
 import { HVM_PARAM_STORE_EVTCHN } from "./abi/hvm.ts";
+import { decodeSnapshot, encodeSnapshot, SnapshotError } from "../snapshot/snapshot_file.ts";
 
 /** One domain in a snapshot. */
 export interface DomainSnapshot {
@@ -78,8 +79,12 @@ export function saveMachine(hv: Hypervisor): MachineSnapshot {
   };
 }
 
-/** A new Hypervisor in the state `s` describes. Throws naming the first bad part. */
-export function restoreMachine(s: MachineSnapshot): Hypervisor {
+/**
+ * A new Hypervisor in the state `s` describes. Throws naming the first bad part. With `adopt`
+ * the new machine's memory takes over `s`'s page data instead of copying it (`s` must not be
+ * used again).
+ */
+export function restoreMachine(s: MachineSnapshot, adopt = false): Hypervisor {
   if (typeof s !== "object" || s === null || !Array.isArray(s.domains)) {
     throw new Error("snapshot: no machine record");
   }
@@ -96,7 +101,7 @@ export function restoreMachine(s: MachineSnapshot): Hypervisor {
     d.p2m.restore(ds.p2m);
     return { d, ds };
   });
-  hv.mem.restore(s.memory);
+  hv.mem.restore(s.memory, adopt);
   for (const { d, ds } of built) wireDomain(hv, d, ds.config);
   hv.frames.restore(s.frames);
   for (const { d, ds } of built) {
@@ -136,4 +141,30 @@ export function restoreMachine(s: MachineSnapshot): Hypervisor {
   for (const [id, cs] of s.consoles) hv.console(id).restore(cs);
   hv.restoreCore(s.core);
   return hv;
+}
+
+/** The snapshot file of `hv` (core/snapshot/snapshot_file.ts format, component "machine"). */
+export function snapshotFile(hv: Hypervisor, description?: string): Uint8Array {
+  return encodeSnapshot(
+    { creator: "hvlab", cycles: hv.cycles, ...(description ? { description } : {}) },
+    { machine: saveMachine(hv) },
+  );
+}
+
+/**
+ * A new machine from a snapshot file; throws SnapshotError (or an Error naming the bad part) for
+ * a truncated, corrupted, wrong-version or inconsistent file.
+ */
+export function restoreSnapshotFile(file: Uint8Array): Hypervisor {
+  const snap = decodeSnapshot(file);
+  const m = snap.components.machine;
+  if (typeof m !== "object" || m === null) {
+    throw new SnapshotError("snapshot: no machine component");
+  }
+  return restoreMachine(m as MachineSnapshot, true);
+}
+
+/** An independent copy of the machine `hv` (a what-if experiment), in this process. */
+export function forkMachine(hv: Hypervisor): Hypervisor {
+  return restoreMachine(saveMachine(hv), true);
 }

@@ -118,9 +118,11 @@ export class PhysMemory {
    * Replaces RAM contents with `s` (made by `save()` of a memory with the same regions); checked
    * first, nothing changes on error. Pages are rewritten in place and pages absent from `s` are
    * zeroed in place, so DataViews others hold of this memory's pages stay valid. The state is
-   * copied, never referenced: it can be restored again.
+   * copied, never referenced, so it can be restored again — unless `adopt` is set: then pages
+   * this memory does not have yet become views into the state's `data` (no copy; the caller
+   * gives the state up, as a fork or a freshly decoded file does).
    */
-  restore(s: MemoryState): void {
+  restore(s: MemoryState, adopt = false): void {
     const o = s as unknown as Record<string, unknown> | null;
     if (o === null || typeof o !== "object") {
       throw new Error(`memory state: ${String(s)} is not an object`);
@@ -161,6 +163,7 @@ export class PhysMemory {
       const bytes = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
       const dv = this.#pages.get(pfn);
       if (dv) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).set(bytes);
+      else if (adopt) this.#pages.set(pfn, new DataView(data.buffer, bytes.byteOffset, PAGE_SIZE));
       else this.#pages.set(pfn, new DataView(bytes.slice().buffer));
     }
     for (const [pfn, dv] of this.#pages) {

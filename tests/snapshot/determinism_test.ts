@@ -10,14 +10,25 @@ import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { loadGuestKernel, probeGuestInitrd } from "../../core/hyp/builder/guest_image.ts";
 import {
+  forkMachine,
   type MachineSnapshot,
   restoreMachine,
+  restoreSnapshotFile,
   saveMachine,
+  snapshotFile,
 } from "../../core/hyp/machine_snapshot.ts";
-import { decodeSnapshot, encodeSnapshot } from "../../core/snapshot/snapshot_file.ts";
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  SnapshotError,
+} from "../../core/snapshot/snapshot_file.ts";
+import { hypLab } from "../support/hyp_lab.ts";
 import { decompressImage, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import { buildDomuInitramfs } from "../../tools/linux/domu_workload.ts";
 import { traceRun } from "../../tools/snapshot/trace_hash.ts";
+
+/** A raw guest that counts in x0 forever: something to snapshot without Linux. */
+const TICKER = new Uint8Array(new Uint32Array([0x91000400, 0x17ffffff]).buffer);
 
 const files = findLinuxFiles();
 const CHUNKS = 40, CHUNK = 2_500_000;
@@ -58,6 +69,7 @@ Deno.test({
     const file = encodeSnapshot({ creator: "hvlab", cycles: hv.cycles }, {
       machine: saveMachine(hv),
     });
+    const fork = forkMachine(hv);
     const path = await Deno.makeTempFile({ suffix: ".hvsnap" });
     await Deno.writeFile(path, file);
     try {
@@ -71,15 +83,32 @@ Deno.test({
       const b = JSON.parse(new TextDecoder().decode(out.stdout));
       assert.deepEqual(b.consoles, a.consoles);
       assert.equal(b.hash, a.hash);
-      // In-process restore gives the same too.
+      // In-process restore (copying the state) and a fork taken at the start give the same too.
       const c = traceRun(
         restoreMachine(decodeSnapshot(file).components.machine as MachineSnapshot),
         CHUNKS,
         CHUNK,
       );
       assert.equal(c.hash, a.hash);
+      assert.equal(traceRun(fork, CHUNKS, CHUNK).hash, a.hash);
     } finally {
       await Deno.remove(path);
     }
   },
+});
+
+Deno.test("snapshot: truncated or corrupted files are refused and the live machine is unharmed", () => {
+  const { hv } = hypLab({ kernel: TICKER });
+  hv.run({ maxCycles: 2_000_000 });
+  const file = snapshotFile(hv);
+  const reference = traceRun(forkMachine(hv), 10, 500_000).hash;
+  const flipped = file.slice();
+  flipped[flipped.length >> 1] ^= 1;
+  for (const bad of [file.subarray(0, file.length - 7), flipped, file.subarray(0, 40)]) {
+    assert.throws(() => restoreSnapshotFile(bad), SnapshotError);
+  }
+  // A well-formed file whose machine record is wrong is refused too, naming what is wrong.
+  const junk = encodeSnapshot({ creator: "x", cycles: 0 }, { machine: { domains: [{}] } });
+  assert.throws(() => restoreSnapshotFile(junk), /snapshot: /);
+  assert.equal(traceRun(hv, 10, 500_000).hash, reference, "the live machine is unharmed");
 });
