@@ -23,11 +23,6 @@ export async function xlCreate(lab: HvLab, file: string): Promise<Domain> {
 export function xlDestroy(lab: HvLab, d: Domain): string {
   const hv = lab.hv;
   hv.destroyDomain(d);
-  d.evtchn?.destroy();
-  if (hv.xenstore.isIntroduced(d.id)) hv.xenstore.releaseDomain(d.id);
-  if (hv.xenstore.tryRead(`/local/domain/${d.id}`) !== undefined) {
-    hv.xenstore.rm(`/local/domain/${d.id}`);
-  }
   lab.built.delete(d.id);
   return `domain ${d.id} "${d.name}" destroyed`;
 }

@@ -508,7 +508,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return v;
   }
 
-  /** Removes a domain and returns its memory. */
+  /**
+   * Destroys a domain (xl destroy): its vcpus leave the pCPUs, its event channels close (peers
+   * see them closed), xenstore forgets it and its /local/domain node goes, its RAM, grant frames
+   * and shared_info return to the machine. Its console keeps what was written.
+   */
   destroyDomain(d: Domain): void {
     d.state = "dying";
     for (const v of d.vcpus) {
@@ -516,10 +520,17 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       p.vcpus.splice(p.vcpus.indexOf(v), 1);
       if (p.current === v) p.current = null;
     }
+    d.evtchn?.destroy();
+    if (this.xenstore.isIntroduced(d.id)) this.xenstore.releaseDomain(d.id);
+    if (this.xenstore.tryRead(`/local/domain/${d.id}`) !== undefined) {
+      this.xenstore.rm(`/local/domain/${d.id}`);
+    }
     for (const e of [...d.p2m.entries()]) {
       d.p2m.unmap(e.gfn);
       if (e.type === P2M_TYPE.ram) this.frames.free(e.mfn);
     }
+    for (const mfn of d.grants?.frameMfns() ?? []) this.frames.free(mfn);
+    if (d.sharedInfoMfn >= 0) this.frames.free(d.sharedInfoMfn);
     this.domains.delete(d.id);
     this.runtimes.delete(d.id);
   }
