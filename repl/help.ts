@@ -108,6 +108,52 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
     },
     unwatch: { usage: "unwatch(w, v = cur)", summary: "removes watchpoint w" },
   }],
+  ["snapshots, hooks and interrupts", {
+    save: {
+      usage: 'save(file, "description"?)',
+      summary: "writes the whole machine to a snapshot file; prints its size and the time taken",
+      detail:
+        "The file is versioned, checksummed and compressed; restore(file) reads it, here or " +
+        "in another process.",
+    },
+    restore: {
+      usage: "restore(file)",
+      summary: "replaces the machine with the one in file; a bad file changes nothing",
+      detail: "hv, dom(), gic, xs, cur and the REPL's hooks move to the restored machine; a " +
+        "background run continues on it. Keep the old one first with fork() if you want it.",
+    },
+    fork: {
+      usage: "const f = fork()",
+      summary: "an independent, stopped copy of the machine for a what-if experiment",
+      detail: 'Run and inspect it without touching the live machine: f.runFor("10ms"), ' +
+        "f.hv.console(1).text, f.domain(1), f.vcpu(1, 0). use(f) makes it the REPL's machine " +
+        "(and returns the previous one: use(that) switches back).",
+    },
+    use: {
+      usage: "const prev = use(f)",
+      summary: "makes fork f (or a Hypervisor) the REPL's machine; returns the previous one",
+    },
+    snapshots: { usage: "snapshots()", summary: "snapshot files this session saved and restored" },
+    on: {
+      usage: 'on("hypercall", handler?)',
+      summary: "hooks a trap kind; with no handler, prints one line per event until off()",
+      detail: "Kinds: hypercall, mmio, sysreg, wfi, irq, fault. A handler gets the event and may " +
+        "alter or refuse it (core/hyp/hooks.ts):\n" +
+        '  on("hypercall", (e) => { if (e.name === "grant_table_op/map_grant_ref") ' +
+        "e.refuse = 12; })\n" +
+        '  on("irq", (e) => { if (e.intid === 27) e.delayNs = 1e6; })\n' +
+        '  on("mmio", (e) => { if (!e.write && e.device === "vpl011") e.value = 0n; })\n' +
+        "Returns a function that removes the hook; a handler that throws is removed.",
+    },
+    off: { usage: "off(kind?)", summary: "removes the hooks on() added (of one kind, or all)" },
+    hooks: { usage: "hooks()", summary: "lists the hooks on() added" },
+    inject: {
+      usage: "inject(d, intid, vcpu?)",
+      summary: "makes IRQ intid pending in domain d (an SPI unless vcpu is given or intid < 32)",
+      detail: 'It goes through the "irq" hooks; prints whether it was delivered, dropped or ' +
+        "delayed.",
+    },
+  }],
   ["help", {
     help: { usage: "help(x?)", summary: "this list; help(cmd) or help(object) explains one" },
   }],
@@ -136,8 +182,10 @@ export const OBJECT_HELP: Record<string, string> = {
   .version .numVcpus .numIrqs .irqTable() .inject(vcpu | null, intid) .setLevel(vcpu, intid, level)
   .cpuIf(vcpu) (list registers)      View: vgic(d), or evaluate gic.`,
   HvLab: `HvLab (lab): the hypervisor plus run control.
-  lab.running (background run on?) lab.built (domains with config, vpl011, layout)
-  lab.runFor(ns) lab.runUntil(pred, ns) lab.step(vcpu, n) lab.resume() lab.pause()`,
+  lab.hv (the machine)  lab.running (background run on?)  lab.built (domains: config, vpl011)
+  lab.runFor("10ms") lab.runUntil(pred, "1s") lab.step(vcpu, n) lab.resume() lab.pause()
+  lab.fork() (a stopped copy: a lab of its own)  lab.replaceMachine(hv) (restore and use do it)
+  fork() returns such a lab: f.runFor, f.hv, f.domain(n), f.vcpu(d, n) work on the copy.`,
 };
 
 /** Every command name. */

@@ -3,7 +3,8 @@
  * the prompt stays responsive, with virtual time paced to at most wall-clock time (an idle guest
  * costs nothing; a busy one runs as fast as the host allows, up to real time). Foreground run
  * control (`runFor`, `runUntil`, `step`) stops the background run, runs in virtual time and
- * reports progress on long runs.
+ * reports progress on long runs. The machine can be swapped for another (a restored snapshot, a
+ * fork): `replaceMachine`.
  */
 import { buildDomain, type BuiltDomain } from "../core/hyp/builder/domain_builder.ts";
 import type { DomainConfig } from "../core/hyp/builder/domain_config.ts";
@@ -14,8 +15,10 @@ import {
 } from "../core/hyp/builder/guest_image.ts";
 import type { Domain } from "../core/hyp/domain.ts";
 import { type HvStopReason, Hypervisor } from "../core/hyp/hypervisor.ts";
+import { forkMachine } from "../core/hyp/machine_snapshot.ts";
 import type { Vcpu } from "../core/hyp/vcpu.ts";
 import { DOMU_GUEST_IMAGE } from "./domu_guest.ts";
+import { parseDuration } from "./duration.ts";
 
 /** Wall-clock length of one background slice, ms (keeps the prompt responsive). */
 const SLICE_WALL_MS = 25;
@@ -54,11 +57,14 @@ export interface LabRunResult {
   wallMs: number;
 }
 
+/** A domain's host-side parts and configuration, as the lab shows them. */
+export type LabDomain = Omit<BuiltDomain, "layout"> & { config: DomainConfig };
+
 /** A hypervisor plus background and foreground run control. */
 export class HvLab {
-  readonly hv: Hypervisor;
-  /** Domains built through the lab, with their host-side parts and configuration. */
-  readonly built = new Map<number, BuiltDomain & { config: DomainConfig }>();
+  #hv: Hypervisor;
+  /** Called after `replaceMachine` with the new machine and the old one. */
+  readonly onMachineChange: ((hv: Hypervisor, old: Hypervisor) => void)[] = [];
   /** Called when a background run stops at a breakpoint, watchpoint or step. */
   onDebugStop: ((v: Vcpu | null) => void) | undefined;
   /** Where progress of long foreground runs goes (default: stderr, one rewritten line). */
@@ -72,7 +78,53 @@ export class HvLab {
   lastStop: HvStopReason | undefined;
 
   constructor(hv: Hypervisor) {
-    this.hv = hv;
+    this.#hv = hv;
+  }
+
+  /** The machine (replaceMachine swaps it). */
+  get hv(): Hypervisor {
+    return this.#hv;
+  }
+
+  /** Every domain with its host-side parts (from the machine, so a restored one has them too). */
+  get built(): Map<number, LabDomain> {
+    const out = new Map<number, LabDomain>();
+    for (const [id, d] of this.#hv.domains) {
+      const rt = this.#hv.runtimes.get(id);
+      if (rt === undefined) continue;
+      out.set(id, {
+        domain: d,
+        runtime: rt,
+        console: rt.backends.console,
+        vpl011: rt.backends.vpl011,
+        config: d.config,
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Makes `hv` the lab's machine (a restored snapshot, a fork) and returns the old one. A
+   * background run stops at its slice boundary and continues on `hv`, paced from its own virtual
+   * time; `onMachineChange` listeners move what they hold over.
+   */
+  replaceMachine(hv: Hypervisor): Hypervisor {
+    const wasRunning = this.running;
+    this.pause();
+    const old = this.#hv;
+    this.#hv = hv;
+    this.lastStop = undefined;
+    for (const f of this.onMachineChange) f(hv, old);
+    if (wasRunning) this.resume();
+    return old;
+  }
+
+  /** A new, stopped lab on an independent copy of this machine (a what-if experiment). */
+  fork(): HvLab {
+    const f = new HvLab(forkMachine(this.#hv));
+    f.progress = this.progress;
+    f.progressAfterMs = this.progressAfterMs;
+    return f;
   }
 
   /** The default lab: 2 pCPUs and the built-in domU "lab" (domain 1). Builds in milliseconds. */
@@ -89,9 +141,7 @@ export class HvLab {
     cfg: DomainConfig,
     images: { kernel: GuestKernel; initrd?: GuestInitrd },
   ): BuiltDomain & { config: DomainConfig } {
-    const b = { ...buildDomain(this.hv, cfg, images), config: cfg };
-    this.built.set(b.domain.id, b);
-    return b;
+    return { ...buildDomain(this.hv, cfg, images), config: cfg };
   }
 
   /** Domain `id` or named `id` (a Domain passes through); throws naming it when there is none. */
@@ -167,14 +217,17 @@ export class HvLab {
     this.#timer = undefined;
   }
 
-  /** Runs `ns` of virtual time in the foreground (background run stopped meanwhile). */
-  runFor(ns: number): LabRunResult {
-    return this.#foreground(ns, undefined);
+  /**
+   * Runs virtual time `d` (ns, or a string such as "10ms") in the foreground (background run
+   * stopped meanwhile).
+   */
+  runFor(d: number | string): LabRunResult {
+    return this.#foreground(parseDuration(d), undefined);
   }
 
-  /** Runs until `until()` holds or `limitNs` of virtual time passed. */
-  runUntil(until: () => boolean, limitNs: number): LabRunResult {
-    return this.#foreground(limitNs, until);
+  /** Runs until `until()` holds or `limit` of virtual time (ns or "10ms") passed. */
+  runUntil(until: () => boolean, limit: number | string): LabRunResult {
+    return this.#foreground(parseDuration(limit), until);
   }
 
   /**

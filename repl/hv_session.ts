@@ -27,6 +27,8 @@ import { formatDisasm, formatRegs } from "./show.ts";
 import { formatSysregs, formatVcpu, formatVcpuList, KEY_SYSREGS } from "./show_vcpus.ts";
 import { formatVgic, vgicOf } from "./show_vgic.ts";
 import { formatWatches, formatXenstore } from "./show_xenstore.ts";
+import { hookCommands } from "./hook_commands.ts";
+import { snapshotCommands } from "./snapshot_commands.ts";
 import { fmtNs } from "./table.ts";
 import { xlCreate, xlDestroy, xlPause, xlShutdown, xlUnpause, xlVcpuPin } from "./xl_commands.ts";
 
@@ -50,31 +52,46 @@ function isVgic(v: unknown): v is Vgic {
 
 /** Builds the session of `lab`, printing with `print`. */
 export function hvSession(lab: HvLab, print: (s: string) => void = console.log): HvSession {
-  const hv = lab.hv;
   let current: Vcpu | null = null;
-  const firstDomain = () => [...hv.domains.values()][0];
+  const firstDomain = () => [...lab.hv.domains.values()][0];
   const cur = (): Vcpu => {
-    if (current && hv.domains.get(current.domainId)?.vcpus[current.id] === current) return current;
+    if (current && lab.hv.domains.get(current.domainId)?.vcpus[current.id] === current) {
+      return current;
+    }
     const d = firstDomain();
     if (!d) throw new Error("no domains: create(file) makes one");
     return (current = d.vcpus[0]);
   };
   const dom = (d: DomArg) => lab.domain(d);
-  const consoleText = () => new Map([...hv.consoles].map(([id, c]) => [id, c.text.length]));
+  // The same vcpu (domain and id) on a new machine stays the current one.
+  lab.onMachineChange.push((hv) => {
+    if (current) current = hv.domains.get(current.domainId)?.vcpus[current.id] ?? null;
+  });
+  const forks: WeakRef<Hypervisor>[] = [];
+  /** The machine a domain or vcpu belongs to: the lab's or a fork's. */
+  const ownerOf = (x: Domain | Vcpu): Hypervisor =>
+    [lab.hv, ...forks.map((w) => w.deref())].find((hv) =>
+      x instanceof Domain
+        ? hv?.domains.get(x.id) === x
+        : hv?.domains.get(x.domainId)?.vcpus[x.id] === x
+    ) ?? lab.hv;
+  const snap = snapshotCommands(lab, print);
+  const hooks = hookCommands(lab, print, () => session.afterAsyncOutput?.());
+  const consoleText = () => new Map([...lab.hv.consoles].map(([id, c]) => [id, c.text.length]));
 
   /** Prints what a foreground run did and the console output it produced. */
   const report = (r: LabRunResult, before: Map<number, number>, what: string) => {
     print(
       `${what}: ${fmtNs(r.ns)} of virtual time in ${r.wallMs.toFixed(0)} ms (${r.reason}); ` +
-        `now ${fmtNs(hv.nowNs())}`,
+        `now ${fmtNs(lab.hv.nowNs())}`,
     );
-    const v = hv.stoppedVcpu;
+    const v = lab.hv.stoppedVcpu;
     if (r.reason === "debug" && v) {
       current = v;
       print(`debug stop on vcpu ${v.domainId}.${v.id} (now the current vcpu):`);
       print(formatDisasm(v.cpu, 0, 0));
     }
-    for (const [id, c] of hv.consoles) {
+    for (const [id, c] of lab.hv.consoles) {
       const fresh = c.text.slice(before.get(id) ?? 0);
       if (fresh.length === 0) continue;
       print(tailLines(fresh, 20).split("\n").map((l) => `d${id}| ${l}`).join("\n"));
@@ -86,7 +103,7 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     if (!process.stdin.isTTY) throw new Error("console(d) needs a terminal on stdin");
     lab.resume();
     return attachConsole(
-      hv.console(domain.id),
+      lab.hv.console(domain.id),
       `[attached to domain ${domain.id} "${domain.name}"'s console; Ctrl-] detaches]`,
     );
   }, {
@@ -102,8 +119,8 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
   const commands: Record<string, (...a: never[]) => unknown> = {
     dom,
     vcpu: (d: DomArg, n = 0) => lab.vcpu(d, n),
-    list: () => print(formatDomainList(hv)),
-    info: () => print(formatInfo(hv)),
+    list: () => print(formatDomainList(lab.hv)),
+    info: () => print(formatInfo(lab.hv)),
     create: async (file: string) => {
       const d = await xlCreate(lab, file);
       print(`created domain ${d.id} "${d.name}"`);
@@ -113,9 +130,9 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     pause: (d: DomArg) => print(xlPause(dom(d))),
     unpause: (d: DomArg) => print(xlUnpause(dom(d))),
     console: consoleFn,
-    vcpuList: () => print(formatVcpuList(hv)),
+    vcpuList: () => print(formatVcpuList(lab.hv)),
     vcpuPin: (d: DomArg, v: number, pcpu: number) => print(xlVcpuPin(lab, lab.vcpu(d, v), pcpu)),
-    dmesg: (f: DmesgFilter = {}) => print(formatDmesg(hv.logEntries, f)),
+    dmesg: (f: DmesgFilter = {}) => print(formatDmesg(lab.hv.logEntries, f)),
     regs: (v: Vcpu = cur()) => print(formatRegs(v.cpu)),
     sysregs: (v: Vcpu = cur(), names: string[] = [...KEY_SYSREGS]) =>
       print(formatSysregs(v, names)),
@@ -123,25 +140,25 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     grants: (d: DomArg) => print(formatGrants(dom(d))),
     evtchn: (d: DomArg) => print(formatEvtchn(dom(d))),
     vgic: (d: DomArg) => {
-      const g = vgicOf(hv, dom(d).id);
+      const g = vgicOf(lab.hv, dom(d).id);
       print(g ? formatVgic(g, `domain ${dom(d).id} `) : `domain ${dom(d).id} has no vGIC`);
     },
     p2m: (d: DomArg) => print(formatP2m(dom(d))),
-    xstree: (path?: string) => print(formatXenstore(hv.xenstore, path)),
-    watches: () => print(formatWatches(hv.xenstore)),
-    consoles: () => print(formatConsoles(hv)),
+    xstree: (path?: string) => print(formatXenstore(lab.hv.xenstore, path)),
+    watches: () => print(formatWatches(lab.hv.xenstore)),
+    consoles: () => print(formatConsoles(lab.hv)),
     con: (d: DomArg = firstDomain()?.id ?? 1, lines = 20) =>
-      print(tailLines(hv.console(dom(d).id).text, lines)),
+      print(tailLines(lab.hv.console(dom(d).id).text, lines)),
     hypercalls: (d?: DomArg) =>
-      print(formatHypercalls(hv, d === undefined ? undefined : dom(d).id)),
-    exits: (d?: DomArg) => print(formatExits(hv, d === undefined ? undefined : dom(d).id)),
+      print(formatHypercalls(lab.hv, d === undefined ? undefined : dom(d).id)),
+    exits: (d?: DomArg) => print(formatExits(lab.hv, d === undefined ? undefined : dom(d).id)),
     run: () => {
       lab.resume();
       print("running in the background (paced to wall-clock time); stop() stops");
     },
     stop: () => {
       lab.pause();
-      print(`stopped at ${fmtNs(hv.nowNs())} of virtual time`);
+      print(`stopped at ${fmtNs(lab.hv.nowNs())} of virtual time`);
     },
     runFor: (d: string | number) => {
       const ns = parseDuration(d), before = consoleText();
@@ -154,7 +171,7 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
         // A RegExp typed at the prompt comes from the REPL's realm: no instanceof.
         const re = cond as RegExp;
         pred = () => {
-          for (const [id, c] of hv.consoles) {
+          for (const [id, c] of lab.hv.consoles) {
             re.lastIndex = 0;
             if (re.test(c.text.slice(before.get(id) ?? 0))) return true;
           }
@@ -194,6 +211,25 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       current = lab.vcpu(d, n);
       print(`current vcpu: domain ${current.domainId} vcpu ${current.id}`);
     },
+    save: snap.save,
+    restore: snap.restore,
+    fork: () => {
+      const f = snap.fork();
+      forks.push(new WeakRef(f.hv));
+      return f;
+    },
+    use: snap.use,
+    snapshots: snap.snapshots,
+    on: hooks.on,
+    off: hooks.off,
+    hooks: hooks.hooks,
+    inject: (d: DomArg, intid: number, vcpu?: number) => {
+      const domain = dom(d);
+      // Private interrupts (SGI, PPI) need a vcpu: the first unless named.
+      const v = vcpu ?? (intid < 32 ? 0 : null);
+      const r = lab.hv.injectIrq(domain.id, v, intid);
+      print(`IRQ ${intid} -> domain ${domain.id} ${v === null ? "(SPI)" : `vcpu ${v}`}: ${r}`);
+    },
     help: (x?: unknown) => print(helpOf(x)),
   };
 
@@ -213,13 +249,14 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
   };
 
   const globals: PropertyDescriptorMap = {
-    hv: { value: hv, enumerable: true },
+    // Getters: after restore(file) or use(f) they name the new machine's objects.
+    hv: { get: () => lab.hv, enumerable: true },
     lab: { value: lab, enumerable: true },
-    xs: { value: hv.xenstore, enumerable: true },
+    xs: { get: () => lab.hv.xenstore, enumerable: true },
     gic: {
       get: () => {
         const d = firstDomain();
-        return d ? vgicOf(hv, d.id) : undefined;
+        return d ? vgicOf(lab.hv, d.id) : undefined;
       },
       enumerable: true,
     },
@@ -234,20 +271,21 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     if (v) current = v;
     print(
       `\n[debug stop${v ? ` on vcpu ${v.domainId}.${v.id} at pc ${v.cpu.pc.toString(16)}` : ""}` +
-        ` at ${fmtNs(hv.nowNs())}${v ? " (now the current vcpu)" : ""}; run() continues]`,
+        ` at ${fmtNs(lab.hv.nowNs())}${v ? " (now the current vcpu)" : ""}; run() continues]`,
     );
     session.afterAsyncOutput?.();
   };
 
   const writer = (v: unknown): string => {
-    if (v instanceof Domain) return formatDomain(hv, v);
-    if (v instanceof Vcpu) return formatVcpu(hv, v);
-    if (v instanceof Hypervisor) return formatInfo(hv);
+    if (v instanceof Domain) return formatDomain(ownerOf(v), v);
+    if (v instanceof Vcpu) return formatVcpu(ownerOf(v), v);
+    if (v instanceof Hypervisor) return formatInfo(v);
     if (v instanceof Xenstored) return formatXenstore(v);
     if (v instanceof ConsoleSink) return tailLines(v.text, 20);
     if (v instanceof HvLab) {
       return `lab: ${v.running ? "running in the background" : "stopped"}, ` +
-        `${hv.domains.size} domain(s), virtual time ${fmtNs(hv.nowNs())}`;
+        `${v.hv.domains.size} domain(s), virtual time ${fmtNs(v.hv.nowNs())}` +
+        (v === lab ? "" : v.hv === lab.hv ? " (the REPL's machine)" : " (not the REPL's machine)");
     }
     if (isVgic(v)) return formatVgic(v);
     return util.inspect(v, { colors: Deno.stdout.isTerminal(), depth: 2 });

@@ -11,9 +11,7 @@ import type { HvLab } from "./hv_lab.ts";
 /** `xl create <file>`: reads, validates and builds the domain; it starts running at once. */
 export async function xlCreate(lab: HvLab, file: string): Promise<Domain> {
   const spec = await loadXlDomain(file);
-  const b = buildXlDomain(lab.hv, spec);
-  lab.built.set(b.domain.id, { ...b, config: spec.config });
-  return b.domain;
+  return buildXlDomain(lab.hv, spec).domain;
 }
 
 /**
@@ -23,7 +21,6 @@ export async function xlCreate(lab: HvLab, file: string): Promise<Domain> {
 export function xlDestroy(lab: HvLab, d: Domain): string {
   const hv = lab.hv;
   hv.destroyDomain(d);
-  lab.built.delete(d.id);
   return `domain ${d.id} "${d.name}" destroyed`;
 }
 
