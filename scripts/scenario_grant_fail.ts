@@ -201,7 +201,7 @@ console.log(table(
   ["ref", "status", "handle", "word read via the map", "granter's GTF in use", "mapper p2m"],
   rows.map((r) => [
     r.ref,
-    `${r.status} ${statusName(r.status)}`,
+    r.status === UNTOUCHED ? "(untouched)" : `${r.status} ${statusName(r.status)}`,
     r.handle === undefined ? "-" : String(r.handle),
     r.seen === undefined
       ? "-"
