@@ -6,19 +6,14 @@
  */
 import { Cpu } from "../cpu/cpu.ts";
 import type { GicCpuInterface } from "../cpu/gic_cpu_interface.ts";
-import type { Exit } from "../cpu/exit.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
 import type { Decoder } from "../cpu/decode/decoder.ts";
 import { CodeCache } from "../cpu/engine/code_cache.ts";
-import { ExcClass } from "../cpu/exceptions.ts";
 import type { MmioAccess, MmioDevice, MmioOutcome } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
-import { XEN_HYPERCALL_TAG } from "./abi/hypercalls.ts";
 import { ConsoleSink } from "./console/console_sink.ts";
 import { Domain, SHUTDOWN_REASONS, type ShutdownReason } from "./domain.ts";
-import { advancePc, injectAbort, injectUndef } from "./guest_exceptions.ts";
-import { dispatchHypercall } from "./hypercall/dispatch.ts";
 import { standardHypercalls, type StandardTableHost } from "./hypercall/standard_table.ts";
 import type { HypercallContext, HypercallTable } from "./hypercall/table.ts";
 import { EvtchnHub } from "./evtchn/hub.ts";
@@ -28,13 +23,13 @@ import { vcpu_runstate_info } from "./abi/vcpu.ts";
 import { XEN_EINVAL } from "./abi/errno.ts";
 import { XenError } from "./xen_error.ts";
 import { MachineFrames } from "./machine_frames.ts";
-import { emulateMmio, type MmioObservation } from "./mmio_emulation.ts";
 import { P2M_RW, P2M_TYPE } from "./p2m.ts";
 import { Pcpu } from "./pcpu.ts";
 import type { HvLogEntry, HypervisorServices, XenVersionInfo } from "./services.ts";
 import { guestHcr, RUNSTATE_OF, Vcpu, vcpuMpidr } from "./vcpu.ts";
-import { smcccCall, type VsmcccHost } from "./vsmccc.ts";
-import { emulateIccTrap } from "./vgic/icc_trap.ts";
+import { type VsmcccHost } from "./vsmccc.ts";
+import { EXIT_HANDLERS } from "./traps/exit_handlers.ts";
+import type { ExitHost } from "./traps/exit_host.ts";
 import type { XenDomainRuntime } from "./domain_runtime.ts";
 import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
 
@@ -140,6 +135,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly xenstore: Xenstored;
   readonly grantOps: GrantOps;
   readonly #quantum: number;
+  readonly #exitHost: ExitHost;
   /** The configuration this hypervisor was made with, defaults filled in. */
   readonly config: Required<Omit<HypervisorConfig, "cpuHz" | "counterHz">> & {
     cpuHz: number;
@@ -175,6 +171,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.xenstore = new Xenstored({ log: (line) => this.log(null, "info", `xenstored: ${line}`) });
     this.grantOps = new GrantOps((id) => this.domains.get(id));
     this.table = standardHypercalls(this);
+    this.#exitHost = this.#makeExitHost();
   }
 
   // ------------------------------------------------------------------ table hosts
@@ -642,6 +639,44 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   #current: Vcpu | null = null;
 
+  /** The run loop's operations the exit handlers (core/hyp/traps/) use. */
+  #makeExitHost(): ExitHost {
+    return {
+      services: this,
+      hooks: this.hooks,
+      table: this.table,
+      cpuOn: (v, entry, context) => this.cpuOn(v, entry, context),
+      cpuOff: (v) => this.cpuOff(v),
+      systemOff: (d) => this.systemOff(d),
+      systemReset: (d) => this.systemReset(d),
+      suspend: (v) => this.suspend(v),
+      emulated: (v) => {
+        // The instruction the hypervisor completed did not retire on the PE: charge it.
+        v.timeBase += 1;
+      },
+      fault: (d, v, kind, ipa, esr) => {
+        if (this.hooks.has("fault")) {
+          this.hooks.emit("fault", { domain: d, vcpu: v, kind, ipa, esr });
+        }
+      },
+      idleOnPcpu: (p, v, end) => {
+        const dl = v.cpu.timer.nextDeadline();
+        const timer = dl === undefined || dl >= 1n << 53n
+          ? Infinity
+          : Math.max(this.clock.cycleOfCount(Number(dl)), p.now + 1);
+        const wake = Math.min(end, timer);
+        v.timeBase += wake - p.now;
+        p.now = wake;
+      },
+      othersRunnable: (p, v) => p.vcpus.some((o) => o !== v && this.#runnable(o)),
+      stopForDebug: (v) => {
+        this.stoppedVcpu = v;
+        this.#stop = true;
+      },
+      iccInterface: (v) => this.runtimes.get(v.domainId)?.vgic.iccInterface(v.id) ?? null,
+    };
+  }
+
   #runVcpu(p: Pcpu, v: Vcpu, end: number): void {
     const d = this.domains.get(v.domainId)!;
     const rt = this.runtimes.get(d.id)!;
@@ -667,165 +702,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       p.now = cpu.retired + v.timeBase;
       rt.vgic.sync(v.id);
       Vcpu.bump(v.exits, x.kind);
-      this.#handleExit(p, d, v, x, end);
+      EXIT_HANDLERS[x.kind](this.#exitHost, { p, d, v, x, end });
     }
     if (v.runstate.state === "running") v.setState("runnable", this.cyclesToNs(p.now));
     this.updateRunstateArea(v);
     p.current = null;
     this.#current = null;
-  }
-
-  /** Extra cycles for an instruction the hypervisor completed (it did not retire on the PE). */
-  #emulated(v: Vcpu): void {
-    v.timeBase += 1;
-  }
-
-  #handleExit(p: Pcpu, d: Domain, v: Vcpu, x: Exit, end: number): void {
-    const cpu = v.cpu;
-    switch (x.kind) {
-      case "budget":
-        return;
-      case "hvc":
-        if (x.imm === XEN_HYPERCALL_TAG) this.#hypercall(d, v);
-        else if (x.imm === 0) smcccCall(this, d, v);
-        else {
-          injectUndef(cpu);
-          this.#fault(d, v, "undef", 0n, x.esr);
-        }
-        return;
-      case "smc":
-        smcccCall(this, d, v);
-        advancePc(cpu);
-        this.#emulated(v);
-        return;
-      case "wfi":
-      case "wfe":
-        if (this.hooks.has("wfi")) {
-          this.hooks.emit("wfi", { domain: d, vcpu: v, kind: x.kind, trapped: x.esr !== 0 });
-        }
-        if (x.esr === 0) {
-          // Executed natively (vwfi=native): the pCPU sleeps with the vcpu on it until its
-          // next timer deadline or the end of the round.
-          const wake = Math.min(end, this.#nativeWake(v, p));
-          v.timeBase += wake - p.now;
-          p.now = wake;
-          return;
-        }
-        advancePc(cpu);
-        this.#emulated(v);
-        if (x.kind === "wfi") this.block(v);
-        else if (p.vcpus.some((o) => o !== v && this.#runnable(o))) this.yieldVcpu(v);
-        else {
-          // Xen yields, and with nothing else to run the vcpu spins on: what it waits for can
-          // only come from another pCPU, whose next slice starts at the round's end (or from its
-          // own timer). Skip the spinning, still charged to the vcpu as running time.
-          const wake = Math.min(end, this.#nativeWake(v, p));
-          v.timeBase += wake - p.now;
-          p.now = wake;
-        }
-        return;
-      case "dabt": {
-        const observe = this.hooks.has("mmio")
-          ? (o: MmioObservation) => {
-            const e = { domain: d, vcpu: v, ipa: x.ipa, ...o };
-            this.hooks.emit("mmio", e);
-            o.value = e.value;
-            o.abort = e.abort;
-          }
-          : undefined;
-        const r = emulateMmio(cpu, d, x.esr, x.far, x.ipa, observe);
-        if (r.result === "abort") {
-          this.log(d, "guest", `vcpu ${v.id}: data abort at IPA 0x${x.ipa.toString(16)}`);
-          this.#fault(d, v, "dabt", x.ipa, x.esr);
-        } else this.#emulated(v);
-        return;
-      }
-      case "iabt":
-        this.log(d, "guest", `vcpu ${v.id}: instruction abort at IPA 0x${x.ipa.toString(16)}`);
-        injectAbort(cpu, x.far, true);
-        this.#fault(d, v, "iabt", x.ipa, x.esr);
-        return;
-      case "sysreg":
-        this.#sysregTrap(d, v, x.esr);
-        return;
-      case "breakpoint":
-      case "watchpoint":
-      case "step":
-        this.stoppedVcpu = v;
-        this.#stop = true;
-        return;
-    }
-  }
-
-  #fault(d: Domain, v: Vcpu, kind: "dabt" | "iabt" | "undef", ipa: bigint, esr: number): void {
-    if (this.hooks.has("fault")) this.hooks.emit("fault", { domain: d, vcpu: v, kind, ipa, esr });
-  }
-
-  #nativeWake(v: Vcpu, p: Pcpu): number {
-    const dl = v.cpu.timer.nextDeadline();
-    if (dl === undefined || dl >= 1n << 53n) return Infinity;
-    return Math.max(this.clock.cycleOfCount(Number(dl)), p.now + 1);
-  }
-
-  /**
-   * A trapped system register access or instruction: GICv3 SGI generation goes to the vGIC,
-   * set/way cache maintenance (HCR.TSW; no caches to clean here) completes, ACTLR_EL1 (HCR.TACR)
-   * reads 0 and ignores writes as Xen's vreg does; anything else is UNDEFINED for the guest.
-   */
-  #sysregTrap(d: Domain, v: Vcpu, esr: number): void {
-    const cpu = v.cpu;
-    if (this.hooks.has("sysreg")) this.hooks.emit("sysreg", { domain: d, vcpu: v, esr });
-    const ec = esr >>> 26;
-    // GICv3 SGI generation (ICC_SGI1R_EL1 and friends trap with HCR_EL2.IMO/FMO).
-    const icc = this.runtimes.get(d.id)?.vgic.iccInterface(v.id);
-    if (icc && emulateIccTrap(cpu, icc, esr)) {
-      this.#emulated(v);
-      return;
-    }
-    if (ec === ExcClass.SYSREG) {
-      const op0 = (esr >>> 20) & 3, op2 = (esr >>> 17) & 7, op1 = (esr >>> 14) & 7;
-      const crn = (esr >>> 10) & 15, rt = (esr >>> 5) & 31, crm = (esr >>> 1) & 15;
-      const read = (esr & 1) === 1;
-      const setWay = op0 === 1 && op1 === 0 && crn === 7 && (crm === 6 || crm === 10 ||
-        crm === 14) &&
-        op2 === 2;
-      const actlr = op0 === 3 && op1 === 0 && crn === 1 && crm === 0 && op2 === 1;
-      if (setWay || actlr) {
-        if (actlr && read && rt !== 31) cpu.setX(rt, 0n);
-        advancePc(cpu);
-        this.#emulated(v);
-        return;
-      }
-    }
-    this.log(d, "unimplemented", `vcpu ${v.id}: trapped access ESR 0x${esr.toString(16)}`);
-    injectUndef(cpu);
-    this.#fault(d, v, "undef", 0n, esr);
-  }
-
-  #hypercall(d: Domain, v: Vcpu): void {
-    const cpu = v.cpu;
-    const nr = cpu.getX(16);
-    const args = [cpu.getX(0), cpu.getX(1), cpu.getX(2), cpu.getX(3), cpu.getX(4)];
-    const ctx: HypercallContext = { hv: this, domain: d, vcpu: v, guest: v.guest };
-    const n = nr < 2n ** 32n ? Number(nr) : -1;
-    if (!this.hooks.has("hypercall")) {
-      cpu.setX(0, dispatchHypercall(this.table, ctx, n, args));
-      return;
-    }
-    const e: HookEvents["hypercall"] = {
-      domain: d,
-      vcpu: v,
-      nr: n,
-      name: this.table.resolve(n, args[0]).key,
-      args,
-    };
-    this.hooks.emit("hypercall", e);
-    if (e.refuse !== undefined) {
-      Vcpu.bump(v.hypercalls, e.name);
-      e.result = BigInt.asUintN(64, BigInt(-e.refuse));
-    } else e.result = dispatchHypercall(this.table, ctx, n, e.args);
-    this.hooks.emit("hypercall", e);
-    cpu.setX(0, e.result);
   }
 
   /** A guest access that reached a machine address outside RAM through its p2m. */
