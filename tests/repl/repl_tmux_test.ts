@@ -171,3 +171,72 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "REPL in a terminal (tmux): save, run on, restore goes back in time; a bad restore is harmless",
+  ignore: !haveTmux(),
+  async fn() {
+    const history = await Deno.makeTempFile({ prefix: "hvlab-history-" });
+    const dir = await Deno.makeTempDir({ prefix: "hvlab-snap-" });
+    const file = `${dir}/lab.hvsnap`;
+    const r = new TmuxRepl();
+    const ranTicks = async () => {
+      const s = await r.waitFor(
+        /ran: 3\.000 ms of virtual time[^\n]*\n(d1\| tick \d+\n)+hvlab> $/m,
+      );
+      return {
+        now: /ran: 3\.000 ms[^\n]*; now ([^\n]+)/.exec(s)![1],
+        ticks: [...s.matchAll(/d1\| tick (\d+)/g)].map((m) => Number(m[1])),
+      };
+    };
+    try {
+      await r.start(history);
+      await r.waitFor(/domain 1 "lab" \(built-in guest\) running[^\n]*\nhvlab> /);
+      // Stopped, so nothing runs between the commands and the two runs must match exactly.
+      await r.line("stop()");
+      await r.waitFor(/stopped at [^\n]* of virtual time\nhvlab> $/m);
+      await r.clear();
+      await r.line(`save("${file}")`);
+      await r.waitFor(
+        /saved \S+lab\.hvsnap: [\d.]+ [KM]iB, virtual time [^\n]*in \d+ ms\nhvlab> $/m,
+      );
+      assert.ok((await Deno.stat(file)).size > 64, "the snapshot file was written");
+
+      await r.clear();
+      await r.line('runFor("3ms")');
+      const before = await ranTicks();
+      assert.ok(before.ticks.length >= 2, `ticks ${before.ticks}`);
+
+      await r.clear();
+      await r.line(`restore("${file}")`);
+      await r.waitFor(
+        /restored \S+lab\.hvsnap: virtual time [^\n]*stopped \(run\(\) starts it\)\n/,
+      );
+      await r.clear();
+      await r.line('runFor("3ms")');
+      const after = await ranTicks();
+      assert.deepEqual(after, before, "the restored machine replays the same ticks");
+
+      // A file that is not a snapshot: an error, and the machine goes on.
+      await r.clear();
+      await r.line(`restore("${dir}/missing.hvsnap")`);
+      await r.waitFor(
+        /failed: [^\n]*\nthe current machine is unchanged \(virtual time [^\n]*\nhvlab> $/m,
+      );
+      await r.clear();
+      await r.line('runFor("3ms")');
+      const more = await ranTicks();
+      assert.equal(more.ticks[0], after.ticks[after.ticks.length - 1] + 1, "ticks go on");
+
+      await r.line(".exit");
+      const end = Date.now() + 10_000;
+      while (await r.alive() && Date.now() < end) await new Promise((x) => setTimeout(x, 100));
+      assert.equal(await r.alive(), false, "the REPL exited on .exit");
+    } finally {
+      await r.kill();
+      await Deno.remove(history).catch(() => {});
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
