@@ -76,6 +76,8 @@ export interface HvCoreState {
   nextDomid: number;
   pcpus: { now: number; idleCycles: number; rrNext: number; vcpus: [number, number][] }[];
   delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
+  /** Physical SPI routes as [spi, domid, vspi]. */
+  spiRoutes: [number, number, number][];
   log: HvLogEntry[];
 }
 
@@ -126,6 +128,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly hooks: Hooks = new Hooks();
   /** Interrupts a hook delayed: delivered at the first round boundary at or after `atNs`. */
   readonly #delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[] = [];
+  /** Physical SPIs passed through to domains. */
+  readonly #spiRoutes = new Map<number, { domid: number; vspi: number }>();
   /** The vcpu a debugger event stopped, after a "debug" stop. */
   stoppedVcpu: Vcpu | null = null;
   readonly table: HypercallTable;
@@ -326,6 +330,34 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return "delivered";
   }
 
+  /**
+   * Routes physical SPI `spi` to domain `domid` as its SPI `vspi` (default the same number), as
+   * xl.cfg's `irqs = [...]` passes a device interrupt through; null removes the route.
+   */
+  routeSpi(spi: number, route: { domid: number; vspi?: number } | null): void {
+    if (!Number.isInteger(spi) || spi < 32 || spi > 1019) throw new Error(`not an SPI: ${spi}`);
+    if (route === null) {
+      this.#spiRoutes.delete(spi);
+      return;
+    }
+    const d = this.domains.get(route.domid);
+    if (d === undefined) throw new Error(`no domain ${route.domid}`);
+    this.#spiRoutes.set(spi, { domid: route.domid, vspi: route.vspi ?? spi });
+  }
+
+  /**
+   * A physical SPI fired: the hypervisor hands it to the domain it is routed to (through the
+   * "irq" hooks); an unrouted one is logged, as Xen logs an interrupt nobody owns.
+   */
+  injectPhysicalSpi(spi: number): "delivered" | "dropped" | "delayed" | "unrouted" {
+    const r = this.#spiRoutes.get(spi);
+    if (r === undefined || !this.domains.get(r.domid)?.alive) {
+      this.log(null, "warn", `physical SPI ${spi} is routed to no running domain`);
+      return "unrouted";
+    }
+    return this.injectIrq(r.domid, null, r.vspi);
+  }
+
   /** Delivers delayed interrupts that are due (round boundaries). */
   #deliverDelayedIrqs(): void {
     if (this.#delayedIrqs.length === 0) return;
@@ -364,6 +396,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         vcpus: p.vcpus.map((v) => [v.domainId, v.id] as [number, number]),
       })),
       delayedIrqs: this.#delayedIrqs.map((x) => ({ ...x })),
+      spiRoutes: [...this.#spiRoutes].map(([spi, r]) => [spi, r.domid, r.vspi]),
       log: this.logEntries.map((e) => ({ ...e })),
     };
   }
@@ -398,6 +431,14 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         return v;
       });
     });
+    if (
+      !Array.isArray(s.spiRoutes) ||
+      !s.spiRoutes.every((r) =>
+        Array.isArray(r) && r.length === 3 && r.every((x) => Number.isInteger(x) && x >= 0)
+      )
+    ) {
+      throw new Error(`snapshot: hypervisor SPI routes ${JSON.stringify(s.spiRoutes)}`);
+    }
     this.#t = s.t;
     this.#nextDomid = s.nextDomid;
     s.pcpus.forEach((p, i) => {
@@ -409,6 +450,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       for (const v of placed[i]) v.pcpu = i;
     });
     this.#delayedIrqs.splice(0, this.#delayedIrqs.length, ...s.delayedIrqs.map((x) => ({ ...x })));
+    this.#spiRoutes.clear();
+    for (const [spi, domid, vspi] of s.spiRoutes) this.#spiRoutes.set(spi, { domid, vspi });
     this.logEntries.splice(0, this.logEntries.length, ...s.log.map((e) => ({ ...e })));
   }
 

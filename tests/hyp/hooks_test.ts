@@ -110,3 +110,18 @@ Deno.test("hooks: the irq hook drops and delays interrupts injected into a domai
   assert.deepEqual(seen, [40, 41, 20]);
   assert.throws(() => hv.injectIrq(99, null, 40), /no domain 99/);
 });
+
+Deno.test("physical SPIs: routed ones reach their domain through the irq hook, others are logged", () => {
+  const { hv, doms: [b] } = hypLab();
+  const seen: number[] = [];
+  hv.on("irq", (e) => seen.push(e.intid));
+  hv.routeSpi(50, { domid: b.domain.id, vspi: 45 });
+  assert.equal(hv.injectPhysicalSpi(50), "delivered");
+  assert.equal(hv.injectPhysicalSpi(51), "unrouted");
+  assert.deepEqual(seen, [45]);
+  assert.ok(b.runtime.vgic.irqTable().irqs.some((i) => i.intid === 45 && i.pending));
+  assert.ok(hv.logEntries.some((e) => /physical SPI 51/.test(e.msg)));
+  assert.throws(() => hv.routeSpi(20, { domid: b.domain.id }), /not an SPI/);
+  hv.routeSpi(50, null);
+  assert.equal(hv.injectPhysicalSpi(50), "unrouted");
+});
