@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   if (r.reason !== "until") {
     throw new Error(`boot stopped by ${r.reason}:\n${sink.text.slice(-1500)}`);
   }
-  const atSave = sink.text.length;
+  const textAtSave = sink.text;
 
   const t1 = performance.now();
   const bytes = snapshotFile(hv, "scenario_snapshot: Linux domU at its /init marker");
@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   );
   const checks = {
     // The restored console holds exactly what the parent had at the snapshot.
-    console_restored: res.whole.slice(0, atSave) === sink.text,
+    console_restored: res.whole.slice(0, textAtSave.length) === textAtSave,
     work_ran_after_restore: res.fresh.includes(WORK_BEGIN) && res.fresh.includes(WORK_END) &&
       workOutput(res.whole) !== undefined,
     powered_off: res.reason === "all-shutdown" && res.shutdown === "poweroff",
