@@ -19,8 +19,7 @@
  * for the bare-metal guest, what its handler counted.
  * Ends with `hvlab-scenario spi_storm ok=1 guest=<> injected=<n> taken=<n> coalesced=<n> ...`.
  */
-import type { Hypervisor } from "../core/hyp/hypervisor.ts";
-import { Hypervisor as Hv } from "../core/hyp/hypervisor.ts";
+import { Hypervisor } from "../core/hyp/hypervisor.ts";
 import type { Domain } from "../core/hyp/domain.ts";
 import { GUEST_GICC_BASE, GUEST_GICD_BASE } from "../core/hyp/abi/arm_memory_map.ts";
 import { __HYPERVISOR_console_io } from "../core/hyp/abi/hypercalls.ts";
@@ -204,7 +203,7 @@ function bareMetal(): void {
     console.log(summaryLine("spi_storm", { skipped: 1 }));
     return;
   }
-  const hv = new Hv({ pcpus: 2 });
+  const hv = new Hypervisor({ pcpus: 2 });
   const d = addLabDomain(hv, "storm", { kernel: bareMetalGuest() }).domain;
   d.consoleIo = true; // the guest reports through HYPERVISOR_console_io
   const cpuHz = hv.clock.cpuHz;
@@ -280,7 +279,7 @@ async function onLinux(): Promise<void> {
     console.log(summaryLine("spi_storm", { skipped: 1 }));
     return;
   }
-  const hv = new Hv({ pcpus: 2 });
+  const hv = new Hypervisor({ pcpus: 2 });
   const d = (await buildLinuxDomu(hv, inputs, "ttyAMA0")).domain;
   const sink = hv.console(d.id);
   const t0 = performance.now();
