@@ -92,8 +92,10 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       print(formatDisasm(v.cpu, 0, 0));
     }
     for (const [id, c] of lab.hv.consoles) {
-      const fresh = c.text.slice(before.get(id) ?? 0);
-      if (fresh.length === 0) continue;
+      const from = before.get(id) ?? 0;
+      if (c.text.length === from) continue;
+      // A line the run completed shows whole (a slice may have stopped in its middle).
+      const fresh = c.text.slice(from === 0 ? 0 : c.text.lastIndexOf("\n", from - 1) + 1);
       print(tailLines(fresh, 20).split("\n").map((l) => `d${id}| ${l}`).join("\n"));
     }
   };
