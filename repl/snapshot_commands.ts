@@ -5,12 +5,7 @@
  * the lab's machine, `snapshots()` lists what this session saved and restored.
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
-import {
-  type MachineSnapshot,
-  restoreMachine,
-  snapshotFile,
-} from "../core/hyp/machine_snapshot.ts";
-import { decodeSnapshot, SnapshotError } from "../core/snapshot/snapshot_file.ts";
+import { restoreSnapshotFile, snapshotFile } from "../core/hyp/machine_snapshot.ts";
 import { HvLab } from "./hv_lab.ts";
 import { fmtBytes, fmtNs, formatTable } from "./table.ts";
 
@@ -25,20 +20,6 @@ export interface SnapshotRecord {
   description?: string;
   /** Host wall-clock time of the action (REPL-side bookkeeping, not machine state). */
   at: Date;
-}
-
-/**
- * The machine in snapshot file `bytes`: what restoreSnapshotFile does, except that the pages are
- * copied, not adopted. Adopted pages are views into the decoded payload at offsets that need not
- * be multiples of 4, which PhysMemory.save (an Int32Array over each page) refuses with a
- * RangeError, so a restored machine could not be saved or forked again.
- */
-function restoreFile(bytes: Uint8Array): Hypervisor {
-  const m = decodeSnapshot(bytes).components.machine;
-  if (typeof m !== "object" || m === null) {
-    throw new SnapshotError("snapshot: no machine component");
-  }
-  return restoreMachine(m as MachineSnapshot, false);
 }
 
 /** The snapshot commands of `lab`, printing with `print`. */
@@ -76,7 +57,7 @@ export function snapshotCommands(lab: HvLab, print: (s: string) => void) {
         if (typeof file !== "string" || file === "") throw new Error("give a file name");
         const bytes = await Deno.readFile(file);
         size = bytes.length;
-        hv = restoreFile(bytes);
+        hv = restoreSnapshotFile(bytes);
       } catch (e) {
         print(
           `restore ${file} failed: ${e instanceof Error ? e.message : String(e)}\n` +

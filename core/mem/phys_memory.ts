@@ -156,6 +156,9 @@ export class PhysMemory {
         throw new Error(`memory state: pfns[${i}] = ${pfn} is not an ascending RAM page number`);
       }
     }
+    // Adopted pages are views into `data`: keep them 8-byte aligned (word views of a page must
+    // be possible), copying a decoder's unaligned buffer once if need be.
+    const pageData = adopt && data.byteOffset % 8 !== 0 ? data.slice() : data;
     const keep = new Set<number>();
     for (let i = 0; i < pfns.length; i++) {
       const pfn = pfns[i];
@@ -163,8 +166,12 @@ export class PhysMemory {
       const bytes = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
       const dv = this.#pages.get(pfn);
       if (dv) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).set(bytes);
-      else if (adopt) this.#pages.set(pfn, new DataView(data.buffer, bytes.byteOffset, PAGE_SIZE));
-      else this.#pages.set(pfn, new DataView(bytes.slice().buffer));
+      else if (adopt) {
+        this.#pages.set(
+          pfn,
+          new DataView(pageData.buffer, pageData.byteOffset + i * PAGE_SIZE, PAGE_SIZE),
+        );
+      } else this.#pages.set(pfn, new DataView(bytes.slice().buffer));
     }
     for (const [pfn, dv] of this.#pages) {
       if (!keep.has(pfn)) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).fill(0);

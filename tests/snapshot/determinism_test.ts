@@ -112,3 +112,14 @@ Deno.test("snapshot: truncated or corrupted files are refused and the live machi
   assert.throws(() => restoreSnapshotFile(junk), /snapshot: /);
   assert.equal(traceRun(hv, 10, 500_000).hash, reference, "the live machine is unharmed");
 });
+
+Deno.test("snapshot: a restored machine can be saved and forked again", () => {
+  const { hv } = hypLab({ kernel: TICKER });
+  hv.run({ maxCycles: 1_000_000 });
+  const restored = restoreSnapshotFile(snapshotFile(hv));
+  const again = restoreSnapshotFile(snapshotFile(restored));
+  const fork = forkMachine(restored);
+  const ref = traceRun(forkMachine(hv), 5, 200_000).hash;
+  assert.equal(traceRun(again, 5, 200_000).hash, ref);
+  assert.equal(traceRun(fork, 5, 200_000).hash, ref);
+});
