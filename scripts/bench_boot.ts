@@ -6,8 +6,7 @@
  *   hvlab-bench boot hvlab_s=<seconds> qemu_s=<seconds> slowdown=<hvlab/qemu>
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
-import { buildDomain } from "../core/hyp/builder/domain_builder.ts";
-import { loadGuestKernel, probeGuestInitrd } from "../core/hyp/builder/guest_image.ts";
+import { buildLinuxDomu } from "../tools/linux/linux_domu.ts";
 import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../tools/linux/guest_files.ts";
 import { buildDomuInitramfs, WORK_INIT } from "../tools/linux/domu_workload.ts";
 
@@ -25,25 +24,7 @@ const initrd = buildDomuInitramfs(Deno.readFileSync(files.busybox));
 async function hvlab(): Promise<{ wall: number; virtual: number; instructions: number }> {
   const t0 = performance.now();
   const hv = new Hypervisor({ pcpus: 2 });
-  const b = buildDomain(hv, {
-    name: "bench",
-    type: "pvh",
-    memory: 256,
-    maxmem: 256,
-    vcpus: 1,
-    maxvcpus: 1,
-    kernel: "vmlinuz",
-    kernelFormat: "auto",
-    cmdline: "console=hvc0 rdinit=/init",
-    gicVersion: "v2",
-    onPoweroff: "destroy",
-    onReboot: "destroy",
-    onCrash: "destroy",
-    onWatchdog: "destroy",
-  }, {
-    kernel: await loadGuestKernel("vmlinuz", image, "auto"),
-    initrd: probeGuestInitrd("initramfs", initrd),
-  });
+  const b = await buildLinuxDomu(hv, { image, initrd });
   const sink = hv.console(b.domain.id);
   const r = hv.run({ maxCycles: 4_000_000_000, until: () => sink.text.includes(WORK_INIT) });
   if (r.reason !== "until") {

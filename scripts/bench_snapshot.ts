@@ -6,8 +6,7 @@
  *   hvlab-bench snapshot save_s=<> restore_s=<> fork_s=<> file_mib=<> repl_start_s=<>
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
-import { buildDomain } from "../core/hyp/builder/domain_builder.ts";
-import { loadGuestKernel, probeGuestInitrd } from "../core/hyp/builder/guest_image.ts";
+import { buildLinuxDomu } from "../tools/linux/linux_domu.ts";
 import { forkMachine, restoreSnapshotFile, snapshotFile } from "../core/hyp/machine_snapshot.ts";
 import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../tools/linux/guest_files.ts";
 import { buildDomuInitramfs, WORK_INIT } from "../tools/linux/domu_workload.ts";
@@ -32,28 +31,9 @@ function time<T>(f: () => T, n = 3): { s: number; value: T } {
 }
 
 const hv = new Hypervisor({ pcpus: 2 });
-const b = buildDomain(hv, {
-  name: "bench",
-  type: "pvh",
-  memory: 256,
-  maxmem: 256,
-  vcpus: 1,
-  maxvcpus: 1,
-  kernel: "vmlinuz",
-  kernelFormat: "auto",
-  cmdline: "console=hvc0 rdinit=/init",
-  gicVersion: "v2",
-  onPoweroff: "destroy",
-  onReboot: "destroy",
-  onCrash: "destroy",
-  onWatchdog: "destroy",
-}, {
-  kernel: await loadGuestKernel(
-    "vmlinuz",
-    await decompressImage(Deno.readFileSync(files.vmlinuz)),
-    "auto",
-  ),
-  initrd: probeGuestInitrd("initramfs", buildDomuInitramfs(Deno.readFileSync(files.busybox))),
+const b = await buildLinuxDomu(hv, {
+  image: await decompressImage(Deno.readFileSync(files.vmlinuz)),
+  initrd: buildDomuInitramfs(Deno.readFileSync(files.busybox)),
 });
 const sink = hv.console(b.domain.id);
 const r = hv.run({ maxCycles: 4_000_000_000, until: () => sink.text.includes(WORK_INIT) });

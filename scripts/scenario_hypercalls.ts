@@ -9,7 +9,7 @@
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
 import * as PSCI from "../core/hyp/abi/psci.ts";
-import { buildLinuxDomu, linuxInputs } from "../tools/scenario/linux_domu.ts";
+import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
 import { seconds, summaryLine, table } from "../tools/scenario/report.ts";
 import { WORK_END } from "../tools/linux/domu_workload.ts";
 
@@ -21,7 +21,7 @@ if ("missing" in inputs) {
 }
 
 const hv = new Hypervisor({ pcpus: 2 });
-const b = await buildLinuxDomu(hv, inputs, "hvc0");
+const b = await buildLinuxDomu(hv, inputs, consoleOn("hvc0"));
 const d = b.domain;
 
 let traps = 0;

@@ -9,7 +9,7 @@
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
 import { restoreSnapshotFile, snapshotFile } from "../core/hyp/machine_snapshot.ts";
 import { WORK_BEGIN, WORK_END, WORK_INIT, workOutput } from "../tools/linux/domu_workload.ts";
-import { buildLinuxDomu, linuxInputs } from "../tools/scenario/linux_domu.ts";
+import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
 import { seconds, summaryLine } from "../tools/scenario/report.ts";
 
 /** The child's result line prefix (JSON follows). */
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const keep = Deno.args.indexOf("--keep");
   const file = keep >= 0 ? Deno.args[keep + 1] : await Deno.makeTempFile({ suffix: ".hvsnap" });
   const hv = new Hypervisor({ pcpus: 2 });
-  const b = await buildLinuxDomu(hv, inputs, "hvc0");
+  const b = await buildLinuxDomu(hv, inputs, consoleOn("hvc0"));
   const sink = hv.console(b.domain.id);
   const t0 = performance.now();
   const r = hv.run({ maxCycles: 4_000_000_000, until: () => sink.text.includes(WORK_INIT) });

@@ -27,7 +27,7 @@ import { CONSOLEIO_write } from "../core/hyp/abi/console.ts";
 import { PSCI_0_2_FN_SYSTEM_OFF } from "../core/hyp/abi/psci.ts";
 import { addLabDomain, assembleRaw, haveCrossAs, SCRATCH } from "../tests/support/hyp_lab.ts";
 import { WORK_END, WORK_INIT, workOutput } from "../tools/linux/domu_workload.ts";
-import { buildLinuxDomu, linuxInputs } from "../tools/scenario/linux_domu.ts";
+import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
 import { seconds, summaryLine, table } from "../tools/scenario/report.ts";
 
 const arg = (name: string, def: number) => {
@@ -280,7 +280,7 @@ async function onLinux(): Promise<void> {
     return;
   }
   const hv = new Hypervisor({ pcpus: 2 });
-  const d = (await buildLinuxDomu(hv, inputs, "ttyAMA0")).domain;
+  const d = (await buildLinuxDomu(hv, inputs, consoleOn("ttyAMA0"))).domain;
   const sink = hv.console(d.id);
   const t0 = performance.now();
   const boot = hv.run({ maxCycles: 4_000_000_000, until: () => sink.text.includes(WORK_INIT) });

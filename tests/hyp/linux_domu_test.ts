@@ -8,9 +8,8 @@
  */
 import assert from "node:assert/strict";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
-import { loadGuestKernel, probeGuestInitrd } from "../../core/hyp/builder/guest_image.ts";
+import { buildLinuxDomu, linuxDomuConfig } from "../../tools/linux/linux_domu.ts";
 import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import {
   bootOnQemu,
@@ -41,27 +40,8 @@ function guestInputs() {
 async function bootDomu(over: Partial<DomainConfig>): Promise<string> {
   const { image, initrd, reference } = await guestInputs();
   const hv = new Hypervisor({ pcpus: 2 });
-  const cfg: DomainConfig = {
-    name: "linux",
-    type: "pvh",
-    memory: 256,
-    maxmem: 256,
-    vcpus: 1,
-    maxvcpus: 1,
-    kernel: "vmlinuz",
-    kernelFormat: "auto",
-    cmdline: "console=hvc0 rdinit=/init",
-    gicVersion: "v2",
-    onPoweroff: "destroy",
-    onReboot: "destroy",
-    onCrash: "destroy",
-    onWatchdog: "destroy",
-    ...over,
-  };
-  const b = buildDomain(hv, cfg, {
-    kernel: await loadGuestKernel("vmlinuz", image, "auto"),
-    initrd: probeGuestInitrd("initramfs", initrd),
-  });
+  const cfg = linuxDomuConfig(over);
+  const b = await buildLinuxDomu(hv, { image, initrd }, over);
   const d = b.domain;
   const r = hv.run({ maxCycles: 4_000_000_000 });
   const text = hv.console(d.id).text;

@@ -7,8 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
-import { loadGuestKernel, probeGuestInitrd } from "../../core/hyp/builder/guest_image.ts";
+import { buildLinuxDomu } from "../../tools/linux/linux_domu.ts";
 import {
   forkMachine,
   type MachineSnapshot,
@@ -37,25 +36,7 @@ async function linuxDomu(): Promise<Hypervisor> {
   const image = await decompressImage(Deno.readFileSync(files!.vmlinuz));
   const initrd = buildDomuInitramfs(Deno.readFileSync(files!.busybox));
   const hv = new Hypervisor({ pcpus: 2 });
-  buildDomain(hv, {
-    name: "linux",
-    type: "pvh",
-    memory: 256,
-    maxmem: 256,
-    vcpus: 2,
-    maxvcpus: 2,
-    kernel: "vmlinuz",
-    kernelFormat: "auto",
-    cmdline: "console=hvc0 rdinit=/init",
-    gicVersion: "v2",
-    onPoweroff: "destroy",
-    onReboot: "destroy",
-    onCrash: "destroy",
-    onWatchdog: "destroy",
-  }, {
-    kernel: await loadGuestKernel("vmlinuz", image, "auto"),
-    initrd: probeGuestInitrd("initramfs", initrd),
-  });
+  await buildLinuxDomu(hv, { image, initrd }, { vcpus: 2, maxvcpus: 2 });
   return hv;
 }
 

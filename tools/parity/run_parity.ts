@@ -7,6 +7,7 @@
 import { readFdt } from "../../core/fdt/fdt_reader.ts";
 import { fdtAsStrings, fdtAsU32s, fdtChild, fdtProp } from "../../core/fdt/fdt_types.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
+import { linuxDomuConfig } from "../linux/linux_domu.ts";
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
 import { loadGuestKernel, probeGuestInitrd } from "../../core/hyp/builder/guest_image.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
@@ -46,23 +47,7 @@ export function oracleDomu(dtb: Uint8Array): OracleDomu {
 
 /** The hvlab domain configuration matching the oracle's dom0less domU. */
 export function parityDomainConfig(gic: "v2" | "v3", bootargs: string): DomainConfig {
-  return {
-    name: "domU1",
-    type: "pvh",
-    memory: 256,
-    maxmem: 256,
-    vcpus: 1,
-    maxvcpus: 1,
-    kernel: "vmlinuz",
-    kernelFormat: "auto",
-    cmdline: bootargs,
-    vuart: "sbsa_uart",
-    gicVersion: gic,
-    onPoweroff: "destroy",
-    onReboot: "destroy",
-    onCrash: "destroy",
-    onWatchdog: "destroy",
-  };
+  return linuxDomuConfig({ name: "domU1", cmdline: bootargs, vuart: "sbsa_uart", gicVersion: gic });
 }
 
 /** The outcome of `runParity`. */

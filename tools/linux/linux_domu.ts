@@ -1,15 +1,16 @@
 /**
- * The Linux domU the scenario scripts boot: Debian's kernel with the busybox workload initramfs
- * (tools/linux/domu_workload.ts), 1 vcpu, 256 MiB, GICv2, on the PV console (hvc0) or on ttyAMA0
- * over the vpl011 (SPI 32). Built by the real domain builder, as tests/hyp/linux_domu_test.ts does.
+ * The Linux domU that tests, benchmarks and scenario scripts boot: Debian's kernel with the busybox
+ * workload initramfs (tools/linux/domu_workload.ts), by default 1 vcpu, 256 MiB, GICv2, on the PV
+ * console (hvc0); `consoleOn("ttyAMA0")` puts it on the vpl011 (SPI 32). Built by the real domain
+ * builder.
  */
 import type { BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
 import { loadGuestKernel, probeGuestInitrd } from "../../core/hyp/builder/guest_image.ts";
 import type { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../linux/guest_files.ts";
-import { buildDomuInitramfs } from "../linux/domu_workload.ts";
+import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "./guest_files.ts";
+import { buildDomuInitramfs } from "./domu_workload.ts";
 
 /** The decompressed kernel Image and the workload initramfs. */
 export interface LinuxInputs {
@@ -29,13 +30,9 @@ export async function linuxInputs(): Promise<LinuxInputs | { missing: string }> 
   };
 }
 
-/** Builds the Linux domU in `hv` with its console on `console`. */
-export async function buildLinuxDomu(
-  hv: Hypervisor,
-  inputs: LinuxInputs,
-  console: "hvc0" | "ttyAMA0" = "hvc0",
-): Promise<BuiltDomain> {
-  const cfg: DomainConfig = {
+/** The domU's configuration, with `over` applied. */
+export function linuxDomuConfig(over: Partial<DomainConfig> = {}): DomainConfig {
+  return {
     name: "linux",
     type: "pvh",
     memory: 256,
@@ -44,15 +41,30 @@ export async function buildLinuxDomu(
     maxvcpus: 1,
     kernel: "vmlinuz",
     kernelFormat: "auto",
-    cmdline: `console=${console} rdinit=/init`,
+    cmdline: "console=hvc0 rdinit=/init",
     gicVersion: "v2",
     onPoweroff: "destroy",
     onReboot: "destroy",
     onCrash: "destroy",
     onWatchdog: "destroy",
-    ...(console === "ttyAMA0" ? { vuart: "sbsa_uart" as const } : {}),
+    ...over,
   };
-  return buildDomain(hv, cfg, {
+}
+
+/** Overrides that put the kernel's console on `console` (ttyAMA0 adds the vpl011). */
+export function consoleOn(console: "hvc0" | "ttyAMA0"): Partial<DomainConfig> {
+  return console === "ttyAMA0"
+    ? { cmdline: "console=ttyAMA0 rdinit=/init", vuart: "sbsa_uart" }
+    : { cmdline: "console=hvc0 rdinit=/init" };
+}
+
+/** Builds the Linux domU in `hv` from `inputs`, with `over` applied to its configuration. */
+export async function buildLinuxDomu(
+  hv: Hypervisor,
+  inputs: LinuxInputs,
+  over: Partial<DomainConfig> = {},
+): Promise<BuiltDomain> {
+  return buildDomain(hv, linuxDomuConfig(over), {
     kernel: await loadGuestKernel("vmlinuz", inputs.image, "auto"),
     initrd: probeGuestInitrd("initramfs", inputs.initrd),
   });
