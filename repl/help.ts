@@ -15,6 +15,10 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
       usage: "hv",
       summary: "the Hypervisor (hv.domains, hv.pcpus, hv.xenstore, hv.logEntries)",
     },
+    machine: {
+      usage: "machine",
+      summary: "the same object as hv: the machine is the hypervisor with its memory and pCPUs",
+    },
     lab: { usage: "lab", summary: "the lab: hv plus run control (lab.running, lab.built)" },
     dom: {
       usage: "dom(n)",

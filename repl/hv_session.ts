@@ -253,6 +253,8 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
   const globals: PropertyDescriptorMap = {
     // Getters: after restore(file) or use(f) they name the new machine's objects.
     hv: { get: () => lab.hv, enumerable: true },
+    // The whole machine: the hypervisor owns the memory, the pCPUs and every domain.
+    machine: { get: () => lab.hv, enumerable: true },
     lab: { value: lab, enumerable: true },
     xs: { get: () => lab.hv.xenstore, enumerable: true },
     gic: {
