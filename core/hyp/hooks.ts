@@ -58,7 +58,10 @@ export interface IrqHookEvent {
   readonly domain: Domain;
   readonly vcpu: number | null;
   readonly intid: number;
-  /** Set to drop the interrupt. */
+  /**
+   * Set to drop the interrupt. A level source (the virtual timer) is looked at again while its
+   * vcpu runs, so it comes back to the hook; a vcpu blocked waiting for it stays blocked.
+   */
   drop?: boolean;
   /** Set to deliver it this many ns of virtual time later instead. */
   delayNs?: number;

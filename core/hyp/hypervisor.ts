@@ -644,8 +644,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #wakeCycle(v: Vcpu, p: Pcpu): number {
     if (v.runstate.state !== "blocked" || v.paused) return Infinity;
     let w = Infinity;
+    // A deadline already passed has raised its interrupt (or a hook dropped it): only a future
+    // one can wake the vcpu by itself.
     const dl = v.cpu.timer.nextDeadline();
-    if (dl !== undefined && dl < 1n << 53n) w = this.clock.cycleOfCount(Number(dl));
+    if (dl !== undefined && dl < 1n << 53n) {
+      const at = this.clock.cycleOfCount(Number(dl));
+      if (at > p.now) w = at;
+    }
     if (v.pollTimeoutNs !== null) w = Math.min(w, this.nsToCycles(v.pollTimeoutNs));
     return Math.max(w, p.now);
   }
@@ -704,10 +709,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       },
       idleOnPcpu: (p, v, end) => {
         const dl = v.cpu.timer.nextDeadline();
-        const timer = dl === undefined || dl >= 1n << 53n
+        const at = dl === undefined || dl >= 1n << 53n
           ? Infinity
-          : Math.max(this.clock.cycleOfCount(Number(dl)), p.now + 1);
-        const wake = Math.min(end, timer);
+          : this.clock.cycleOfCount(Number(dl));
+        // A deadline already passed has fired: then the pCPU sleeps to the round's end.
+        const wake = Math.min(end, at > p.now ? at : Infinity);
         v.timeBase += wake - p.now;
         p.now = wake;
       },
