@@ -29,22 +29,6 @@ hv.on("hypercall", (e) => {
   if (e.result === undefined && e.domain === d) traps++;
 });
 
-// SMCCC function IDs by exit: wrap the vcpu's PE run so each HVC #0 / SMC exit is seen before the
-// hypervisor handles it (and may change x0).
-const smccc = new Map<number, number>();
-for (const v of d.vcpus) {
-  const cpu = v.cpu;
-  const run = cpu.run.bind(cpu);
-  cpu.run = (budget: number) => {
-    const x = run(budget);
-    if ((x.kind === "hvc" && x.imm === 0) || x.kind === "smc") {
-      const fid = Number(cpu.getX(0) & 0xffff_ffffn);
-      smccc.set(fid, (smccc.get(fid) ?? 0) + 1);
-    }
-    return x;
-  };
-}
-
 const t0 = performance.now();
 const r = hv.run({ maxCycles: 4_000_000_000 });
 const wall = performance.now() - t0;
@@ -91,6 +75,11 @@ for (const [k, v] of Object.entries(PSCI)) {
   if (typeof v === "number" && /_(FN|FN64|FID)_|_FID$/.test(k) && !fidNames.has(v >>> 0)) {
     fidNames.set(v >>> 0, k);
   }
+}
+// SMCCC calls (HVC #0 or SMC), as each vcpu counts them by function id.
+const smccc = new Map<number, number>();
+for (const v of d.vcpus) {
+  for (const [fid, n] of v.smccc) smccc.set(Number(fid), (smccc.get(Number(fid)) ?? 0) + n);
 }
 const smcccRows = [...smccc].sort((a, b) => b[1] - a[1]);
 const smcccTotal = smcccRows.reduce((s, [, n]) => s + n, 0);

@@ -86,6 +86,8 @@ export class Vcpu {
   pollTimeoutNs: number | null = null;
   /** Hypercalls made, by "name" or "name/subop" (the REPL and scenario scripts count these). */
   readonly hypercalls = new Map<string, number>();
+  /** SMCCC calls (PSCI and friends, HVC #0 or SMC), by function id as "0x84000003". */
+  readonly smccc = new Map<string, number>();
   /** Exits handled, by kind. */
   readonly exits = new Map<string, number>();
 

@@ -25,6 +25,8 @@ export interface VcpuOwnState {
   pollTimeoutNs: number | null;
   /** Counters as [key, count] in insertion order (the REPL lists them so). */
   hypercalls: [string, number][];
+  /** SMCCC calls by function id (absent in snapshots from before it was counted). */
+  smccc?: [string, number][];
   exits: [string, number][];
 }
 
@@ -50,6 +52,7 @@ export function saveVcpuOwn(v: Vcpu): VcpuOwnState {
     pollPorts: v.pollPorts === null ? null : [...v.pollPorts],
     pollTimeoutNs: v.pollTimeoutNs,
     hypercalls: [...v.hypercalls],
+    smccc: [...v.smccc],
     exits: [...v.exits],
   };
 }
@@ -95,6 +98,7 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   const timeout = s.pollTimeoutNs === null ? null : ns(s.pollTimeoutNs, "vcpu.pollTimeoutNs");
   const hypercalls = counters(s.hypercalls, "vcpu.hypercalls");
   const exits = counters(s.exits, "vcpu.exits");
+  const smccc = s.smccc === undefined ? new Map<string, number>() : counters(s.smccc, "vcpu.smccc");
   v.pcpu = pcpu;
   v.timeBase = timeBase;
   v.runstate.state = rState;
@@ -109,6 +113,7 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   v.pollTimeoutNs = timeout;
   refill(v.hypercalls, hypercalls);
   refill(v.exits, exits);
+  refill(v.smccc, smccc);
 }
 
 function ns(v: unknown, field: string): number {

@@ -6,7 +6,7 @@
  */
 import * as P from "./abi/psci.ts";
 import type { Domain } from "./domain.ts";
-import type { Vcpu } from "./vcpu.ts";
+import { Vcpu } from "./vcpu.ts";
 
 /** Xen's hypervisor-service calls (SMCCC owner 6, xen/include/public/arch-arm/smccc.h). */
 const XEN_SMCCC = { CALL_COUNT: 0x8600_ff00, UID: 0x8600_ff01, REVISION: 0x8600_ff03 } as const;
@@ -59,6 +59,7 @@ function vcpuByAffinity(d: Domain, mpidr: bigint): Vcpu | undefined {
 export function smcccCall(host: VsmcccHost, d: Domain, v: Vcpu): void {
   const c = v.cpu;
   const fid = Number(c.getX(0) & 0xffff_ffffn);
+  Vcpu.bump(v.smccc, `0x${fid.toString(16).padStart(8, "0")}`);
   const is32 = (fid & 0x4000_0000) === 0;
   const arg = (n: number) => is32 ? c.getX(n) & 0xffff_ffffn : c.getX(n);
   const ret = (x: number | bigint) => c.setX(0, BigInt.asUintN(64, BigInt(x)));
