@@ -13,6 +13,11 @@ import { hex, XenError } from "./xen_error.ts";
 export class GuestPhys {
   readonly p2m: P2m;
   readonly mem: PhysMemory;
+  /**
+   * Told of every machine frame handed out for writing (the hypervisor drops translated code of
+   * that page, as a store by the guest itself would).
+   */
+  onWritePage: ((mfn: number) => void) | null = null;
 
   constructor(p2m: P2m, mem: PhysMemory) {
     this.p2m = p2m;
@@ -45,6 +50,7 @@ export class GuestPhys {
     if (p === undefined) {
       throw new XenError(XEN_EFAULT, `guest frame ${hex(gfn)} is backed by non-RAM`);
     }
+    if (write) this.onWritePage?.(m.mfn);
     return p;
   }
 

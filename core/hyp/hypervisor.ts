@@ -455,9 +455,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.logEntries.splice(0, this.logEntries.length, ...s.log.map((e) => ({ ...e })));
   }
 
-  /** Gives a domain restored from a snapshot its id back (the builder creates it). */
+  /** Registers a domain made outside `createDomain` (snapshot restore), keeping its id. */
   adoptDomain(d: Domain): void {
     if (this.domains.has(d.id)) throw new Error(`snapshot: two domains with id ${d.id}`);
+    // The hypervisor writing a guest page drops its translated code, as a guest store would.
+    d.phys.onWritePage = (mfn) => {
+      if (this.code.hasCode(mfn)) this.code.invalidatePage(mfn);
+    };
     this.domains.set(d.id, d);
   }
 
@@ -499,7 +503,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       ...opts,
       createdNs: this.nowNs(),
     });
-    this.domains.set(d.id, d);
+    this.adoptDomain(d);
     return d;
   }
 

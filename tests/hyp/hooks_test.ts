@@ -125,3 +125,17 @@ Deno.test("physical SPIs: routed ones reach their domain through the irq hook, o
   hv.routeSpi(50, null);
   assert.equal(hv.injectPhysicalSpi(50), "unrouted");
 });
+
+Deno.test("the hypervisor writing a guest page drops the page's translated code", () => {
+  // add x0, x0, #1; b .-4 — translated, then rewritten by the hypervisor to mov x0, #7.
+  const { hv, doms: [b] } = hypLab({
+    kernel: new Uint8Array(new Uint32Array([0x91000400, 0x17ffffff]).buffer),
+  });
+  const cpu = b.domain.vcpus[0].cpu;
+  hv.run({ maxCycles: 100_000 });
+  const x0 = cpu.getX(0);
+  assert.ok(x0 > 0n);
+  b.domain.phys.write(0x4000_0000, new Uint8Array(new Uint32Array([0xd28000e0]).buffer));
+  hv.run({ maxCycles: 100_000 });
+  assert.equal(cpu.getX(0), 7n, "the new instruction runs, not the stale translation");
+});
