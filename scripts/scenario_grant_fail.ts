@@ -28,13 +28,7 @@ import {
 import * as GT from "../core/hyp/abi/grant_table.ts";
 import { XEN_ENOMEM } from "../core/hyp/abi/errno.ts";
 import { __HYPERVISOR_grant_table_op } from "../core/hyp/abi/hypercalls.ts";
-import {
-  addLabDomain,
-  assembleRaw,
-  haveCrossAs,
-  RAM_BASE,
-  SCRATCH,
-} from "../tests/support/hyp_lab.ts";
+import { addLabDomain, assembleRaw, haveCrossAs, RAM_BASE, SCRATCH } from "../tools/lab/hyp_lab.ts";
 import { summaryLine, table } from "../tools/scenario/report.ts";
 
 const arg = (name: string, def: string) => {

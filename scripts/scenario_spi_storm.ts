@@ -25,7 +25,7 @@ import { GUEST_GICC_BASE, GUEST_GICD_BASE } from "../core/hyp/abi/arm_memory_map
 import { __HYPERVISOR_console_io } from "../core/hyp/abi/hypercalls.ts";
 import { CONSOLEIO_write } from "../core/hyp/abi/console.ts";
 import { PSCI_0_2_FN_SYSTEM_OFF } from "../core/hyp/abi/psci.ts";
-import { addLabDomain, assembleRaw, haveCrossAs, SCRATCH } from "../tests/support/hyp_lab.ts";
+import { addLabDomain, assembleRaw, haveCrossAs, SCRATCH } from "../tools/lab/hyp_lab.ts";
 import { WORK_END, WORK_INIT, workOutput } from "../tools/linux/domu_workload.ts";
 import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
 import { seconds, summaryLine, table } from "../tools/scenario/report.ts";

@@ -9,7 +9,7 @@ import type { HookEvents } from "../../core/hyp/hooks.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
-import { assembleRaw, haveCrossAs, hypLab, labConfig } from "../support/hyp_lab.ts";
+import { assembleRaw, haveCrossAs, hypLab, labConfig } from "../../tools/lab/hyp_lab.ts";
 
 /**
  * x19 = xen_version(XENVER_version); x20 = the vpl011's UARTFR; x21 = its UARTDR (a hook may

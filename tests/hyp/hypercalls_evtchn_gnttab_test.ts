@@ -29,7 +29,7 @@ import type { Domain } from "../../core/hyp/domain.ts";
 import type { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { P2M_TYPE } from "../../core/hyp/p2m.ts";
 import type { Vcpu } from "../../core/hyp/vcpu.ts";
-import { call, getField, hypLab, putStruct, rc, SCRATCH } from "../support/hyp_lab.ts";
+import { call, getField, hypLab, putStruct, rc, SCRATCH } from "../../tools/lab/hyp_lab.ts";
 
 const EVT = __HYPERVISOR_event_channel_op;
 const GNT = __HYPERVISOR_grant_table_op;

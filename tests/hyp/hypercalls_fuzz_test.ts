@@ -26,7 +26,7 @@ import {
   hypLab,
   RAM_BASE,
   SCRATCH,
-} from "../support/hyp_lab.ts";
+} from "../../tools/lab/hyp_lab.ts";
 
 const U64 = 1n << 64n;
 const RAM_END = RAM_BASE + 16 * 1024 * 1024;

@@ -43,7 +43,7 @@ import {
   putU64s,
   rc,
   SCRATCH,
-} from "../support/hyp_lab.ts";
+} from "../../tools/lab/hyp_lab.ts";
 
 const XV = __HYPERVISOR_xen_version;
 /** A guest-physical address with nothing mapped (below the GIC, above the null page). */

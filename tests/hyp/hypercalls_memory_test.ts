@@ -31,7 +31,15 @@ import { vcpu_info } from "../../core/hyp/abi/shared_info.ts";
 import { GUEST_GICC_BASE, GUEST_GNTTAB_BASE } from "../../core/hyp/abi/arm_memory_map.ts";
 import { P2M_TYPE } from "../../core/hyp/p2m.ts";
 import { RUNSTATE_OF } from "../../core/hyp/vcpu.ts";
-import { call, getField, hypLab, putStruct, putU64s, rc, SCRATCH } from "../support/hyp_lab.ts";
+import {
+  call,
+  getField,
+  hypLab,
+  putStruct,
+  putU64s,
+  rc,
+  SCRATCH,
+} from "../../tools/lab/hyp_lab.ts";
 
 const MEM = __HYPERVISOR_memory_op;
 const VOP = __HYPERVISOR_vcpu_op;

@@ -32,7 +32,7 @@ import {
   putStruct,
   rc,
   SCRATCH0,
-} from "../support/hyp_lab.ts";
+} from "../../tools/lab/hyp_lab.ts";
 
 function lab() {
   const { hv, doms } = hypLab({ domains: 2 });

@@ -24,7 +24,7 @@ import {
 } from "../../core/hyp/abi/event_channel.ts";
 import type { Vcpu } from "../../core/hyp/vcpu.ts";
 import type { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { call, getField, hypLab, putStruct, rc, SCRATCH } from "../support/hyp_lab.ts";
+import { call, getField, hypLab, putStruct, rc, SCRATCH } from "../../tools/lab/hyp_lab.ts";
 
 const SCHED = __HYPERVISOR_sched_op;
 const EVT = __HYPERVISOR_event_channel_op;

@@ -9,7 +9,7 @@ import { compileGuest } from "../../scripts/build_guests.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { loadGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { labConfig } from "../support/hyp_lab.ts";
+import { labConfig } from "../../tools/lab/hyp_lab.ts";
 
 const RUNS = 1000;
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import { parseSummary } from "../../tools/scenario/report.ts";
-import { haveCrossAs } from "../support/hyp_lab.ts";
+import { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
 
 const linux = findLinuxFiles() !== undefined;
 const cross = haveCrossAs();

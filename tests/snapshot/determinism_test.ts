@@ -21,7 +21,7 @@ import {
   encodeSnapshot,
   SnapshotError,
 } from "../../core/snapshot/snapshot_file.ts";
-import { hypLab } from "../support/hyp_lab.ts";
+import { hypLab } from "../../tools/lab/hyp_lab.ts";
 import { decompressImage, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import { buildDomuInitramfs } from "../../tools/linux/domu_workload.ts";
 import { traceRun } from "../../tools/snapshot/trace_hash.ts";

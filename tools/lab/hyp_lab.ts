@@ -1,5 +1,5 @@
 /**
- * A hypervisor lab for hypercall tests: a real Hypervisor with domUs built by the real domain
+ * A hypervisor lab for tests and scenario scripts: a real Hypervisor with domUs built by the real domain
  * builder from a tiny raw kernel (so shared_info, event channels, grant table, vGIC and runtime
  * are wired exactly as for Linux), a `call()` that runs the real dispatcher as the HVC exit path
  * does, helpers that lay out ABI structures in guest RAM (the guest MMU is off at reset, so a
