@@ -56,28 +56,7 @@ arm_timer:
 	isb
 	ret
 
-/* puts(x0 = NUL-terminated string); clobbers x0-x2 */
-puts:
-	ldr	x1, =UART
-2:	ldrb	w2, [x0], #1
-	cbz	w2, 3f
-	str	w2, [x1]
-	b	2b
-3:	ret
-
-/* put_dec(x0); clobbers x0-x5 */
-put_dec:
-	adr	x4, numbuf_end
-	strb	wzr, [x4, #-1]!
-	mov	x5, #10
-4:	udiv	x2, x0, x5
-	msub	x3, x2, x5, x0
-	add	w3, w3, #'0'
-	strb	w3, [x4, #-1]!
-	mov	x0, x2
-	cbnz	x0, 4b
-	mov	x0, x4
-	b	puts
+#include "uart_print.inc"
 
 irq:
 	stp	x0, x1, [sp, #-64]!
