@@ -63,6 +63,68 @@ export function groupPriorityMask(s: IccState, group: number): number {
   return (0xff << (bpr + 1)) & 0xff;
 }
 
+/**
+ * Reads the ICC registers that are plain fields of `s` — the same in a physical CPU interface and
+ * in a virtual one (ICV_*): PMR, BPR0/1, AP0R0/AP1R0, RPR, IGRPEN0/1, SRE. Undefined for the
+ * others (acknowledge, EOI, CTLR...), which each interface answers itself.
+ */
+export function readIccField(s: IccState, reg: IccRegister): bigint | undefined {
+  switch (reg) {
+    case "PMR":
+      return BigInt(s.pmr);
+    case "BPR0":
+      return BigInt(s.bpr0);
+    case "BPR1":
+      // With CBPR, BPR1 reads BPR0 + 1 (saturated) and ignores writes.
+      return BigInt(s.ctlr & CTLR_CBPR ? Math.min(s.bpr0 + 1, 7) : s.bpr1);
+    case "AP0R0":
+      return BigInt(s.apr0 >>> 0);
+    case "AP1R0":
+      return BigInt(s.apr1 >>> 0);
+    case "RPR":
+      return BigInt(runningPriority(s));
+    case "SRE":
+      return SRE_VALUE;
+    case "IGRPEN0":
+      return BigInt(s.igrpen0);
+    case "IGRPEN1":
+      return BigInt(s.igrpen1);
+    default:
+      return undefined;
+  }
+}
+
+/** Writes a plain-field ICC register of `s` (see readIccField); false for the others. */
+export function writeIccField(s: IccState, reg: IccRegister, v: number): boolean {
+  switch (reg) {
+    case "PMR":
+      s.pmr = v & ICC_PRIORITY_MASK;
+      return true;
+    case "BPR0":
+      s.bpr0 = Math.max(v & 7, ICC_MIN_BPR0);
+      return true;
+    case "BPR1":
+      if (!(s.ctlr & CTLR_CBPR)) s.bpr1 = Math.max(v & 7, ICC_MIN_BPR1);
+      return true;
+    case "AP0R0":
+      s.apr0 = v >>> 0;
+      return true;
+    case "AP1R0":
+      s.apr1 = v >>> 0;
+      return true;
+    case "SRE":
+      return true; // RAO/WI
+    case "IGRPEN0":
+      s.igrpen0 = v & 1;
+      return true;
+    case "IGRPEN1":
+      s.igrpen1 = v & 1;
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Running priority: the highest active group priority, 0xff when nothing is active. */
 export function runningPriority(s: IccState): number {
   const apr = (s.apr0 | s.apr1) >>> 0;
@@ -135,9 +197,9 @@ export class GicV3CpuInterface implements GicCpuInterface {
   /** MRS of ICC_<reg>_EL1. */
   read(reg: IccRegister): bigint {
     const s = this.#s;
+    const field = readIccField(s, reg);
+    if (field !== undefined) return field;
     switch (reg) {
-      case "PMR":
-        return BigInt(s.pmr);
       case "IAR0":
         return BigInt(this.#acknowledge(GROUP0));
       case "IAR1":
@@ -146,25 +208,8 @@ export class GicV3CpuInterface implements GicCpuInterface {
         return BigInt(this.#hppir(GROUP0));
       case "HPPIR1":
         return BigInt(this.#hppir(GROUP1));
-      case "BPR0":
-        return BigInt(s.bpr0);
-      case "BPR1":
-        // With CBPR, BPR1 reads BPR0 + 1 (saturated) and ignores writes.
-        return BigInt(s.ctlr & CTLR_CBPR ? Math.min(s.bpr0 + 1, 7) : s.bpr1);
-      case "AP0R0":
-        return BigInt(s.apr0 >>> 0);
-      case "AP1R0":
-        return BigInt(s.apr1 >>> 0);
-      case "RPR":
-        return BigInt(runningPriority(s));
       case "CTLR":
         return BigInt(CTLR_RO | s.ctlr);
-      case "SRE":
-        return SRE_VALUE;
-      case "IGRPEN0":
-        return BigInt(s.igrpen0);
-      case "IGRPEN1":
-        return BigInt(s.igrpen1);
       default:
         throw new Error(`ICC_${reg}_EL1 is write-only: the PE must not read it`);
     }
@@ -174,10 +219,11 @@ export class GicV3CpuInterface implements GicCpuInterface {
   write(reg: IccRegister, value: bigint): void {
     const s = this.#s;
     const v = Number(value & 0xffff_ffffn);
+    if (writeIccField(s, reg, v)) {
+      if (reg !== "SRE") this.#gic.update();
+      return;
+    }
     switch (reg) {
-      case "PMR":
-        s.pmr = v & ICC_PRIORITY_MASK;
-        break;
       case "EOIR0":
         this.#endOfInterrupt(GROUP0, v & 0xffffff);
         break;
@@ -187,28 +233,8 @@ export class GicV3CpuInterface implements GicCpuInterface {
       case "DIR":
         this.#deactivate(v & 0xffffff);
         break;
-      case "BPR0":
-        s.bpr0 = Math.max(v & 7, ICC_MIN_BPR0);
-        break;
-      case "BPR1":
-        if (!(s.ctlr & CTLR_CBPR)) s.bpr1 = Math.max(v & 7, ICC_MIN_BPR1);
-        break;
-      case "AP0R0":
-        s.apr0 = v >>> 0;
-        break;
-      case "AP1R0":
-        s.apr1 = v >>> 0;
-        break;
       case "CTLR":
         s.ctlr = v & (CTLR_CBPR | CTLR_EOIMODE);
-        break;
-      case "SRE":
-        return; // RAO/WI
-      case "IGRPEN0":
-        s.igrpen0 = v & 1;
-        break;
-      case "IGRPEN1":
-        s.igrpen1 = v & 1;
         break;
       case "SGI0R":
         this.#gic.sendSgi(this.#cpu, value, GROUP0);

@@ -11,7 +11,8 @@ import {
   ICC_MIN_BPR0,
   ICC_MIN_BPR1,
   ICC_PRIORITY_MASK,
-  runningPriority,
+  readIccField,
+  writeIccField,
 } from "./gic_v3_cpu_interface.ts";
 import { type ListReg, VGIC_NUM_LRS, VirtCpuIf, type VirtCpuIfPorts } from "./gic_virt_cpu_if.ts";
 
@@ -28,7 +29,6 @@ export interface GicV3VirtCpuIfPorts extends VirtCpuIfPorts {
 export const ICH_VTR = (4 << 29) | (4 << 26) | (1 << 21) | (VGIC_NUM_LRS - 1);
 /** ICV_CTLR_EL1 read-only fields: A3V, IDbits = 16 bits, PRIbits = 5 - 1. */
 const ICV_CTLR_RO = (1 << 15) | (4 << 8);
-const SRE_VALUE = 7n;
 
 /** Encodes a list register in the ICH_LR<n>_EL2 format. */
 export function encodeIchLr(lr: ListReg): bigint {
@@ -101,9 +101,9 @@ export class GicV3VirtCpuIf extends VirtCpuIf implements GicCpuInterface {
   /** MRS of ICC_<reg>_EL1 under IMO/FMO. */
   read(reg: IccRegister): bigint {
     const m = this.state.vmcr;
+    const field = readIccField(m, reg);
+    if (field !== undefined) return field;
     switch (reg) {
-      case "PMR":
-        return BigInt(m.pmr);
       case "IAR0":
         return BigInt(this.#acknowledge(GROUP0));
       case "IAR1":
@@ -112,24 +112,8 @@ export class GicV3VirtCpuIf extends VirtCpuIf implements GicCpuInterface {
         return BigInt(this.#hppir(GROUP0));
       case "HPPIR1":
         return BigInt(this.#hppir(GROUP1));
-      case "BPR0":
-        return BigInt(m.bpr0);
-      case "BPR1":
-        return BigInt(m.ctlr & 1 ? Math.min(m.bpr0 + 1, 7) : m.bpr1);
-      case "AP0R0":
-        return BigInt(m.apr0 >>> 0);
-      case "AP1R0":
-        return BigInt(m.apr1 >>> 0);
-      case "RPR":
-        return BigInt(runningPriority(m));
       case "CTLR":
         return BigInt(ICV_CTLR_RO | (m.ctlr & 3));
-      case "SRE":
-        return SRE_VALUE;
-      case "IGRPEN0":
-        return BigInt(m.igrpen0);
-      case "IGRPEN1":
-        return BigInt(m.igrpen1);
       default:
         // Write-only registers: the PE's access checks never send reads here.
         this.log.guestError(this.name, `read of write-only ICV_${reg}_EL1`);
@@ -141,37 +125,18 @@ export class GicV3VirtCpuIf extends VirtCpuIf implements GicCpuInterface {
   write(reg: IccRegister, value: bigint): void {
     const m = this.state.vmcr;
     const v = Number(value & 0xffff_ffffn);
+    if (writeIccField(m, reg, v)) {
+      if (reg !== "SRE") this.update();
+      return;
+    }
     switch (reg) {
-      case "PMR":
-        m.pmr = v & ICC_PRIORITY_MASK;
-        break;
       case "EOIR0":
       case "EOIR1":
         return this.#endOfInterrupt(reg === "EOIR0" ? GROUP0 : GROUP1, v & 0xffffff);
       case "DIR":
         return this.#dir(v & 0xffffff);
-      case "BPR0":
-        m.bpr0 = Math.max(v & 7, ICC_MIN_BPR0);
-        break;
-      case "BPR1":
-        if (!(m.ctlr & 1)) m.bpr1 = Math.max(v & 7, ICC_MIN_BPR1);
-        break;
-      case "AP0R0":
-        m.apr0 = v >>> 0;
-        break;
-      case "AP1R0":
-        m.apr1 = v >>> 0;
-        break;
       case "CTLR":
         m.ctlr = v & 3;
-        break;
-      case "SRE":
-        return;
-      case "IGRPEN0":
-        m.igrpen0 = v & 1;
-        break;
-      case "IGRPEN1":
-        m.igrpen1 = v & 1;
         break;
       case "SGI0R":
       case "SGI1R":

@@ -17,10 +17,9 @@ import {
   canSignal,
   dropPriority,
   highestActiveGroup,
-  ICC_MIN_BPR0,
-  ICC_MIN_BPR1,
   ICC_PRIORITY_MASK,
   type IccState,
+  newIccState,
 } from "./gic_v3_cpu_interface.ts";
 import { GROUP0, type PendingIrq } from "./gic_v3_irq_state.ts";
 
@@ -109,16 +108,8 @@ export function newVirtCpuIfState(): VirtCpuIfState {
   return {
     lrs: Array.from({ length: VGIC_NUM_LRS }, emptyLr),
     hcr: 0,
-    vmcr: {
-      pmr: 0,
-      bpr0: ICC_MIN_BPR0,
-      bpr1: ICC_MIN_BPR1,
-      ctlr: 0,
-      igrpen0: 0,
-      igrpen1: 0,
-      apr0: 0,
-      apr1: 0,
-    },
+    // The VMCR/APR fields are the ICC ones, at the physical interface's reset values.
+    vmcr: newIccState(),
     ackCtl: 0,
     fiqEn: 0,
   };
