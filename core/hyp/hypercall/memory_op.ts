@@ -36,6 +36,23 @@ function reservation(c: HypercallContext, va: bigint) {
 }
 
 /**
+ * The reservation calls' common loop: decodes the xen_memory_reservation at `va`, refuses an
+ * extent order beyond an unprivileged domain's limit (0 extents done, as Xen), and runs `step`
+ * on extents 0, 1... until it returns false or all are done; the number done is the result.
+ */
+function eachExtent(
+  c: HypercallContext,
+  va: bigint,
+  step: (r: ReturnType<typeof reservation>, i: number) => boolean,
+): number {
+  const r = reservation(c, va);
+  if (r.order > DOMU_MAX_ORDER && !c.domain.privileged) return 0;
+  let done = 0;
+  while (BigInt(done) < r.n && step(r, done)) done++;
+  return done;
+}
+
+/**
  * Reads extent `i` (a u64 gfn) of the guest's extent list; undefined when it does not translate
  * (Xen then stops and returns the number of extents done, not -EFAULT).
  */
@@ -88,55 +105,42 @@ export function memoryOpHypercall(): HypercallDef {
         name: "increase_reservation",
         // Auto-translated guests get frames they must still map: hvlab accounts them as RAM
         // not yet placed, like Xen's allocated-but-unmapped pages.
-        run: (c, a) => {
-          const r = reservation(c, a[1]);
-          if (r.order > DOMU_MAX_ORDER && !c.domain.privileged) return 0;
-          let done = 0;
-          for (; BigInt(done) < r.n; done++) {
+        run: (c, a) =>
+          eachExtent(c, a[1], (r) => {
             const pages = 2 ** r.order;
-            if (r.d.ramPages + r.d.unplacedPages + pages > r.d.maxPages) break;
+            if (r.d.ramPages + r.d.unplacedPages + pages > r.d.maxPages) return false;
             r.d.unplacedPages += pages;
-          }
-          return done;
-        },
+            return true;
+          }),
       },
       {
         cmd: M.XENMEM_decrease_reservation,
         name: "decrease_reservation",
-        run: (c, a) => {
-          const r = reservation(c, a[1]);
-          if (r.order > DOMU_MAX_ORDER && !c.domain.privileged) return 0;
-          let done = 0;
-          for (; BigInt(done) < r.n; done++) {
-            const gfn = extent(c, r.extents, done);
-            if (gfn === undefined || !removeExtent(c, r.d, gfn, r.order)) break;
-          }
-          return done;
-        },
+        run: (c, a) =>
+          eachExtent(c, a[1], (r, i) => {
+            const gfn = extent(c, r.extents, i);
+            return gfn !== undefined && removeExtent(c, r.d, gfn, r.order);
+          }),
       },
       {
         cmd: M.XENMEM_populate_physmap,
         name: "populate_physmap",
-        run: (c, a) => {
-          const r = reservation(c, a[1]);
-          if (r.order > DOMU_MAX_ORDER && !c.domain.privileged) return 0;
-          let done = 0;
-          for (; BigInt(done) < r.n; done++) {
+        run: (c, a) =>
+          eachExtent(c, a[1], (r, i) => {
             const pages = 2 ** r.order;
-            const gfn = extent(c, r.extents, done);
-            if (gfn === undefined || gfn >= BigInt(MAX_GFN) || Number(gfn) % pages !== 0) break;
-            if (r.d.ramPages + pages > r.d.maxPages + r.d.unplacedPages) break;
+            const gfn = extent(c, r.extents, i);
+            if (gfn === undefined || gfn >= BigInt(MAX_GFN) || Number(gfn) % pages !== 0) {
+              return false;
+            }
+            if (r.d.ramPages + pages > r.d.maxPages + r.d.unplacedPages) return false;
             const g = Number(gfn);
-            let busy = false;
-            for (let k = 0; k < pages && !busy; k++) busy = r.d.p2m.get(g + k) !== undefined;
-            if (busy) break;
+            for (let k = 0; k < pages; k++) if (r.d.p2m.get(g + k) !== undefined) return false;
             const mfn = c.hv.frames.allocRange(pages);
             r.d.p2m.map(g, mfn, pages, P2M_RWX, P2M_TYPE.ram);
             r.d.ramPages += pages;
             r.d.unplacedPages = Math.max(0, r.d.unplacedPages - pages);
-          }
-          return done;
-        },
+            return true;
+          }),
       },
       {
         cmd: M.XENMEM_current_reservation,
