@@ -51,6 +51,11 @@ export class Domain {
   grants!: GrantTable;
   /** Trap-and-emulate MMIO regions at guest-physical addresses (stage-2 data aborts land here). */
   readonly mmio: MmioBus = new MmioBus();
+  /**
+   * Devices at machine addresses the domain's p2m maps directly (the GICv2 virtual CPU
+   * interface): its PEs reach them without a trap, as on hardware.
+   */
+  readonly machineIo: MmioBus = new MmioBus();
   /** Pages of guest RAM given to the domain (its memory allocation), for accounting. */
   ramPages = 0;
   /** Pages granted by increase_reservation and not yet mapped. */

@@ -12,7 +12,6 @@ import type { EvtchnDomain, VcpuInfoRef } from "./evtchn/evtchn_domain.ts";
 import type { GuestPhys } from "./guest_phys.ts";
 import type { DomainRuntime } from "./hypervisor.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
-import type { MmioDevice } from "../mem/mmio_bus.ts";
 import type { Pl011 } from "../devices/pl011.ts";
 import type { PvConsoleBackend } from "./console/pv_console.ts";
 import type { HostEndpoint } from "./evtchn/host_endpoint.ts";
@@ -36,7 +35,7 @@ export interface RuntimeHost {
 /** One domain's interrupt and event glue. */
 export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
   readonly domain: Domain;
-  vgic!: Vgic & { gicv?: MmioDevice };
+  vgic!: Vgic;
   /** The domain's back ends (set by the builder's wiring). */
   backends!: {
     console: PvConsoleBackend;

@@ -9,7 +9,7 @@ import type { GicCpuInterface } from "../cpu/gic_cpu_interface.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
 import type { Decoder } from "../cpu/decode/decoder.ts";
 import { CodeCache } from "../cpu/engine/code_cache.ts";
-import type { MmioAccess, MmioDevice, MmioOutcome } from "../mem/mmio_bus.ts";
+import type { MmioDevice } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
 import { ConsoleSink } from "./console/console_sink.ts";
@@ -94,8 +94,6 @@ export interface RunLoopVgic {
   sync(vcpu: number): void;
   pending(vcpu: number): boolean;
   inject(vcpu: number | null, intid: number): void;
-  /** The GICv2 virtual CPU interface page device (GICV), when the domain has one. */
-  gicv?: MmioDevice;
 }
 
 /** Per-domain parts the run loop calls into; the builder fills them in. */
@@ -513,7 +511,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const cpu: Cpu = new Cpu(
       {
         mem: this.mem,
-        io: (pa, size, write, lo, hi) => this.#vcpuIo(vcpu!, pa, size, write, lo, hi),
+        io: (pa, size, write, lo, hi) => d.machineIo.access(pa, size, write, lo, hi),
         counter: (): number => this.clock.counterAt(cpu.retired + vcpu!.timeBase),
         sendEvent: () => {
           for (const o of d.vcpus) if (o !== vcpu) o.cpu.eventRegister = true;
@@ -763,40 +761,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.#current = null;
   }
 
-  /** A guest access that reached a machine address outside RAM through its p2m. */
-  #vcpuIo(
-    v: Vcpu,
-    pa: number,
-    size: 1 | 2 | 4 | 8,
-    write: boolean,
-    lo: number,
-    hi: number,
-  ): MmioAccess & { outcome: MmioOutcome } {
-    const acc = this.#ioAcc;
-    acc.size = size;
-    acc.write = write;
-    acc.value = lo;
-    acc.valueHi = hi;
-    acc.outcome = "unhandled";
-    const gicv = this.runtimes.get(v.domainId)?.vgic.gicv;
-    if (gicv && pa >= MACHINE_GICV_BASE && pa + size <= MACHINE_GICV_BASE + GICV_SIZE) {
-      acc.offset = pa - MACHINE_GICV_BASE;
-      acc.outcome = gicv.access(acc);
-    }
-    return acc;
-  }
-
-  readonly #ioAcc: MmioAccess & { outcome: MmioOutcome } = {
-    offset: 0,
-    size: 4,
-    write: false,
-    value: 0,
-    valueHi: 0,
-    outcome: "unhandled",
-  };
-
-  /** Maps the GICV window into `d` at guest-physical `gpa` (the guest's GICC address). */
-  mapGicv(d: Domain, gpa: number): void {
+  /**
+   * Maps the GICv2 virtual CPU interface `gicv` into `d` at guest-physical `gpa` (the guest's
+   * GICC address): a machine window its p2m points at, reached without a trap.
+   */
+  mapGicv(d: Domain, gpa: number, gicv: MmioDevice): void {
+    d.machineIo.map(MACHINE_GICV_BASE, GICV_SIZE, gicv);
     d.p2m.map(
       gpa / PAGE_SIZE,
       MACHINE_GICV_BASE / PAGE_SIZE,

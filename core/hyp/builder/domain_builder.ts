@@ -109,8 +109,7 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
   for (const r of vgic.regions()) {
     if (r.name === "gicv2-vcpuif") {
       // The GICV page is mapped, not trapped, as on hardware.
-      runtime.vgic.gicv = r.device;
-      hv.mapGicv(d, r.base);
+      hv.mapGicv(d, r.base, r.device);
     } else d.mmio.map(r.base, r.size, r.device);
   }
   runtime.linkTimers();
