@@ -10,7 +10,6 @@ import { vcpu_info } from "./abi/shared_info.ts";
 import type { Domain } from "./domain.ts";
 import type { EvtchnDomain, VcpuInfoRef } from "./evtchn/evtchn_domain.ts";
 import type { GuestPhys } from "./guest_phys.ts";
-import type { DomainRuntime } from "./hypervisor.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
 import type { Pl011 } from "../devices/pl011.ts";
 import type { PvConsoleBackend } from "./console/pv_console.ts";
@@ -33,7 +32,7 @@ export interface RuntimeHost {
 }
 
 /** One domain's interrupt and event glue. */
-export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
+export class XenDomainRuntime implements EvtchnDomain {
   readonly domain: Domain;
   vgic!: Vgic;
   /** The domain's back ends (set by the builder's wiring). */
@@ -142,7 +141,7 @@ export class XenDomainRuntime implements DomainRuntime, EvtchnDomain {
     for (const [id, r] of refs) this.#vcpuInfo.set(id, r);
   }
 
-  // ------------------------------------------------------------- DomainRuntime
+  // ------------------------------------------------------------- the run loop's side
 
   upcallPending(v: Vcpu): boolean {
     const r = this.vcpuInfo(v.id);

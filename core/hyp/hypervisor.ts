@@ -5,7 +5,6 @@
  * abort, trapped system register), like Xen's leave/enter-hypervisor paths.
  */
 import { Cpu } from "../cpu/cpu.ts";
-import type { GicCpuInterface } from "../cpu/gic_cpu_interface.ts";
 import { a64Decoder } from "../cpu/decode/table.ts";
 import type { Decoder } from "../cpu/decode/decoder.ts";
 import { CodeCache } from "../cpu/engine/code_cache.ts";
@@ -86,26 +85,6 @@ export const MACHINE_GICV_BASE = 0x0804_0000;
 const GICV_SIZE = 0x2000;
 /** Machine RAM base (domains' frames come from here). */
 export const MACHINE_RAM_BASE = 0x4000_0000;
-
-/** A domain's vGIC as far as the run loop needs it (core/hyp/vgic implements it). */
-export interface RunLoopVgic {
-  accessVcpu: number;
-  flush(vcpu: number): void;
-  sync(vcpu: number): void;
-  pending(vcpu: number): boolean;
-  inject(vcpu: number | null, intid: number): void;
-}
-
-/** Per-domain parts the run loop calls into; the builder fills them in. */
-export interface DomainRuntime {
-  vgic: RunLoopVgic & { iccInterface(vcpu: number): GicCpuInterface | null };
-  /** VCPUOP_register_vcpu_info moved `v`'s vcpu_info. */
-  vcpuInfoMoved(v: Vcpu): void;
-  /** True when vcpu `v` has an event-channel upcall pending (vcpu_info.evtchn_upcall_pending). */
-  upcallPending(v: Vcpu): boolean;
-  /** Called when a vcpu's timer outputs may have changed. */
-  timerChanged(v: Vcpu, id: "phys" | "virt", level: boolean): void;
-}
 
 /** The hypervisor. */
 export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTableHost {
