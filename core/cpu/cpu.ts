@@ -1021,22 +1021,32 @@ export class Cpu extends CpuRegs {
    * no fault is raised and no architectural state changes; undefined when `va` is unmapped.
    */
   debugTranslate(va: bigint): number | undefined {
-    const lo = Number(va & 0xffffffffn) | 0, hi = Number((va >> 32n) & 0xffffffffn) | 0;
+    const ipa = this.probeStage1(va, 0, this.el === 0, false);
+    if (ipa < 0) return undefined;
+    const el2 = this.el2;
+    if (el2 === null || (el2.hcr & HCR.VM) === 0n || el2.stage2 === null) return ipa;
+    const e = el2.stage2.lookup(Math.floor(ipa / PAGE_SIZE));
+    return e === undefined ? undefined : e.pfn * PAGE_SIZE + (ipa % PAGE_SIZE);
+  }
+
+  /**
+   * Stage-1 translation of `va` (EL1&0 regime) for an access of kind `acc` with EL0's
+   * permissions when `el0` (checked only when `checkPerms`), without side effects: the IPA, or -1
+   * when it does not translate. A stage-2 fault while walking (which would exit to the
+   * hypervisor) is undone and reported as -1.
+   */
+  probeStage1(va: bigint, acc: number, el0: boolean, checkPerms: boolean): number {
+    const v = BigInt.asUintN(64, va);
+    const lo = Number(v & 0xffffffffn) | 0, hi = Number(v >> 32n) | 0;
     const pcLo = this.pcLo, pcHi = this.pcHi, exit = { ...this.exit };
     try {
-      const ipa = this.mmu.stage1(lo, hi, 0, this.el === 0, false);
-      if (ipa < 0) return undefined;
-      const el2 = this.el2;
-      if (el2 === null || (el2.hcr & HCR.VM) === 0n || el2.stage2 === null) return ipa;
-      const e = el2.stage2.lookup(Math.floor(ipa / PAGE_SIZE));
-      return e === undefined ? undefined : e.pfn * PAGE_SIZE + (ipa % PAGE_SIZE);
+      return this.mmu.stage1(lo, hi, acc, el0, checkPerms);
     } catch (e) {
-      // A stage-2 fault on a table walk would exit to the hypervisor: undo and report unmapped.
       if (e !== EXIT) throw e;
       this.pcLo = pcLo;
       this.pcHi = pcHi;
       Object.assign(this.exit, exit);
-      return undefined;
+      return -1;
     }
   }
 

@@ -5,7 +5,6 @@
  * page for a write, or a non-memory frame is XenError(EFAULT); nothing is written unless the
  * whole destination translates.
  */
-import { EXIT } from "../cpu/cpu.ts";
 import type { Cpu } from "../cpu/cpu.ts";
 import { ACC_READ, ACC_WRITE } from "../cpu/mmu/mmu.ts";
 import { PAGE_SIZE } from "../mem/phys_memory.ts";
@@ -30,23 +29,13 @@ export class GuestVirt {
    * stage 1 does not map it so. No architectural state changes.
    */
   toGpa(va: bigint, write: boolean): number {
-    const c = this.#cpu;
-    const v = BigInt.asUintN(64, va);
-    const lo = Number(v & 0xffffffffn) | 0, hi = Number(v >> 32n) | 0;
-    const pcLo = c.pcLo, pcHi = c.pcHi, exit = { ...c.exit };
-    let ipa: number;
-    try {
-      ipa = c.mmu.stage1(lo, hi, write ? ACC_WRITE : ACC_READ, false, true);
-    } catch (e) {
-      // A stage-2 fault while walking the guest's tables: undo the exit record, report EFAULT.
-      if (e !== EXIT) throw e;
-      c.pcLo = pcLo;
-      c.pcHi = pcHi;
-      Object.assign(c.exit, exit);
-      ipa = -1;
-    }
+    // EL1 permissions: hypercalls and runstate areas belong to the guest kernel.
+    const ipa = this.#cpu.probeStage1(va, write ? ACC_WRITE : ACC_READ, false, true);
     if (ipa < 0) {
-      throw new XenError(XEN_EFAULT, `guest address ${hex(v)} is not mapped for a ${acc(write)}`);
+      throw new XenError(
+        XEN_EFAULT,
+        `guest address ${hex(BigInt.asUintN(64, va))} is not mapped for a ${acc(write)}`,
+      );
     }
     return ipa;
   }
