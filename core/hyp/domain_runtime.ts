@@ -143,6 +143,14 @@ export class XenDomainRuntime implements EvtchnDomain {
 
   // ------------------------------------------------------------- the run loop's side
 
+  /**
+   * Something would wake `v` from WFI (Xen's local_events_need_delivery): an interrupt it would
+   * take, or an event-channel upcall pending.
+   */
+  hasWork(v: Vcpu): boolean {
+    return this.vgic.pending(v.id) || this.upcallPending(v);
+  }
+
   upcallPending(v: Vcpu): boolean {
     const r = this.vcpuInfo(v.id);
     return r !== null && (r.page.getUint8(r.offset + UPCALL_PENDING) & 1) === 1;

@@ -251,8 +251,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   }
 
   block(v: Vcpu): void {
-    const rt = this.runtimes.get(v.domainId);
-    if (rt && (rt.vgic.pending(v.id) || rt.upcallPending(v))) return;
+    if (this.runtimes.get(v.domainId)?.hasWork(v)) return;
     v.setState("blocked", this.nowNs());
     v.cpu.requestStop();
   }
@@ -645,8 +644,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (v.pollTimeoutNs !== null && this.cyclesToNs(p.now) >= v.pollTimeoutNs) this.wake(v);
       const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
       if (polled && ec && polled.some((port) => ec.isPending(port))) this.wake(v);
-      const rt = this.runtimes.get(v.domainId);
-      if (rt && (rt.vgic.pending(v.id) || rt.upcallPending(v))) this.wake(v);
+      if (this.runtimes.get(v.domainId)?.hasWork(v)) this.wake(v);
     }
   }
 
