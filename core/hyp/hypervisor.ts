@@ -196,11 +196,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   /** Virtual time (ns) of the current round's start, or of the running vcpu's clock. */
   nowNs(): number {
-    return this.cyclesToNs(
-      this.#current?.cpu.retired === undefined
-        ? this.#t
-        : this.#current.cpu.retired + this.#current.timeBase,
-    );
+    const v = this.#current;
+    return this.cyclesToNs(v === null ? this.#t : v.cpu.retired + v.timeBase);
   }
 
   /** Converts cycles to ns of virtual time. */
