@@ -4,6 +4,7 @@
  * little-endian", magic "ARM\x64") around code that prints a message on the vpl011 and then runs
  * `tail` (a poweroff, a crash, a spin, ...). Assembled with aarch64-linux-gnu-as at test time.
  */
+import { assembleRaw } from "../../tools/lab/hyp_lab.ts";
 
 /** vpl011 data register (GUEST_PL011_BASE); UARTCR is at +0x30. */
 const PL011 = 0x22000000;
@@ -26,14 +27,7 @@ export const TAILS = {
 } as const;
 
 /** Whether the cross assembler the images need is installed. */
-export function haveCrossAs(): boolean {
-  try {
-    return new Deno.Command("aarch64-linux-gnu-as", { args: ["--version"], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
+export { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
 
 /** Escapes `text` for a GNU as .ascii string. */
 function asString(text: string): string {
@@ -82,27 +76,5 @@ msg:
   .balign 8
 image_end:
 `;
-  const dir = Deno.makeTempDirSync({ prefix: "hvlab_image_" });
-  try {
-    Deno.writeTextFileSync(`${dir}/i.S`, src);
-    for (
-      const [cmd, args] of [
-        ["aarch64-linux-gnu-as", ["-o", `${dir}/i.o`, `${dir}/i.S`]],
-        ["aarch64-linux-gnu-objcopy", [
-          "-O",
-          "binary",
-          "-j",
-          ".text",
-          `${dir}/i.o`,
-          `${dir}/i.bin`,
-        ]],
-      ] as const
-    ) {
-      const r = new Deno.Command(cmd, { args: [...args], stderr: "piped" }).outputSync();
-      if (!r.success) throw new Error(`${cmd}: ${new TextDecoder().decode(r.stderr)}`);
-    }
-    return Deno.readFileSync(`${dir}/i.bin`);
-  } finally {
-    Deno.removeSync(dir, { recursive: true });
-  }
+  return assembleRaw(src);
 }
