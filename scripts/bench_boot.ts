@@ -6,19 +6,15 @@
  *   hvlab-bench boot hvlab_s=<seconds> qemu_s=<seconds> slowdown=<hvlab/qemu>
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
-import { buildLinuxDomu } from "../tools/linux/linux_domu.ts";
-import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../tools/linux/guest_files.ts";
-import { buildDomuInitramfs, WORK_INIT } from "../tools/linux/domu_workload.ts";
+import { buildLinuxDomu, linuxInputs } from "../tools/linux/linux_domu.ts";
+import { WORK_INIT } from "../tools/linux/domu_workload.ts";
 
-const files = findLinuxFiles();
-if (!files) {
-  console.error(
-    `Debian's kernel and busybox are missing; fetch them with:\n  ${FETCH_COMMANDS.join(" && ")}`,
-  );
+const inputs = await linuxInputs();
+if ("missing" in inputs) {
+  console.error(inputs.missing);
   Deno.exit(2);
 }
-const image = await decompressImage(Deno.readFileSync(files.vmlinuz));
-const initrd = buildDomuInitramfs(Deno.readFileSync(files.busybox));
+const { image, initrd } = inputs;
 
 /** hvlab: wall seconds from building the domain to the marker, and virtual seconds. */
 async function hvlab(): Promise<{ wall: number; virtual: number; instructions: number }> {

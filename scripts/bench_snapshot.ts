@@ -6,16 +6,13 @@
  *   hvlab-bench snapshot save_s=<> restore_s=<> fork_s=<> file_mib=<> repl_start_s=<>
  */
 import { Hypervisor } from "../core/hyp/hypervisor.ts";
-import { buildLinuxDomu } from "../tools/linux/linux_domu.ts";
+import { buildLinuxDomu, linuxInputs } from "../tools/linux/linux_domu.ts";
 import { forkMachine, restoreSnapshotFile, snapshotFile } from "../core/hyp/machine_snapshot.ts";
-import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../tools/linux/guest_files.ts";
-import { buildDomuInitramfs, WORK_INIT } from "../tools/linux/domu_workload.ts";
+import { WORK_INIT } from "../tools/linux/domu_workload.ts";
 
-const files = findLinuxFiles();
-if (!files) {
-  console.error(
-    `Debian's kernel and busybox are missing; fetch them with:\n  ${FETCH_COMMANDS.join(" && ")}`,
-  );
+const inputs = await linuxInputs();
+if ("missing" in inputs) {
+  console.error(inputs.missing);
   Deno.exit(2);
 }
 
@@ -31,10 +28,7 @@ function time<T>(f: () => T, n = 3): { s: number; value: T } {
 }
 
 const hv = new Hypervisor({ pcpus: 2 });
-const b = await buildLinuxDomu(hv, {
-  image: await decompressImage(Deno.readFileSync(files.vmlinuz)),
-  initrd: buildDomuInitramfs(Deno.readFileSync(files.busybox)),
-});
+const b = await buildLinuxDomu(hv, inputs);
 const sink = hv.console(b.domain.id);
 const r = hv.run({ maxCycles: 4_000_000_000, until: () => sink.text.includes(WORK_INIT) });
 if (r.reason !== "until") throw new Error(`the domU did not reach its shell (${r.reason})`);
