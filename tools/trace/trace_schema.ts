@@ -156,7 +156,7 @@ function checkEvent(v: unknown, at: string, report: (where: string, what: string
     report(`${at}.args`, `${show(v.args)} is not an object`);
   }
   if (NEEDS_ID.has(ph) && v.id === undefined && v.id2 === undefined) {
-    report(`${at}.id`, `a ${PHASES[ph]} event ("${ph}") needs an id or id2`);
+    report(`${at}.id`, `${PHASES[ph]} event ("${ph}") needs an id or id2`);
   }
   switch (ph) {
     case "X":
