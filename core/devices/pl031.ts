@@ -110,8 +110,13 @@ export class Pl031 implements MmioDevice {
     return (this.state.offset + Math.floor(this.#ports.nowNs() / NS_PER_S)) >>> 0;
   }
 
-  /** MMIO entry point (offsets within the 4 KiB register page). */
+  /**
+   * MMIO entry point (offsets within the 4 KiB register page). A match that came due since the
+   * owner's last `tick()` is raised first, so the guest never sees a count past RTCMR without
+   * the interrupt, however coarsely the owner schedules ticks.
+   */
   access(a: MmioAccess): MmioOutcome {
+    this.tick(this.#ports.nowNs());
     return this.#bank.access(a);
   }
 

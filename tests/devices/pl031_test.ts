@@ -63,6 +63,19 @@ Deno.test("pl031: match interrupt at the start of the second the counter reaches
   assert.deepEqual(levels, [true, false]);
 });
 
+Deno.test("pl031: an access after the match time raises the interrupt even without the owner's tick", () => {
+  const { r, t, levels } = rtc(10);
+  wr(r, 0x10, 1);
+  wr(r, 0x04, 12);
+  t.ns = 1.9 * S;
+  assert.equal(rd(r, 0x14), 0);
+  t.ns = 2.1 * S;
+  assert.equal(rd(r, 0x00), 12);
+  assert.deepEqual(levels, [true]);
+  assert.equal(rd(r, 0x18), 1);
+  assert.equal(r.nextEventNs(), undefined);
+});
+
 Deno.test("pl031: RTCMR equal to the count fires at once; a match behind the count waits for the wrap", () => {
   const { r, t } = rtc(100);
   t.ns = 1.5 * S;
