@@ -12,7 +12,7 @@ import { type Block, CodeCache } from "./engine/code_cache.ts";
 import { type Tlb, tlbIndex, vpnOf } from "./engine/tlb.ts";
 import { type TlbSet, TlbSets } from "./engine/tlb_sets.ts";
 import { translateBlock } from "./engine/translator.ts";
-import type { PhysMemory } from "../mem/phys_memory.ts";
+import type { PageViewCache, PhysMemory } from "../mem/phys_memory.ts";
 import type { MmioAccess, MmioOutcome } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE } from "../mem/phys_memory.ts";
 import { Mmu } from "./mmu/mmu.ts";
@@ -141,6 +141,13 @@ export class Cpu extends CpuRegs {
   #exT: Tlb;
   #blockMode = 0;
   readonly #jumpCache: (Block | undefined)[] = new Array(JUMP_CACHE_MASK + 1).fill(undefined);
+  // The TLBs hold page views of copy-on-write memory: write entries only for private pages, so
+  // they go when pages become shared; read and fetch entries of a shared page go when it splits.
+  // Blocks need no flush: a split copies the bytes they were translated from.
+  readonly #pageViews: PageViewCache = {
+    pagesShared: () => this.#tlbSets.flush(),
+    pageMoved: (pfn) => this.#tlbSets.flushMoved(pfn),
+  };
 
   constructor(env: CpuEnv, decoder: Decoder, config: CpuConfig = {}) {
     super();
@@ -148,6 +155,7 @@ export class Cpu extends CpuRegs {
     this.decoder = decoder;
     this.code = config.code ?? new CodeCache();
     this.code.onNewCodePage.push((pfn) => this.#tlbSets.flushWritesTo(pfn));
+    env.mem.addViewCache(this.#pageViews);
     this.mmu = new Mmu(this);
     this.sysregs = new SysRegs(this, config.mpidr ?? 0x80000000n);
     this.timer = new GenericTimer(this);
@@ -554,10 +562,11 @@ export class Cpu extends CpuRegs {
       page = t.page[i]!;
     } else {
       pfn = this.#translateFetch(lo, hi);
-      const p = this.env.mem.page(pfn);
+      const p = this.env.mem.readPage(pfn);
       if (!p) return this.#fetchFromNonRam(lo, hi, pfn);
       page = p;
       t.fill(vpn, pfn, page);
+      if (this.env.mem.isShared(pfn)) this.#tlbSets.noteShared(pfn, t);
     }
     const key = ((lo & 0xfff) >>> 2) | (mode << 10);
     const cp = this.code.page(pfn);
@@ -684,9 +693,12 @@ export class Cpu extends CpuRegs {
     if (watched) this.#checkWatch(lo, hi, size, false);
     const pa = this.mmu.translate(lo, hi, 0, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);
-    const page = this.env.mem.page(pfn);
+    const page = this.env.mem.readPage(pfn);
     if (page) {
-      if (!unpriv && !watched) this.#rdT.fill(vpnOf(lo, hi), pfn, page);
+      if (!unpriv && !watched) {
+        this.#rdT.fill(vpnOf(lo, hi), pfn, page);
+        if (this.env.mem.isShared(pfn)) this.#tlbSets.noteShared(pfn, this.#rdT);
+      }
       const o = pa & 0xfff;
       switch (size) {
         case 1:
@@ -736,7 +748,7 @@ export class Cpu extends CpuRegs {
     const pa = this.mmu.translate(lo, hi, 1, asEl0);
     const pfn = Math.floor(pa / PAGE_SIZE);
     if (pa >= this.exAddr && pa < this.exAddr + this.exSize) this.exAddr = -1;
-    const page = this.env.mem.page(pfn);
+    const page = this.env.mem.writePage(pfn);
     if (page) {
       if (this.code.hasCode(pfn)) this.code.invalidatePage(pfn);
       else if (!unpriv && !watched) this.#wrT.fill(vpnOf(lo, hi), pfn, page);
@@ -1013,7 +1025,7 @@ export class Cpu extends CpuRegs {
     const t = this.#exT, i = tlbIndex(lo);
     if (t.tag[i] === vpnOf(lo, hi)) return t.page[i]!.getUint32(lo & 0xfff, true);
     const pfn = Math.floor(this.mmu.translate(lo, hi, 2, this.el === 0) / PAGE_SIZE);
-    return this.env.mem.page(pfn)?.getUint32(lo & 0xfff, true) ?? 0;
+    return this.env.mem.readPage(pfn)?.getUint32(lo & 0xfff, true) ?? 0;
   }
 
   /**
@@ -1054,7 +1066,7 @@ export class Cpu extends CpuRegs {
   peek32(va: bigint): number | undefined {
     const pa = this.debugTranslate(va);
     if (pa === undefined) return undefined;
-    return this.env.mem.page(Math.floor(pa / PAGE_SIZE))?.getUint32(pa % PAGE_SIZE, true);
+    return this.env.mem.readPage(Math.floor(pa / PAGE_SIZE))?.getUint32(pa % PAGE_SIZE, true);
   }
 }
 

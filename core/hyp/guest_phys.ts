@@ -32,10 +32,27 @@ export class GuestPhys {
   }
 
   /**
-   * The 4 KiB page behind guest frame `gfn` (a live view: writes go to guest memory);
+   * The 4 KiB page behind guest frame `gfn` (a live view: writes go to guest memory; the caller
+   * may keep it, so the page stays private to this machine across forks);
    * XenError(EFAULT) when the frame is not memory. `write` also requires a writable mapping.
    */
   page(gfn: number, write = false): DataView {
+    return this.#view(gfn, write, (mfn) => this.mem.page(mfn));
+  }
+
+  /**
+   * A view of `gfn` for this call only: not kept, so a page shared copy-on-write with a fork is
+   * only read in place, or split when written, instead of being pinned private like page()'s.
+   */
+  #transient(gfn: number, write: boolean): DataView {
+    return this.#view(
+      gfn,
+      write,
+      (mfn) => write ? this.mem.writePage(mfn) : this.mem.readPage(mfn),
+    );
+  }
+
+  #view(gfn: number, write: boolean, get: (mfn: number) => DataView | undefined): DataView {
     if (!Number.isSafeInteger(gfn) || gfn < 0) {
       throw new XenError(XEN_EFAULT, `guest frame ${gfn} is not a frame number`);
     }
@@ -46,7 +63,7 @@ export class GuestPhys {
     if (write && (m.perms & 2) === 0) {
       throw new XenError(XEN_EFAULT, `guest frame ${hex(gfn)} is read-only`);
     }
-    const p = this.mem.page(m.mfn);
+    const p = get(m.mfn);
     if (p === undefined) {
       throw new XenError(XEN_EFAULT, `guest frame ${hex(gfn)} is backed by non-RAM`);
     }
@@ -61,7 +78,7 @@ export class GuestPhys {
     let done = 0;
     while (done < len) {
       const a = gpa + done, off = a % PAGE_SIZE, n = Math.min(PAGE_SIZE - off, len - done);
-      const p = this.page(Math.floor(a / PAGE_SIZE));
+      const p = this.#transient(Math.floor(a / PAGE_SIZE), false);
       out.set(new Uint8Array(p.buffer, p.byteOffset + off, n), done);
       done += n;
     }
@@ -76,7 +93,7 @@ export class GuestPhys {
     checkRange(gpa, bytes.length);
     const pages: DataView[] = [];
     for (let a = gpa - (gpa % PAGE_SIZE); a < gpa + bytes.length; a += PAGE_SIZE) {
-      pages.push(this.page(a / PAGE_SIZE, true));
+      pages.push(this.#transient(a / PAGE_SIZE, true));
     }
     let done = 0, k = 0;
     while (done < bytes.length) {
@@ -91,25 +108,25 @@ export class GuestPhys {
   /** Little-endian 32-bit read at `gpa` (naturally aligned). */
   u32(gpa: number): number {
     checkAligned(gpa, 4);
-    return this.page(Math.floor(gpa / PAGE_SIZE)).getUint32(gpa % PAGE_SIZE, true);
+    return this.#transient(Math.floor(gpa / PAGE_SIZE), false).getUint32(gpa % PAGE_SIZE, true);
   }
 
   /** Little-endian 32-bit write at `gpa` (naturally aligned). */
   setU32(gpa: number, v: number): void {
     checkAligned(gpa, 4);
-    this.page(Math.floor(gpa / PAGE_SIZE), true).setUint32(gpa % PAGE_SIZE, v >>> 0, true);
+    this.#transient(Math.floor(gpa / PAGE_SIZE), true).setUint32(gpa % PAGE_SIZE, v >>> 0, true);
   }
 
   /** Little-endian 64-bit read at `gpa` (naturally aligned). */
   u64(gpa: number): bigint {
     checkAligned(gpa, 8);
-    return this.page(Math.floor(gpa / PAGE_SIZE)).getBigUint64(gpa % PAGE_SIZE, true);
+    return this.#transient(Math.floor(gpa / PAGE_SIZE), false).getBigUint64(gpa % PAGE_SIZE, true);
   }
 
   /** Little-endian 64-bit write at `gpa` (naturally aligned). */
   setU64(gpa: number, v: bigint): void {
     checkAligned(gpa, 8);
-    this.page(Math.floor(gpa / PAGE_SIZE), true).setBigUint64(
+    this.#transient(Math.floor(gpa / PAGE_SIZE), true).setBigUint64(
       gpa % PAGE_SIZE,
       BigInt.asUintN(64, v),
       true,

@@ -8,7 +8,7 @@
  */
 import type { CpuState } from "../cpu/cpu_state.ts";
 import type { Pl011State } from "../devices/pl011.ts";
-import type { MemoryState } from "../mem/phys_memory.ts";
+import type { MemoryState, PhysMemory } from "../mem/phys_memory.ts";
 import type { DomainConfig } from "./builder/domain_config.ts";
 import { wireDomain } from "./builder/domain_builder.ts";
 import type { ConsoleSinkState } from "./console/console_sink.ts";
@@ -53,6 +53,11 @@ export interface MachineSnapshot {
 
 /** The machine `hv` as plain data (between runs: not from inside a hook or a run). */
 export function saveMachine(hv: Hypervisor): MachineSnapshot {
+  return { ...saveAllButMemory(hv), memory: hv.mem.save() };
+}
+
+/** Everything saveMachine saves except memory (a fork shares memory instead of saving it). */
+function saveAllButMemory(hv: Hypervisor): Omit<MachineSnapshot, "memory"> {
   const domains = [...hv.domains.values()].map((d): DomainSnapshot => {
     const rt = hv.runtimes.get(d.id);
     if (rt === undefined) throw new Error(`snapshot: domain ${d.id} has no runtime`);
@@ -71,7 +76,6 @@ export function saveMachine(hv: Hypervisor): MachineSnapshot {
   return {
     config: structuredClone(hv.config),
     core: hv.saveCore(),
-    memory: hv.mem.save(),
     frames: hv.frames.save(),
     xenstore: hv.xenstore.save(),
     consoles: [...hv.consoles].map(([id, c]) => [id, c.save()]),
@@ -85,6 +89,14 @@ export function saveMachine(hv: Hypervisor): MachineSnapshot {
  * used again).
  */
 export function restoreMachine(s: MachineSnapshot, adopt = false): Hypervisor {
+  return build(s, (mem) => mem.restore(s.memory, adopt));
+}
+
+/** A new Hypervisor in the state `s` describes, its memory loaded by `loadMemory`. */
+function build(
+  s: Omit<MachineSnapshot, "memory">,
+  loadMemory: (mem: PhysMemory) => void,
+): Hypervisor {
   if (typeof s !== "object" || s === null || !Array.isArray(s.domains)) {
     throw new Error("snapshot: no machine record");
   }
@@ -101,7 +113,7 @@ export function restoreMachine(s: MachineSnapshot, adopt = false): Hypervisor {
     d.p2m.restore(ds.p2m);
     return { d, ds };
   });
-  hv.mem.restore(s.memory, adopt);
+  loadMemory(hv.mem);
   for (const { d, ds } of built) wireDomain(hv, d, ds.config);
   hv.frames.restore(s.frames);
   for (const { d, ds } of built) {
@@ -164,7 +176,11 @@ export function restoreSnapshotFile(file: Uint8Array): Hypervisor {
   return restoreMachine(m as MachineSnapshot, true);
 }
 
-/** An independent copy of the machine `hv` (a what-if experiment), in this process. */
+/**
+ * An independent copy of the machine `hv` (a what-if experiment), in this process. Memory is
+ * shared copy-on-write (core/mem/phys_memory.ts): the fork costs the other parts' state plus a
+ * reference per touched page, and each page is copied only when one side first writes it.
+ */
 export function forkMachine(hv: Hypervisor): Hypervisor {
-  return restoreMachine(saveMachine(hv), true);
+  return build(saveAllButMemory(hv), (mem) => mem.restoreShared(hv.mem));
 }

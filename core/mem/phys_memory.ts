@@ -2,6 +2,15 @@
  * Sparse guest-physical RAM: regions are declared up front and backed page by page (4 KiB
  * ArrayBuffers) on first touch, so untouched memory costs nothing. Physical addresses are plain
  * numbers: they stay below 2^52 and are therefore exact.
+ *
+ * Copy-on-write: `fork()` / `restoreShared()` let two memories hold the same page buffers. A
+ * shared page is copied by whichever side writes it first; the last holder keeps the old buffer
+ * without a copy. Three kinds of views keep this safe:
+ * - `page()`: a held, writable view (back ends keep it across calls). The page is private from
+ *   then on and a fork copies it eagerly, so the holder's view never needs to change.
+ * - `writePage()`: a writable view valid until the memory is next shared (a PE's write TLB).
+ * - `readPage()`: a view for reading, valid until `pageMoved` names its page (a PE's read TLB).
+ * Caches of the last two register with `addViewCache` to hear when they go stale.
  */
 
 /** Page size of the backing store; also the CPU's translation-cache granule. */
@@ -28,6 +37,29 @@ export interface MemoryState {
   data: Uint8Array;
 }
 
+/**
+ * A cache of page views from `readPage` / `writePage` (a PE's TLBs), told when they go stale.
+ */
+export interface PageViewCache {
+  /**
+   * Pages that were private may now be shared with another memory: drop every view obtained
+   * from `writePage` (and from `readPage`, unless the cache tracks which pages it read).
+   */
+  pagesShared(): void;
+  /** Page `pfn` got a new buffer (a shared page was split): views of it are stale. */
+  pageMoved(pfn: number): void;
+}
+
+/** How many memories hold one shared page buffer (one record per buffer, common to them). */
+interface PageShare {
+  holders: number;
+}
+
+/** A private copy of one page. */
+function copyPage(p: DataView): DataView {
+  return new DataView(p.buffer.slice(p.byteOffset, p.byteOffset + PAGE_SIZE));
+}
+
 /** True when the 4 KiB page viewed as int32 words is all zeros. */
 function isZeroPage(w: Int32Array): boolean {
   // Eight words per test: a zero page must be read to its end, so the loop's cost is the scan.
@@ -43,6 +75,15 @@ function isZeroPage(w: Int32Array): boolean {
 export class PhysMemory {
   readonly #regions: RamRegion[] = [];
   readonly #pages = new Map<number, DataView>();
+  /** Pages whose buffer other memories may hold too, with the buffer's share record. */
+  readonly #shared = new Map<number, PageShare>();
+  /** Pages handed out by `page()`: someone holds a writable view, so they are never shared. */
+  readonly #held = new Set<number>();
+  /**
+   * Weak: a PE that is gone (its domain destroyed) must not be kept alive by the memory; when it
+   * is collected only a flush of a dead cache is skipped, nothing a run can observe.
+   */
+  #viewCaches: WeakRef<PageViewCache>[] = [];
 
   /** Declares RAM at [base, base+size); both page aligned, no overlap with other regions. */
   addRam(name: string, base: number, size: number): RamRegion {
@@ -74,14 +115,43 @@ export class PhysMemory {
     return false;
   }
 
-  /** The page holding physical page number `pfn`, allocated on first touch; undefined if not RAM. */
+  /**
+   * The page holding physical page number `pfn`, allocated on first touch; undefined if not RAM.
+   * A live view that the caller may keep and write through: the page stays private to this
+   * memory (a fork copies it) until it is discarded.
+   */
   page(pfn: number): DataView | undefined {
-    const p = this.#pages.get(pfn);
-    if (p) return p;
-    if (!this.isRam(pfn * PAGE_SIZE)) return undefined;
-    const dv = new DataView(new ArrayBuffer(PAGE_SIZE));
-    this.#pages.set(pfn, dv);
-    return dv;
+    const p = this.#writable(pfn);
+    if (p !== undefined) this.#held.add(pfn);
+    return p;
+  }
+
+  /**
+   * A writable view of page `pfn` (allocated on first touch; undefined if not RAM) that stays
+   * valid until the memory is next shared (`PageViewCache.pagesShared`): for a PE's write TLB
+   * and one-off writes. Splits the page if it is shared.
+   */
+  writePage(pfn: number): DataView | undefined {
+    return this.#writable(pfn);
+  }
+
+  /**
+   * A view of page `pfn` for reading only (allocated on first touch; undefined if not RAM). It
+   * may be a buffer shared with another memory; it is valid until `PageViewCache.pageMoved`
+   * names `pfn`.
+   */
+  readPage(pfn: number): DataView | undefined {
+    return this.#pages.get(pfn) ?? this.#allocate(pfn);
+  }
+
+  /** True when page `pfn`'s buffer may be held by another memory (a write will copy it). */
+  isShared(pfn: number): boolean {
+    return this.#shared.size !== 0 && this.#shared.has(pfn);
+  }
+
+  /** Registers a cache of `readPage` / `writePage` views, held weakly (see PageViewCache). */
+  addViewCache(c: PageViewCache): void {
+    this.#viewCaches.push(new WeakRef(c));
   }
 
   /**
@@ -89,7 +159,47 @@ export class PhysMemory {
    * (a freed frame; the hypervisor scrubs pages this way).
    */
   discard(pfn: number): void {
+    const s = this.#shared.get(pfn);
+    if (s !== undefined) {
+      s.holders--;
+      this.#shared.delete(pfn);
+    }
     this.#pages.delete(pfn);
+    this.#held.delete(pfn);
+  }
+
+  /** A private, writable page `pfn`: allocated, or split from the buffer it shares. */
+  #writable(pfn: number): DataView | undefined {
+    const p = this.#pages.get(pfn);
+    if (p === undefined) return this.#allocate(pfn);
+    if (this.#shared.size === 0) return p;
+    const s = this.#shared.get(pfn);
+    if (s === undefined) return p;
+    this.#shared.delete(pfn);
+    // The last holder keeps the buffer: the others have split or discarded theirs.
+    if (s.holders === 1) return p;
+    s.holders--;
+    const dv = copyPage(p);
+    this.#pages.set(pfn, dv);
+    this.#tellCaches((c) => c.pageMoved(pfn));
+    return dv;
+  }
+
+  #allocate(pfn: number): DataView | undefined {
+    if (!this.isRam(pfn * PAGE_SIZE)) return undefined;
+    const dv = new DataView(new ArrayBuffer(PAGE_SIZE));
+    this.#pages.set(pfn, dv);
+    return dv;
+  }
+
+  #tellCaches(f: (c: PageViewCache) => void): void {
+    let dead = 0;
+    for (const r of this.#viewCaches) {
+      const c = r.deref();
+      if (c === undefined) dead++;
+      else f(c);
+    }
+    if (dead !== 0) this.#viewCaches = this.#viewCaches.filter((r) => r.deref() !== undefined);
   }
 
   /**
@@ -127,16 +237,7 @@ export class PhysMemory {
     if (o === null || typeof o !== "object") {
       throw new Error(`memory state: ${String(s)} is not an object`);
     }
-    const regions = o.regions;
-    const same = Array.isArray(regions) && regions.length === this.#regions.length &&
-      this.#regions.every((r, i) => {
-        const q = regions[i] as RamRegion | null;
-        return q !== null && typeof q === "object" && q.name === r.name && q.base === r.base &&
-          q.size === r.size;
-      });
-    if (!same) {
-      throw new Error(`memory state: regions differ from ${JSON.stringify(this.#regions)}`);
-    }
+    this.#checkRegions(o.regions, "memory state");
     const { pfns, data } = o;
     if (!(pfns instanceof Float64Array)) {
       throw new Error(`memory state: pfns is ${String(pfns)}, not a Float64Array`);
@@ -164,7 +265,7 @@ export class PhysMemory {
       const pfn = pfns[i];
       keep.add(pfn);
       const bytes = data.subarray(i * PAGE_SIZE, (i + 1) * PAGE_SIZE);
-      const dv = this.#pages.get(pfn);
+      const dv = this.#pages.has(pfn) ? this.#writable(pfn)! : undefined;
       if (dv) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).set(bytes);
       else if (adopt) {
         this.#pages.set(
@@ -173,17 +274,73 @@ export class PhysMemory {
         );
       } else this.#pages.set(pfn, new DataView(bytes.slice().buffer));
     }
-    for (const [pfn, dv] of this.#pages) {
-      if (!keep.has(pfn)) new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).fill(0);
-    }
+    this.#zeroAllBut(keep);
   }
 
-  /** An independent copy of this memory (same regions, every touched page copied): for fork. */
+  /**
+   * Replaces RAM contents with `src`'s (a memory with the same regions), as
+   * `restore(src.save())` would but sharing `src`'s pages copy-on-write instead of copying them.
+   * Pages this memory has are rewritten in place (held views stay valid); pages `src` hands out
+   * through `page()` are copied, since their holders write them in place.
+   */
+  restoreShared(src: PhysMemory): void {
+    if (src === this) throw new Error("restoreShared: a memory cannot share with itself");
+    this.#checkRegions(src.#regions, "restoreShared");
+    let newlyShared = false;
+    for (const [pfn, p] of src.#pages) {
+      if (this.#pages.has(pfn)) {
+        const dv = this.#writable(pfn)!;
+        new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).set(
+          new Uint8Array(p.buffer, p.byteOffset, PAGE_SIZE),
+        );
+      } else if (src.#held.has(pfn)) this.#pages.set(pfn, copyPage(p));
+      else {
+        let s = src.#shared.get(pfn);
+        if (s === undefined) {
+          s = { holders: 1 };
+          src.#shared.set(pfn, s);
+          newlyShared = true;
+        }
+        s.holders++;
+        this.#pages.set(pfn, p);
+        this.#shared.set(pfn, s);
+      }
+    }
+    this.#zeroAllBut(src.#pages);
+    // Already-shared pages have no writable views anywhere; newly shared ones may.
+    if (newlyShared) src.#tellCaches((c) => c.pagesShared());
+  }
+
+  /**
+   * A copy of this memory (same regions and contents) that shares its pages copy-on-write:
+   * writes on either side are invisible to the other.
+   */
   fork(): PhysMemory {
     const m = new PhysMemory();
     for (const r of this.#regions) m.addRam(r.name, r.base, r.size);
-    for (const [pfn, dv] of this.#pages) m.#pages.set(pfn, new DataView(dv.buffer.slice(0)));
+    m.restoreShared(this);
     return m;
+  }
+
+  /** Zeroes in place every page whose number is not in `keep` (held views stay valid). */
+  #zeroAllBut(keep: { has(pfn: number): boolean }): void {
+    for (const pfn of [...this.#pages.keys()]) {
+      if (keep.has(pfn)) continue;
+      const dv = this.#writable(pfn)!;
+      new Uint8Array(dv.buffer, dv.byteOffset, PAGE_SIZE).fill(0);
+    }
+  }
+
+  #checkRegions(regions: unknown, what: string): void {
+    const same = Array.isArray(regions) && regions.length === this.#regions.length &&
+      this.#regions.every((r, i) => {
+        const q = regions[i] as RamRegion | null;
+        return q !== null && typeof q === "object" && q.name === r.name && q.base === r.base &&
+          q.size === r.size;
+      });
+    if (!same) {
+      throw new Error(`${what}: regions differ from ${JSON.stringify(this.#regions)}`);
+    }
   }
 
   /** Number of pages that have been touched (allocated). */
@@ -196,7 +353,7 @@ export class PhysMemory {
     let done = 0;
     while (done < bytes.length) {
       const a = pa + done;
-      const page = this.page(Math.floor(a / PAGE_SIZE));
+      const page = this.#writable(Math.floor(a / PAGE_SIZE));
       if (!page) {
         throw new Error(
           `write of ${bytes.length} bytes at 0x${pa.toString(16)}: 0x${a.toString(16)} is not RAM`,
@@ -204,7 +361,7 @@ export class PhysMemory {
       }
       const off = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, bytes.length - done);
-      new Uint8Array(page.buffer, off, n).set(bytes.subarray(done, done + n));
+      new Uint8Array(page.buffer, page.byteOffset + off, n).set(bytes.subarray(done, done + n));
       done += n;
     }
   }
@@ -215,7 +372,7 @@ export class PhysMemory {
     let done = 0;
     while (done < len) {
       const a = pa + done;
-      const page = this.page(Math.floor(a / PAGE_SIZE));
+      const page = this.readPage(Math.floor(a / PAGE_SIZE));
       if (!page) {
         throw new Error(
           `read of ${len} bytes at 0x${pa.toString(16)}: 0x${a.toString(16)} is not RAM`,
@@ -223,7 +380,7 @@ export class PhysMemory {
       }
       const off = a % PAGE_SIZE;
       const n = Math.min(PAGE_SIZE - off, len - done);
-      out.set(new Uint8Array(page.buffer, off, n), done);
+      out.set(new Uint8Array(page.buffer, page.byteOffset + off, n), done);
       done += n;
     }
     return out;

@@ -25,6 +25,11 @@ export class TlbSet {
 /** The sets of one PE, by context key, in least-recently-used order. */
 export class TlbSets {
   readonly #sets = new Map<string, TlbSet>();
+  /**
+   * TLBs that were filled with a page shared copy-on-write with another memory, by page number:
+   * when that page is split its buffer changes, and only these TLBs can hold the old one.
+   */
+  readonly #sharedFills = new Map<number, Set<Tlb>>();
 
   /** The set for `key`, created (evicting the least recently used) when new. */
   select(key: string): TlbSet {
@@ -42,6 +47,22 @@ export class TlbSets {
   /** Drops every entry of every set. */
   flush(): void {
     for (const s of this.#sets.values()) for (const t of s.all()) t.flush();
+    this.#sharedFills.clear();
+  }
+
+  /** Notes that `t` was just filled with physical page `pfn`, whose buffer is shared. */
+  noteShared(pfn: number, t: Tlb): void {
+    const ts = this.#sharedFills.get(pfn);
+    if (ts === undefined) this.#sharedFills.set(pfn, new Set([t]));
+    else ts.add(t);
+  }
+
+  /** Drops the entries for physical page `pfn` noted by noteShared (its buffer was replaced). */
+  flushMoved(pfn: number): void {
+    const ts = this.#sharedFills.get(pfn);
+    if (ts === undefined) return;
+    this.#sharedFills.delete(pfn);
+    for (const t of ts) t.flushPfn(pfn);
   }
 
   /** Drops one virtual page in every set. */

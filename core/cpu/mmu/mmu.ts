@@ -36,7 +36,7 @@ export class Mmu {
   readonly #fetchDesc = (pa: number, hiOut: Int32Array): number | null => {
     // Descriptor fetches go through stage 2 (a fault there is an S1PTW exit to EL2).
     const p = this.stage2(pa, this.#walkVaLo, this.#walkVaHi, this.#walkAcc, true);
-    const page = this.#cpu.env.mem.page(Math.floor(p / PAGE_SIZE));
+    const page = this.#cpu.env.mem.readPage(Math.floor(p / PAGE_SIZE));
     if (!page) return null;
     const o = p % PAGE_SIZE;
     hiOut[0] = page.getInt32(o + 4, true);
