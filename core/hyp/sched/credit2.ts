@@ -70,8 +70,9 @@ export class Credit2Scheduler extends SchedulerBase {
     this.#st(u).yielded = true;
   }
 
-  protected override charge(u: SchedUnit, ns: number): void {
+  protected override charge(u: SchedUnit, fromNs: number, toNs: number): void {
     const s = this.#st(u);
+    const ns = toNs - fromNs;
     const w = this.#weights.weightOf(u.domid);
     const val = ns * this.#maxWeight() + s.residual;
     s.residual = val % w;

@@ -151,8 +151,8 @@ export abstract class SchedulerBase implements Scheduler {
     prev: SchedUnit | null,
     canRun: (u: SchedUnit) => boolean,
   ): SchedDecision;
-  /** u ran `ns` on p (called before decisions and by settleAll). */
-  protected charge(_u: SchedUnit, _ns: number, _p: number): void {}
+  /** u ran on p from fromNs to toNs (called before decisions and by settleAll). */
+  protected charge(_u: SchedUnit, _fromNs: number, _toNs: number, _p: number): void {}
   protected onAddPcpu(_p: number): void {}
   protected onRemovePcpu(_p: number): void {}
   protected onInsert(_u: SchedUnit, _nowNs: number): void {}
@@ -404,7 +404,7 @@ export abstract class SchedulerBase implements Scheduler {
 
   #settle(p: number, nowNs: number): void {
     const s = this.#slot(p);
-    if (s.curr !== null && nowNs > s.accNs) this.charge(s.curr, nowNs - s.accNs, p);
+    if (s.curr !== null && nowNs > s.accNs) this.charge(s.curr, s.accNs, nowNs, p);
     if (nowNs > s.accNs) s.accNs = nowNs;
   }
 

@@ -172,6 +172,14 @@ export class SchedSim {
     }
   }
 
+  /** Starts measuring afresh (after a warm-up). */
+  resetReports(): void {
+    this.closeIntervals();
+    for (const s of this.#units) {
+      s.report = { runNs: 0, maxWaitNs: 0, ranOn: new Set(), intervals: [] };
+    }
+  }
+
   /** The driver's own state (not the schedulers'), plain data. */
   saveState(): string {
     return JSON.stringify({
