@@ -31,6 +31,8 @@ import { EXIT_HANDLERS } from "./traps/exit_handlers.ts";
 import type { ExitHost } from "./traps/exit_host.ts";
 import type { XenDomainRuntime } from "./domain_runtime.ts";
 import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
+import { type CostModel, type CostOverrides, resolveCosts } from "./cost_model.ts";
+import type { Exit } from "../cpu/exit.ts";
 
 /** Hypervisor configuration (plain data). */
 export interface HypervisorConfig extends ClockConfig {
@@ -44,6 +46,10 @@ export interface HypervisorConfig extends ClockConfig {
   vwfi?: "trap" | "native";
   /** What xen_version reports (default 4.17, extra ".7" as Debian's Xen 4.17). */
   version?: XenVersionInfo;
+  /** Overrides of the cost model's defaults (core/hyp/cost_model.ts). */
+  costs?: CostOverrides;
+  /** Model a Xen debug build: the software costs scaled by the cost model's `debugFactor`. */
+  xenDebug?: boolean;
 }
 
 /** Why `run()` returned. */
@@ -73,7 +79,16 @@ export interface HvRunOptions {
 export interface HvCoreState {
   t: number;
   nextDomid: number;
-  pcpus: { now: number; idleCycles: number; rrNext: number; vcpus: [number, number][] }[];
+  pcpus: {
+    now: number;
+    idleCycles: number;
+    /** Absent in snapshots from before the cost model. */
+    hypCycles?: number;
+    /** The vcpu whose context the PE holds, as [domid, vcpu], or null. */
+    loaded?: [number, number] | null;
+    rrNext: number;
+    vcpus: [number, number][];
+  }[];
   delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
   /** Physical SPI routes as [spi, domid, vspi]. */
   spiRoutes: [number, number, number][];
@@ -117,6 +132,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly grantOps: GrantOps;
   readonly #quantum: number;
   readonly #exitHost: ExitHost;
+  /** Cycles per hardware and hypervisor operation (defaults plus the configured overrides). */
+  readonly costs: CostModel;
+  /** The pCPU the run loop is working on: the cost model's charges go to its time. */
+  #payer: Pcpu | null = null;
   /** The configuration this hypervisor was made with, defaults filled in. */
   readonly config: Required<Omit<HypervisorConfig, "cpuHz" | "counterHz">> & {
     cpuHz: number;
@@ -140,12 +159,15 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.#quantum = config.quantumCycles ?? 20_000;
     this.vwfi = config.vwfi ?? "trap";
     this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
+    this.costs = resolveCosts(config.costs, config.xenDebug ?? false);
     this.config = {
       pcpus: n,
       machineRam: ram,
       quantumCycles: this.#quantum,
       vwfi: this.vwfi,
       version: this.version,
+      costs: structuredClone(config.costs ?? {}),
+      xenDebug: config.xenDebug ?? false,
       cpuHz: this.clock.cpuHz,
       counterHz: this.clock.counterHz,
     };
@@ -210,6 +232,58 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return Math.ceil(ns * this.clock.cpuHz / 1e9);
   }
 
+  /**
+   * Charges `cycles` of hardware or hypervisor work to the pCPU the run loop is working on and
+   * to the vcpu running there, whose guest-visible time moves on by as much. Outside a run (the
+   * REPL injecting an interrupt) nothing pays.
+   */
+  #charge(cycles: number): void {
+    const p = this.#payer;
+    if (p === null || cycles <= 0) return;
+    p.now += cycles;
+    const v = p.current;
+    if (v === null) p.hypCycles += cycles;
+    else {
+      v.timeBase += cycles;
+      v.hypCycles += cycles;
+    }
+  }
+
+  /** A physical interrupt taken to EL2 and dispatched (before what its handler does). */
+  get #irqEntryCost(): number {
+    const c = this.costs;
+    return c.irqSignal + c.trapRoundTrip + c.gicAckEoi + c.irqDispatch;
+  }
+
+  /** What a trapping exit costs before its handler's effects (0 for exits that are no trap). */
+  #trapCost(x: Exit): number {
+    const c = this.costs;
+    switch (x.kind) {
+      case "hvc":
+      case "smc":
+        return c.trapRoundTrip + c.hypercallDispatch;
+      case "dabt":
+        return c.trapRoundTrip + c.mmioEmulation;
+      case "sysreg":
+        return c.trapRoundTrip + c.sysregEmulation;
+      case "iabt":
+        return c.trapRoundTrip;
+      case "wfi":
+      case "wfe":
+        return x.esr === 0 ? 0 : c.trapRoundTrip;
+      default:
+        return 0;
+    }
+  }
+
+  /** Makes `v` (or the idle context, null) the context `p` holds: a world switch if it changes. */
+  #switchTo(p: Pcpu, v: Vcpu | null): void {
+    if (p.loaded === v) return;
+    const c = this.costs;
+    this.#charge((p.loaded === null ? 0 : c.ctxSave) + (v === null ? 0 : c.ctxRestore));
+    p.loaded = v;
+  }
+
   log(domain: Domain | null, level: HvLogEntry["level"], msg: string): void {
     this.logEntries.push({ t: this.nowNs(), domain: domain?.id ?? null, level, msg });
     if (this.logEntries.length > 10_000) this.logEntries.splice(0, 1_000);
@@ -248,6 +322,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   }
 
   block(v: Vcpu): void {
+    // The trap's cost may have carried the vcpu past its timer's deadline: raise it first.
+    v.cpu.timer.update();
     if (this.runtimes.get(v.domainId)?.hasWork(v)) return;
     v.setState("blocked", this.nowNs());
     v.cpu.requestStop();
@@ -300,6 +376,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       }
     }
     rt.vgic.inject(vcpu, intid);
+    this.#charge(this.costs.vgicInject);
     return "delivered";
   }
 
@@ -365,6 +442,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       pcpus: this.pcpus.map((p) => ({
         now: p.now,
         idleCycles: p.idleCycles,
+        hypCycles: p.hypCycles,
+        loaded: p.loaded === null ? null : [p.loaded.domainId, p.loaded.id],
         rrNext: p.rrNext,
         vcpus: p.vcpus.map((v) => [v.domainId, v.id] as [number, number]),
       })),
@@ -392,17 +471,24 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         `snapshot: ${s.pcpus?.length} pCPUs saved, this hypervisor has ${this.pcpus.length}`,
       );
     }
+    const vcpuOf = (domid: number, id: number, where: string) => {
+      const v = this.domains.get(domid)?.vcpus[id];
+      if (v === undefined) throw new Error(`snapshot: ${where} missing vcpu d${domid}v${id}`);
+      return v;
+    };
+    const loaded = s.pcpus.map((p, i) => {
+      if (p.loaded === undefined || p.loaded === null) return null;
+      if (!Array.isArray(p.loaded) || p.loaded.length !== 2) {
+        throw new Error(`snapshot: pcpu ${i} loaded context ${JSON.stringify(p.loaded)}`);
+      }
+      return vcpuOf(p.loaded[0], p.loaded[1], `pcpu ${i} holds`);
+    });
     const placed = s.pcpus.map((p, i) => {
       num(p.now, `pcpu ${i} time`);
       num(p.idleCycles, `pcpu ${i} idle cycles`);
+      num(p.hypCycles ?? 0, `pcpu ${i} hypervisor cycles`);
       num(p.rrNext, `pcpu ${i} round-robin index`);
-      return p.vcpus.map(([domid, id]) => {
-        const v = this.domains.get(domid)?.vcpus[id];
-        if (v === undefined) {
-          throw new Error(`snapshot: pcpu ${i} runs missing vcpu d${domid}v${id}`);
-        }
-        return v;
-      });
+      return p.vcpus.map(([domid, id]) => vcpuOf(domid, id, `pcpu ${i} runs`));
     });
     if (
       !Array.isArray(s.spiRoutes) ||
@@ -418,6 +504,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       const pc = this.pcpus[i];
       pc.now = p.now;
       pc.idleCycles = p.idleCycles;
+      pc.hypCycles = p.hypCycles ?? 0;
+      pc.loaded = loaded[i];
       pc.vcpus.splice(0, pc.vcpus.length, ...placed[i]);
       pc.rrNext = p.rrNext;
       for (const v of placed[i]) v.pcpu = i;
@@ -492,6 +580,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
           for (const o of d.vcpus) if (o !== vcpu) o.cpu.eventRegister = true;
         },
         broadcastTlbi: (all, lo, hi) => {
+          this.#charge(this.costs.tlbiBroadcast);
           for (const o of d.vcpus) {
             if (o === vcpu) continue;
             if (all) o.cpu.mmu.invalidateAll();
@@ -536,6 +625,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       const p = this.pcpus[v.pcpu];
       p.vcpus.splice(p.vcpus.indexOf(v), 1);
       if (p.current === v) p.current = null;
+      if (p.loaded === v) p.loaded = null;
     }
     d.evtchn?.destroy();
     if (this.xenstore.isIntroduced(d.id)) this.xenstore.releaseDomain(d.id);
@@ -621,44 +711,59 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #wakeCycle(v: Vcpu, p: Pcpu): number {
     if (v.runstate.state !== "blocked" || v.paused) return Infinity;
     let w = Infinity;
-    // A deadline already passed has raised its interrupt (or a hook dropped it): only a future
-    // one can wake the vcpu by itself.
+    // A blocked vcpu's clock stands where its timer was last looked at: a deadline up to there
+    // has raised its interrupt (or a hook dropped it); a later one is still to come, even if
+    // the pCPU's time has passed it since (a context switch, an interrupt's cost).
     const dl = v.cpu.timer.nextDeadline();
     if (dl !== undefined && dl < 1n << 53n) {
       const at = this.clock.cycleOfCount(Number(dl));
-      if (at > p.now) w = at;
+      if (at > v.cpu.retired + v.timeBase) w = at;
     }
     if (v.pollTimeoutNs !== null) w = Math.min(w, this.nsToCycles(v.pollTimeoutNs));
     return Math.max(w, p.now);
   }
 
-  /** Wakes blocked vcpus of `p` whose timers or poll timeouts are due. */
+  /**
+   * Wakes blocked vcpus of `p` whose timers or poll timeouts are due, or that another pCPU gave
+   * work; each wake-up is a physical interrupt on `p` (its timer, or the waker's IPI) that the
+   * pCPU pays for — leaving WFI too if it was idle.
+   */
   #checkBlocked(p: Pcpu): void {
+    const c = this.costs;
     for (const v of p.vcpus) {
       if (v.runstate.state !== "blocked") continue;
+      const idle = p.loaded === null;
       v.timeBase = p.now - v.cpu.retired;
       v.cpu.timer.update();
       if (v.pollTimeoutNs !== null && this.cyclesToNs(p.now) >= v.pollTimeoutNs) this.wake(v);
+      // Xen's timer for the blocked vcpu fired: its softirq ran the callback.
+      const timer = v.runstate.state !== "blocked";
       const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
       if (polled && ec && polled.some((port) => ec.isPending(port))) this.wake(v);
       if (this.runtimes.get(v.domainId)?.hasWork(v)) this.wake(v);
+      if (v.runstate.state === "blocked") continue;
+      this.#charge(this.#irqEntryCost + (idle ? c.wfiWake : 0) + (timer ? c.timerSoftirq : 0));
     }
   }
 
   #runPcpu(p: Pcpu, end: number): void {
+    this.#payer = p;
     while (p.now < end && !this.#stop) {
       this.#checkBlocked(p);
       const v = p.pick((x) => this.#runnable(x));
       if (v === null) {
+        this.#switchTo(p, null);
         let wake = end;
         for (const x of p.vcpus) wake = Math.min(wake, this.#wakeCycle(x, p));
-        const to = Math.max(Math.min(wake, end), p.now + 1);
-        p.idleCycles += to - p.now;
-        p.now = to;
+        // Due already (switching to idle took time): look again before sleeping.
+        if (wake <= p.now) continue;
+        p.idleCycles += wake - p.now;
+        p.now = wake;
         continue;
       }
       this.#runVcpu(p, v, end);
     }
+    this.#payer = null;
   }
 
   #current: Vcpu | null = null;
@@ -705,7 +810,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #runVcpu(p: Pcpu, v: Vcpu, end: number): void {
     const d = this.domains.get(v.domainId)!;
     const rt = this.runtimes.get(d.id)!;
-    const cpu = v.cpu;
+    const cpu = v.cpu, c = this.costs;
+    this.#switchTo(p, v);
     p.current = v;
     this.#current = v;
     rt.vgic.accessVcpu = v.id;
@@ -713,11 +819,22 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.yielded = false;
     v.setState("running", this.cyclesToNs(p.now));
     this.updateRunstateArea(v);
-    while (p.now < end && v.runstate.state === "running" && !v.yielded && !this.#stop) {
+    // A timer waking another vcpu of this pCPU interrupts this one then.
+    let stop = end;
+    for (const o of p.vcpus) if (o !== v) stop = Math.min(stop, this.#wakeCycle(o, p));
+    stop = Math.max(stop, p.now + 1);
+    // Entering from the scheduler, list registers are loaded as part of the switch; after an
+    // exit that was no trap, new ones mean a physical interrupt brought the PE to EL2.
+    let trapped = true, asleep = false;
+    while (p.now < stop && v.runstate.state === "running" && !v.yielded && !this.#stop) {
       cpu.timer.update();
       if (rt.upcallPending(v)) rt.vgic.inject(v.id, d.evtchnPpi);
-      rt.vgic.flush(v.id);
-      let budget = end - p.now;
+      const writes = rt.vgic.flush(v.id);
+      if (writes > 0) {
+        const entry = trapped ? 0 : this.#irqEntryCost + (asleep ? c.wfiWake : 0);
+        this.#charge(entry + writes * c.lrWrite);
+      }
+      let budget = stop - p.now;
       const dl = cpu.timer.nextDeadline();
       if (dl !== undefined && dl < 1n << 53n) {
         const at = this.clock.cycleOfCount(Number(dl));
@@ -727,7 +844,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       p.now = cpu.retired + v.timeBase;
       rt.vgic.sync(v.id);
       Vcpu.bump(v.exits, x.kind);
-      EXIT_HANDLERS[x.kind](this.#exitHost, { p, d, v, x, end });
+      const trap = this.#trapCost(x);
+      trapped = trap > 0;
+      asleep = (x.kind === "wfi" || x.kind === "wfe") && x.esr === 0;
+      this.#charge(trap);
+      EXIT_HANDLERS[x.kind](this.#exitHost, { p, d, v, x, end: stop });
     }
     if (v.runstate.state === "running") v.setState("runnable", this.cyclesToNs(p.now));
     this.updateRunstateArea(v);

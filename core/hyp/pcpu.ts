@@ -17,6 +17,10 @@ export class Pcpu {
   readonly vcpus: Vcpu[] = [];
   /** Cycles spent idle (nothing runnable). */
   idleCycles = 0;
+  /** Cycles spent in the hypervisor with no vcpu to charge (idle wake-ups, context switches). */
+  hypCycles = 0;
+  /** Whose context the PE holds: switching to another vcpu costs a save and a restore. */
+  loaded: Vcpu | null = null;
   #next = 0;
 
   constructor(id: number) {

@@ -90,6 +90,8 @@ export class Vcpu {
   readonly smccc = new Map<string, number>();
   /** Exits handled, by kind. */
   readonly exits = new Map<string, number>();
+  /** Cycles the hypervisor spent on this vcpu's behalf (the cost model's charges while it ran). */
+  hypCycles = 0;
 
   constructor(domainId: number, id: number, cpu: Cpu, el2: El2Controls, phys: GuestPhys) {
     this.domainId = domainId;

@@ -28,6 +28,8 @@ export interface VcpuOwnState {
   /** SMCCC calls by function id (absent in snapshots from before it was counted). */
   smccc?: [string, number][];
   exits: [string, number][];
+  /** Cycles the hypervisor spent on this vcpu's behalf (absent in older snapshots). */
+  hypCycles?: number;
 }
 
 const STATES: readonly VcpuState[] = ["running", "runnable", "blocked", "offline"];
@@ -54,6 +56,7 @@ export function saveVcpuOwn(v: Vcpu): VcpuOwnState {
     hypercalls: [...v.hypercalls],
     smccc: [...v.smccc],
     exits: [...v.exits],
+    hypCycles: v.hypCycles,
   };
 }
 
@@ -99,6 +102,9 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   const hypercalls = counters(s.hypercalls, "vcpu.hypercalls");
   const exits = counters(s.exits, "vcpu.exits");
   const smccc = s.smccc === undefined ? new Map<string, number>() : counters(s.smccc, "vcpu.smccc");
+  const hyp = s.hypCycles === undefined
+    ? 0
+    : num(s.hypCycles, "vcpu.hypCycles", 0, Number.MAX_VALUE);
   v.pcpu = pcpu;
   v.timeBase = timeBase;
   v.runstate.state = rState;
@@ -114,6 +120,7 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   refill(v.hypercalls, hypercalls);
   refill(v.exits, exits);
   refill(v.smccc, smccc);
+  v.hypCycles = hyp;
 }
 
 function ns(v: unknown, field: string): number {

@@ -94,8 +94,12 @@ export interface Vgic {
   setLevel(vcpu: number | null, intid: number, level: boolean): void;
   /** Links `vcpu`'s `vintid` to physical `pintid` (null unlinks): list registers get HW = 1. */
   hwLink(vcpu: number, vintid: number, pintid: number | null): void;
-  /** Before `vcpu` enters the guest: moves what it should see into its list registers. */
-  flush(vcpu: number): void;
+  /**
+   * Before `vcpu` enters the guest: moves what it should see into its list registers. Returns how
+   * many list registers had to be written (an entry the hardware did not already hold), which
+   * the run loop charges and which tells it that an interrupt arrived.
+   */
+  flush(vcpu: number): number;
   /** After `vcpu` left the guest: takes its list registers' state back (idempotent). */
   sync(vcpu: number): void;
   /** True when `vcpu` has an interrupt it would take now (ends a WFI). */

@@ -27,6 +27,7 @@ import {
   HCR_EN,
   HCR_LRENPIE,
   HCR_UIE,
+  type ListReg,
   LR_ACTIVE,
   LR_PENDING,
   VGIC_NUM_LRS,
@@ -43,6 +44,11 @@ import type {
   VgicRegion,
   VgicVersion,
 } from "./vgic.ts";
+
+/** What identifies a list register's content for "did it change" (state 0 = free). */
+function lrKey(lr: ListReg): number {
+  return lr.state === 0 ? -1 : lr.vintid * 4 + lr.state;
+}
 
 /** Plain-data state of a vGIC's distributor side. */
 export interface VgicState {
@@ -265,9 +271,12 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     cif.update();
   }
 
-  flush(vcpu: number): void {
+  flush(vcpu: number): number {
+    const cif = this.cpuIfs[vcpu];
+    // What the hardware holds now: an entry the guest moved from pending to active needs no write.
+    const before = cif?.lrs.map(lrKey) ?? [];
     this.sync(vcpu);
-    const st = this.state, s = st.irqs, cif = this.cpuIfs[vcpu];
+    const st = this.state, s = st.irqs;
     const cands: { k: number; id: number; active: number }[] = [];
     for (let id = 0; id < this.numIrqs; id++) {
       if (this.targetOf(vcpu, id) !== vcpu) continue;
@@ -305,6 +314,11 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     });
     cif.state.hcr = hcr;
     cif.update();
+    let writes = 0;
+    cif.lrs.forEach((lr, i) => {
+      if (lr.state !== 0 && lrKey(lr) !== before[i]) writes++;
+    });
+    return writes;
   }
 
   /** A copy of the whole vGIC state (distributor side and every vcpu interface), plain data. */
