@@ -125,6 +125,11 @@ export class SchedSim {
     return this.#sim(domid, vcpu).report;
   }
 
+  /** Whether the driver's vcpu u can run (woken, not blocked). */
+  isRunnable(u: SchedUnit): boolean {
+    return this.#units.some((s) => s.u === u && s.runnable);
+  }
+
   /** What runs on p now. */
   currentOn(p: number): SchedUnit | null {
     return this.#curr.get(p)?.u ?? null;
