@@ -32,6 +32,8 @@ export interface Pl031Ports {
   nowNs(): number;
   /** The interrupt output level. */
   irq(level: boolean): void;
+  /** Called when `nextEventNs()` changed (a running CPU slice may need to end sooner). */
+  deadlineChanged?(): void;
   log?: DeviceLog;
 }
 
@@ -193,6 +195,7 @@ export class Pl031 implements MmioDevice {
       return;
     }
     this.state.alarmSecond = Math.floor(this.#ports.nowNs() / NS_PER_S) + ticks;
+    this.#ports.deadlineChanged?.();
   }
 
   #update(): void {

@@ -12,7 +12,9 @@ import { MmioBus } from "../mem/mmio_bus.ts";
 import { type MemoryState, PhysMemory } from "../mem/phys_memory.ts";
 import { GicV2, type GicV2State } from "../devices/gic_v2.ts";
 import { affinityOfMpidr, GICR_STRIDE, GicV3, type GicV3State } from "../devices/gic_v3.ts";
+import { CfiFlash, type CfiFlashState } from "../devices/cfi_flash.ts";
 import { Pl011, type Pl011State } from "../devices/pl011.ts";
+import { Pl031, type Pl031State } from "../devices/pl031.ts";
 import type { DeviceLog } from "../devices/register_rows.ts";
 import { EventQueue, type EventQueueState } from "../time/event_queue.ts";
 import { type ClockConfig, type ClockState, VirtualClock } from "../time/virtual_clock.ts";
@@ -26,6 +28,16 @@ export interface VirtBoardConfig extends ClockConfig {
   ramSize?: number;
   /** Interrupt controller: "v2" (default) or "v3" (QEMU's gic-version=3 map, no ITS). */
   gic?: "v2" | "v3";
+  /**
+   * A PL031 RTC at QEMU's address and SPI 2, reading `baseSeconds` at virtual time 0 (default:
+   * none; the device tree does not list it yet).
+   */
+  rtc?: { baseSeconds: number };
+  /**
+   * The two 64 MiB CFI flash banks at 0 and 64 MiB, holding `images` (used in place; a missing
+   * one is erased). Default: none (the device tree does not list them yet).
+   */
+  flash?: { images?: readonly [Uint8Array?, Uint8Array?] };
 }
 
 /** Why `run()` returned. */
@@ -79,6 +91,9 @@ export interface VirtBoardState {
   /** The state of the board's GIC: GicV2State or GicV3State as `config.gic` says. */
   gic: GicV2State | GicV3State;
   uart: Pl011State;
+  /** Present exactly when the board has the RTC / the flash banks. */
+  rtc?: Pl031State;
+  flash?: CfiFlashState[];
   clock: ClockState;
   events: EventQueueState;
   /** Console text so far, bytes typed but not yet in the UART FIFO, and the board's stop latch. */
@@ -102,6 +117,7 @@ const STOP_REASONS: Record<BoardStopReason, true> = {
 };
 
 const TIMER_EVENT = "timer";
+const RTC_EVENT = "rtc-match";
 /** Exceptions taken in a row without an instruction retiring before the board calls it stuck. */
 const STUCK_EXCEPTIONS = 10_000;
 const CPU0 = "cpu0";
@@ -115,6 +131,10 @@ export class VirtBoard {
   readonly gicV3: GicV3 | null;
   readonly #gicV2: GicV2 | null;
   readonly uart: Pl011;
+  /** The PL031 of a board made with `rtc`, else null. */
+  readonly rtc: Pl031 | null;
+  /** The two flash banks of a board made with `flash`, else empty. */
+  readonly flash: readonly CfiFlash[];
   readonly clock: VirtualClock;
   /** RAM size in bytes (RAM starts at VIRT_MAP.ram.base). */
   readonly ramSize: number;
@@ -177,6 +197,23 @@ export class VirtBoard {
       this.bus.map(VIRT_MAP.gicCpu.base, VIRT_MAP.gicCpu.size, this.gic.cpuInterface);
     }
     this.bus.map(VIRT_MAP.uart.base, VIRT_MAP.uart.size, this.uart);
+    this.rtc = config.rtc
+      ? new Pl031("pl031", {
+        nowNs: () => this.#nowNs(),
+        irq: (level) => irqs.setLevel(VIRT_IRQ.rtc, level),
+        // A new match time: end the slice so the board re-arms its event (as for the timer).
+        deadlineChanged: () => this.cpu.requestStop(),
+        log,
+      }, config.rtc.baseSeconds)
+      : null;
+    if (this.rtc) this.bus.map(VIRT_MAP.rtc.base, VIRT_MAP.rtc.size, this.rtc);
+    const bank = VIRT_MAP.flash.size / 2;
+    this.flash = config.flash
+      ? [0, 1].map((i) =>
+        new CfiFlash(`flash${i}`, { size: bank }, config.flash?.images?.[i], { log })
+      )
+      : [];
+    this.flash.forEach((f, i) => this.bus.map(VIRT_MAP.flash.base + i * bank, bank, f));
   }
 
   /** The GICv2 of a `gic: "v2"` board (the default); a GICv3 board has `gicV3` instead. */
@@ -196,6 +233,8 @@ export class VirtBoard {
       mem: this.mem.save(),
       gic: this.gicV3 ? this.gicV3.save() : this.gic.save(),
       uart: this.uart.save(),
+      ...(this.rtc ? { rtc: this.rtc.save() } : {}),
+      ...(this.flash.length ? { flash: this.flash.map((f) => f.save()) } : {}),
       clock: this.clock.save(),
       events: this.events.save(),
       console: this.#console,
@@ -224,6 +263,19 @@ export class VirtBoard {
       if (c[k] !== want[k]) {
         throw new Error(`board state: config.${k} ${String(c[k])} is not this board's ${want[k]}`);
       }
+    }
+    if ((o.rtc !== undefined) !== (this.rtc !== null)) {
+      throw new Error(`board state: rtc ${o.rtc === undefined ? "missing" : "present"}`);
+    }
+    const fl = o.flash;
+    if (
+      fl === undefined
+        ? this.flash.length > 0
+        : !Array.isArray(fl) || fl.length !== this.flash.length
+    ) {
+      throw new Error(
+        `board state: flash ${fl === undefined ? "missing" : "is not this board's banks"}`,
+      );
     }
     if (typeof o.console !== "string") {
       throw new Error(`board state: console ${String(o.console)} is not a string`);
@@ -264,6 +316,8 @@ export class VirtBoard {
   #apply(s: VirtBoardState): void {
     this.mem.restore(s.mem);
     this.uart.restore(s.uart);
+    if (this.rtc) this.rtc.restore(s.rtc!);
+    this.flash.forEach((f, i) => f.restore(s.flash![i]));
     if (this.gicV3) this.gicV3.restore(s.gic as GicV3State);
     else this.gic.restore(s.gic as GicV2State);
     this.clock.restore(s.clock);
@@ -391,10 +445,26 @@ export class VirtBoard {
     if (d !== undefined && d < 1n << 53n && Number(d) > this.clock.counter()) {
       this.events.schedule(this.clock.cycleOfCount(Number(d)), TIMER_EVENT, CPU0);
     }
+    if (this.rtc) {
+      // The RTC's match deadline may move with any access, so it is re-read here as the timer's.
+      this.events.cancel(RTC_EVENT, "pl031");
+      const ns = this.rtc.nextEventNs();
+      const at = ns === undefined ? NaN : Math.ceil((ns / 1e9) * this.clock.cpuHz);
+      // A match a wrap of the counter away (136 years) is past any run; accesses catch it up.
+      if (Number.isSafeInteger(at)) this.events.schedule(at, RTC_EVENT, "pl031");
+    }
     const now = this.clock.cycles();
     for (let e = this.events.popDue(now); e; e = this.events.popDue(now)) {
       if (e.kind === TIMER_EVENT) cpu.timer.update();
+      else if (e.kind === RTC_EVENT) this.rtc?.tick(this.#nowNs());
     }
+  }
+
+  /** Virtual nanoseconds since reset, split so the whole seconds stay exact. */
+  #nowNs(): number {
+    const c = this.clock.cycles(), hz = this.clock.cpuHz;
+    const s = Math.floor(c / hz);
+    return s * 1e9 + Math.floor(((c - s * hz) * 1e9) / hz);
   }
 
   /**

@@ -1,8 +1,8 @@
 /**
  * The part of QEMU's `-M virt` memory map and interrupt assignment that hvlab models (from
  * hw/arm/virt.c's base_memmap and irqmap, as facts): GICv2 distributor and CPU interface (or
- * the GICv3 distributor and redistributors), the PL011 UART on SPI 1, RAM from 1 GiB, and the
- * generic timer PPIs.
+ * the GICv3 distributor and redistributors), the PL011 UART on SPI 1, the PL031 RTC on SPI 2, the
+ * two CFI flash banks, RAM from 1 GiB, and the generic timer PPIs.
  */
 
 /** Physical addresses and sizes of the virt board's regions. */
@@ -12,6 +12,9 @@ export const VIRT_MAP = {
   /** GICv3 redistributors (gic-version=3 boards): one 128 KiB frame per PE from here. */
   gicRedist: { base: 0x080a_0000, size: 0xf6_0000 },
   uart: { base: 0x0900_0000, size: 0x1000 },
+  rtc: { base: 0x0901_0000, size: 0x1000 },
+  /** Two 64 MiB CFI flash banks, the second at +64 MiB. */
+  flash: { base: 0x0000_0000, size: 0x0800_0000 },
   ram: { base: 0x4000_0000 },
 } as const;
 
@@ -19,6 +22,8 @@ export const VIRT_MAP = {
 export const VIRT_IRQ = {
   /** PL011: SPI 1. */
   uart: 32 + 1,
+  /** PL031: SPI 2. */
+  rtc: 32 + 2,
   /** Generic timer PPIs: EL1 virtual and EL1 physical (non-secure). */
   timerVirt: 27,
   timerPhys: 30,

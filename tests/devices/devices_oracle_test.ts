@@ -1,18 +1,13 @@
 /**
- * guests/devices.c on hvlab's VirtBoard with the PL031 and both CFI flash banks mapped at QEMU
- * virt's addresses (from this test: the board does not carry them yet) and on
- * qemu-system-aarch64 -M virt (the oracle): the consoles must be identical. Bank 1 holds the same
- * 64 MiB image on both sides; bank 0 has no image, which QEMU presents as zeros.
+ * guests/devices.c on hvlab's VirtBoard with its PL031 and both CFI flash banks (`rtc`, `flash`)
+ * and on qemu-system-aarch64 -M virt (the oracle): the consoles must be identical. Bank 1 holds
+ * the same 64 MiB image on both sides; bank 0 has no image, which QEMU presents as zeros.
  */
 import assert from "node:assert/strict";
 import { compileGuest } from "../../scripts/build_guests.ts";
 import { runOnQemu } from "../../scripts/qemu_system.ts";
-import { CfiFlash } from "../../core/devices/cfi_flash.ts";
-import { Pl031 } from "../../core/devices/pl031.ts";
 import { VirtBoard } from "../../core/machine/virt_board.ts";
 
-const RTC = { base: 0x0901_0000, size: 0x1000, intid: 32 + 2 };
-const FLASH = [0x0000_0000, 0x0400_0000];
 const FLASH_SIZE = 64 * 1024 * 1024;
 
 function have(cmd: string): boolean {
@@ -48,18 +43,10 @@ Deno.test({
       assert.equal(qemu.code, 0, `qemu exited with ${qemu.code}:\n${qemu.output}`);
       assert.ok(qemu.output.includes("devices done"), `qemu run did not finish:\n${qemu.output}`);
 
-      const board = new VirtBoard();
-      const nowNs = () => board.clock.seconds() * 1e9;
-      const rtc = new Pl031("pl031", {
-        nowNs,
-        irq: (level) => board.gic.setLevel(RTC.intid, level),
-      }, 1_600_000_000);
-      board.bus.map(RTC.base, RTC.size, rtc);
-      const banks = [
-        new CfiFlash("flash0", {}, new Uint8Array(FLASH_SIZE)),
-        new CfiFlash("flash1", {}, image()),
-      ];
-      banks.forEach((b, i) => board.bus.map(FLASH[i], b.size, b));
+      const board = new VirtBoard({
+        rtc: { baseSeconds: 1_600_000_000 },
+        flash: { images: [new Uint8Array(FLASH_SIZE), image()] },
+      });
       board.loadElf(await Deno.readFile(path));
       const r = board.run({ maxInstructions: 20_000_000 });
       const detail = `stop: ${r.reason} after ${r.instructions} instructions; log: ${
@@ -79,7 +66,7 @@ Deno.test({
       // What QEMU wrote back to its file is what hvlab's bank holds.
       const written = await Deno.readFile(file);
       assert.ok(
-        written.every((v, k) => v === banks[1].image[k]),
+        written.every((v, k) => v === board.flash[1].image[k]),
         "bank 1 contents differ from QEMU's file",
       );
     } finally {

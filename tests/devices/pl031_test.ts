@@ -135,3 +135,18 @@ Deno.test("pl031: save/restore keeps the counter, match and interrupt; bad state
   assert.equal(rd(b.r, 0x04), 1005, "a refused state leaves the device as it was");
   assert.throws(() => new Pl031("x", { nowNs: () => 0, irq: () => {} }, 2 ** 32), /4294967296/);
 });
+
+Deno.test("pl031: the owner hears of each new match deadline", () => {
+  let changes = 0;
+  const t = { ns: 0 };
+  const r = new Pl031("rtc", {
+    nowNs: () => t.ns,
+    irq: () => {},
+    deadlineChanged: () => changes++,
+  });
+  wr(r, 0x04, 10);
+  wr(r, 0x08, 3);
+  wr(r, 0x10, 1);
+  assert.equal(changes, 2);
+  assert.equal(r.nextEventNs(), 7 * S);
+});
