@@ -75,8 +75,9 @@ export class CreditScheduler extends SchedulerBase {
     this.#sliceEnd.set(p, 0);
   }
 
-  protected override onRemovePcpu(p: number): void {
+  protected override onRemovePcpu(p: number): number[] {
     this.#sliceEnd.delete(p);
+    return [];
   }
 
   protected override onInsert(u: SchedUnit): void {
@@ -91,8 +92,9 @@ export class CreditScheduler extends SchedulerBase {
     });
   }
 
-  protected override onRemove(u: SchedUnit): void {
+  protected override onRemove(u: SchedUnit): number[] {
     this.#u.delete(unitKey(u));
+    return [];
   }
 
   protected override onYield(u: SchedUnit): void {

@@ -62,8 +62,9 @@ export class Credit2Scheduler extends SchedulerBase {
     this.#u.set(unitKey(u), { credit: CREDIT2_CREDIT_INIT, residual: 0, yielded: false });
   }
 
-  protected override onRemove(u: SchedUnit): void {
+  protected override onRemove(u: SchedUnit): number[] {
     this.#u.delete(unitKey(u));
+    return [];
   }
 
   protected override onYield(u: SchedUnit): void {

@@ -76,8 +76,9 @@ export class RtdsScheduler extends SchedulerBase {
     this.#update(u, s, nowNs);
   }
 
-  protected override onRemove(u: SchedUnit): void {
+  protected override onRemove(u: SchedUnit): number[] {
     this.#u.delete(unitKey(u));
+    return [];
   }
 
   /** burn_budget. */

@@ -154,9 +154,15 @@ export abstract class SchedulerBase implements Scheduler {
   /** u ran on p from fromNs to toNs (called before decisions and by settleAll). */
   protected charge(_u: SchedUnit, _fromNs: number, _toNs: number, _p: number): void {}
   protected onAddPcpu(_p: number): void {}
-  protected onRemovePcpu(_p: number): void {}
+  /** Returns pCPUs to tickle. */
+  protected onRemovePcpu(_p: number): number[] {
+    return [];
+  }
   protected onInsert(_u: SchedUnit, _nowNs: number): void {}
-  protected onRemove(_u: SchedUnit): void {}
+  /** Returns pCPUs to tickle. */
+  protected onRemove(_u: SchedUnit): number[] {
+    return [];
+  }
   /** u became runnable; returns the pCPUs to tickle. */
   protected abstract onWake(u: SchedUnit, nowNs: number): number[];
   protected onSleep(_u: SchedUnit, _nowNs: number): void {}
@@ -186,14 +192,14 @@ export abstract class SchedulerBase implements Scheduler {
     this.onAddPcpu(p);
   }
 
-  removePcpu(p: number): void {
+  removePcpu(p: number): number[] {
     const s = this.#slot(p);
     if (s.curr !== null) {
       throw new Error(`${this.name}: pcpu ${p} still runs ${unitName(s.curr)}; idle it first`);
     }
     this.#slots.delete(p);
     this.#pcpus = this.#pcpus.filter((q) => q !== p);
-    this.onRemovePcpu(p);
+    return this.#tickle(this.onRemovePcpu(p));
   }
 
   insert(u: SchedUnit, nowNs: number): void {
@@ -208,17 +214,18 @@ export abstract class SchedulerBase implements Scheduler {
     this.onInsert(u, nowNs);
   }
 
-  remove(u: SchedUnit): void {
+  remove(u: SchedUnit): number[] {
     const k = this.#known(u);
     const p = this.#where.get(k);
     if (p !== undefined) {
       this.#slot(p).curr = null;
       this.#where.delete(k);
     }
-    this.onRemove(u);
+    const more = this.onRemove(u);
     this.#runnable.delete(k);
     this.#lastPcpu.delete(k);
     this.#units.delete(k);
+    return this.#tickle([...new Set([...(p === undefined ? [] : [p]), ...more])]);
   }
 
   wake(u: SchedUnit, nowNs: number): number[] {

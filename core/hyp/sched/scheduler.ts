@@ -64,14 +64,20 @@ export interface Scheduler {
   readonly options: Readonly<Required<SchedulerOptions>>;
   /** The pCPUs it owns, ascending. */
   readonly pcpus: readonly number[];
-  /** Takes pCPU p (idle). */
+  /** Takes pCPU p (idle); the integrator then calls schedule(p) on it. */
   addPcpu(p: number): void;
-  /** Gives pCPU p away; the integrator has made sure nothing runs on it. */
-  removePcpu(p: number): void;
+  /**
+   * Gives pCPU p away; the integrator has made sure nothing runs on it. Returns pCPUs to tickle
+   * (null: where a unit assigned to p was moved).
+   */
+  removePcpu(p: number): number[];
   /** vcpu created (not runnable yet). */
   insert(u: SchedUnit, nowNs: number): void;
-  /** vcpu destroyed (it may be running: its pCPU then idles until its next decision). */
-  remove(u: SchedUnit): void;
+  /**
+   * vcpu destroyed. Returns pCPUs to tickle: where it was running (the integrator then passes
+   * prev = null) and, for null, the pCPU it frees if a waiting unit got it.
+   */
+  remove(u: SchedUnit): number[];
   /**
    * u became runnable; returns pCPUs to "tickle" (preempt now: the integrator makes each call
    * schedule() at once), possibly empty.

@@ -120,6 +120,11 @@ export class SchedSim {
     return this.#units.map((s) => s.u);
   }
 
+  /** The SchedUnit of (domid, vcpu). */
+  unit(domid: number, vcpu: number): SchedUnit {
+    return this.#sim(domid, vcpu).u;
+  }
+
   /** What the driver measured for unit (domid, vcpu). */
   report(domid: number, vcpu: number): UnitReport {
     return this.#sim(domid, vcpu).report;
@@ -141,14 +146,29 @@ export class SchedSim {
     this.#scripted.sort((a, b) => a.at - b.at || a.seq - b.seq);
   }
 
-  /** Destroys a unit now (as the hypervisor would: remove, then its pCPU decides). */
+  /** Destroys a unit now (as the hypervisor would: remove, then the tickled pCPUs decide). */
   removeUnit(domid: number, vcpu: number): void {
     const s = this.#sim(domid, vcpu);
     const p = this.#pcpuOf(s);
     if (p !== undefined) this.#stop(p);
-    this.route.ofUnit(s.u).remove(s.u);
+    const tickles = this.route.ofUnit(s.u).remove(s.u);
     this.#units = this.#units.filter((x) => x !== s);
-    if (p !== undefined) this.#decide(p, null, false);
+    this.#tickled(tickles);
+  }
+
+  /** Changes a unit's affinity now (as vcpu-pin would), rescheduling the tickled pCPUs. */
+  setAffinity(domid: number, vcpu: number, hard: number[] | null, soft: number[] | null): void {
+    const s = this.#sim(domid, vcpu);
+    s.u.hard = hard;
+    s.u.soft = soft;
+    this.#tickled(this.route.ofUnit(s.u).affinityChanged(s.u, this.now));
+  }
+
+  #tickled(ps: number[]): void {
+    for (const q of ps) {
+      const c = this.#curr.get(q) ?? null;
+      this.#decide(q, c?.u ?? null, c !== null);
+    }
   }
 
   /** Runs until virtual time endNs. */
@@ -283,11 +303,7 @@ export class SchedSim {
       w.release = t;
       if (w.load.kind === "periodic") w.left = w.load.runNs;
       w.pendingWake = t;
-      const sched = this.route.ofUnit(w.u);
-      for (const q of sched.wake(w.u, t)) {
-        const c = this.#curr.get(q) ?? null;
-        this.#decide(q, c?.u ?? null, c !== null);
-      }
+      this.#tickled(this.route.ofUnit(w.u).wake(w.u, t));
       return;
     }
     for (const p of this.route.pcpus) {
