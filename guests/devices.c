@@ -1,6 +1,7 @@
 /*
  * Devices guest: the PL031 RTC at 0x09010000 (SPI 2) and the two CFI flash banks at 0x0 and
- * 0x04000000 of QEMU's virt board, polled. Bank 1 holds an image the test supplies (a pattern in
+ * 0x04000000 of QEMU's virt board, polled; at the end a WFI waits for the RTC's match interrupt
+ * two seconds ahead (IRQs stay masked in PSTATE: the pending interrupt ends the WFI). Bank 1 holds an image the test supplies (a pattern in
  * sector 0, erased elsewhere). Prints only what does not depend on host time: RTC values are
  * shown relative to a loaded count. The flash sequence stays where QEMU's pflash_cfi01 and the
  * Intel parts agree (no locked-block errors, no reads of status after 0x50 alone).
@@ -109,11 +110,32 @@ static void flash_write_erase(uintptr_t b) {
 	       *(volatile uint8_t *)(b + SECTOR + 0x40), *(volatile uint16_t *)(b + SECTOR + 0x46));
 }
 
+static void rtc_alarm(void) {
+	W(GICD_BASE + 0x000, 1);                 /* GICD_CTLR */
+	W(GICD_BASE + 0x104, RTC_SPI_BIT);       /* GICD_ISENABLER1 */
+	*(volatile uint8_t *)(GICD_BASE + 0x800 + 34) = 1; /* GICD_ITARGETSR: CPU 0 */
+	W(GICC_BASE + 0x004, 0xff);              /* GICC_PMR */
+	W(GICC_BASE + 0x000, 1);                 /* GICC_CTLR */
+	uint32_t mr = R(RTC + 0x00) + 2;
+	W(RTC + 0x04, mr);
+	W(RTC + 0x10, 1);
+	while (!R(RTC + 0x18)) __asm__ volatile("wfi");
+	uint32_t dr = R(RTC + 0x00);
+	printf("rtc alarm: ris %x pend %x dr-mr in [0,1]: %s\n", R(RTC + 0x14),
+	       (R(GICD_ISPENDR1) & RTC_SPI_BIT) != 0, dr - mr <= 1 ? "yes" : "no");
+	W(RTC + 0x1c, 1);
+	W(RTC + 0x10, 0);
+	printf("rtc alarm cleared: pend %x\n", R(GICD_ISPENDR1) & RTC_SPI_BIT);
+	W(GICC_BASE + 0x000, 0);
+	W(GICD_BASE + 0x000, 0);
+}
+
 int main(void) {
 	rtc();
 	flash_ids("flash0", FLASH0);
 	flash_ids("flash1", FLASH1);
 	flash_write_erase(FLASH1);
+	rtc_alarm();
 	printf("devices done\n");
 	return 0;
 }

@@ -1,9 +1,9 @@
 /**
  * The device tree of VirtBoard, shaped like the one QEMU generates for `-M virt,gic-version=2
  * -cpu cortex-a57` (or gic-version=3,its=off for a GICv3 board: same node names, compatibles,
- * phandle numbers and interrupt specifiers) minus the devices VirtBoard does not have: flash,
- * fw-cfg, virtio-mmio, PCIe, PL061, PL031, the platform bus, the GICv2m MSI frame and the PMU. No
- * kaslr-seed/rng-seed: runs stay deterministic.
+ * phandle numbers and interrupt specifiers) minus the devices VirtBoard does not have: fw-cfg,
+ * virtio-mmio, PCIe, PL061, the platform bus, the GICv2m MSI frame and the PMU (and the PL031 and
+ * flash unless the board has them). No kaslr-seed/rng-seed: runs stay deterministic.
  */
 import {
   fdtEmpty,
@@ -27,6 +27,10 @@ export interface VirtFdtConfig {
   initrd?: { start: number; end: number };
   /** The board's interrupt controller (default "v2"). */
   gic?: "v2" | "v3";
+  /** Lists the PL031 RTC (a board made with `rtc`). */
+  rtc?: boolean;
+  /** Lists the two CFI flash banks (a board made with `flash`). */
+  flash?: boolean;
 }
 
 /** The compact literal the tree below is written in: strings, string lists, u32 cells or a value. */
@@ -72,7 +76,7 @@ export function virtFdtTree(cfg: VirtFdtConfig): FdtNode {
 }
 
 function virtLitTree(cfg: VirtFdtConfig): LitNode {
-  const { gicDist, gicCpu, gicRedist, uart, ram } = VIRT_MAP;
+  const { gicDist, gicCpu, gicRedist, uart, rtc, flash, ram } = VIRT_MAP;
   const v3 = cfg.gic === "v3";
   const ppi = v3 ? GICV3_PPI_FLAGS : PPI_CPU1_LEVEL_LO;
   const chosen: LitNode = { name: "chosen", props: [["stdout-path", `/pl011@${hex(uart.base)}`]] };
@@ -106,6 +110,18 @@ function virtLitTree(cfg: VirtFdtConfig): LitNode {
         name: `memory@${hex(ram.base)}`,
         props: [["reg", reg64(ram.base, cfg.ramSize)], ["device_type", "memory"]],
       },
+      ...(cfg.rtc
+        ? [{
+          name: `pl031@${hex(rtc.base)}`,
+          props: [
+            ["clock-names", "apb_pclk"],
+            ["clocks", [PH_CLK]],
+            ["interrupts", [SPI, VIRT_IRQ.rtc - 32, IRQ_LEVEL_HI]],
+            ["reg", reg64(rtc.base, rtc.size)],
+            ["compatible", ["arm,pl031", "arm,primecell"]],
+          ] satisfies [string, Lit][],
+        }]
+        : []),
       {
         name: `pl011@${hex(uart.base)}`,
         props: [
@@ -142,6 +158,19 @@ function virtLitTree(cfg: VirtFdtConfig): LitNode {
             ["#interrupt-cells", [3]],
           ],
       },
+      ...(cfg.flash
+        ? [{
+          name: `flash@${hex(flash.base)}`,
+          props: [
+            ["bank-width", [4]],
+            ["reg", [
+              ...reg64(flash.base, flash.size / 2),
+              ...reg64(flash.base + flash.size / 2, flash.size / 2),
+            ]],
+            ["compatible", "cfi-flash"],
+          ] satisfies [string, Lit][],
+        }]
+        : []),
       {
         name: "cpus",
         props: [["#size-cells", [0]], ["#address-cells", [1]]],

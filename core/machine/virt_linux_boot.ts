@@ -23,9 +23,11 @@ export function bootLinuxOnVirt(board: VirtBoard, boot: VirtLinuxBoot): LinuxLay
   const ramBase = VIRT_MAP.ram.base;
   // The DTB size depends on the initrd addresses only through fixed-size u64 cells: size it once.
   const gic = board.gicV3 ? "v3" : "v2";
+  const devices = { rtc: board.rtc !== null, flash: board.flash.length > 0 };
   const probe = virtFdt({
     ramSize: board.ramSize,
     gic,
+    ...devices,
     bootargs: boot.bootargs,
     initrd: boot.initrd ? { start: 0, end: 0 } : undefined,
   });
@@ -40,6 +42,7 @@ export function bootLinuxOnVirt(board: VirtBoard, boot: VirtLinuxBoot): LinuxLay
   const dtb = virtFdt({
     ramSize: board.ramSize,
     gic,
+    ...devices,
     bootargs: boot.bootargs,
     initrd: layout.initrd,
   });
