@@ -203,6 +203,7 @@ export class SchedSim {
     for (const s of this.#units) {
       s.report = { runNs: 0, maxWaitNs: 0, ranOn: new Set(), intervals: [] };
     }
+    for (const [p, c] of this.#curr) c?.report.ranOn.add(p);
   }
 
   /** The driver's own state (not the schedulers'), plain data. */
