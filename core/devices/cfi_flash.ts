@@ -33,7 +33,7 @@ export const CFI_SR = {
 
 /** Shape of a bank (plain data). Defaults are QEMU virt's. */
 export interface CfiFlashConfig {
-  /** Bank size in bytes (default 64 MiB). */
+  /** Bank size in bytes, a power of two (default 64 MiB). */
   size?: number;
   /** Erase block size of the bank in bytes, all devices together (default 256 KiB). */
   sectorSize?: number;
@@ -128,8 +128,14 @@ export class CfiFlash implements MmioDevice {
       throw new Error(`${name}: bank width ${bw} with device width ${dw}`);
     }
     if (!pow2(sector) || sector < PAGE) throw new Error(`${name}: sector size ${sector}`);
-    if (!Number.isInteger(size) || size <= 0 || size % sector !== 0 || size > 2 ** 31) {
-      throw new Error(`${name}: size ${size} is not a multiple of the ${sector}-byte sector`);
+    // CFI gives the device size as a power of two.
+    if (!pow2(size) || size < sector || size > 2 ** 30) {
+      throw new Error(
+        `${name}: size ${size} is not a power of two of at least one ${sector}-byte sector`,
+      );
+    }
+    if (this.#ids.some((id) => !Number.isInteger(id) || id < 0 || id > 0xffff)) {
+      throw new Error(`${name}: identifier codes ${this.#ids.join(", ")} are not 16-bit`);
     }
     if (image && image.length !== size) {
       throw new Error(`${name}: image of ${image.length} bytes; this flash holds ${size} bytes`);

@@ -213,7 +213,8 @@ Deno.test("cfi flash: images of the wrong size are refused naming the sizes; sav
     () => flash(SMALL, new Uint8Array(100)),
     /image of 100 bytes; .* holds 1048576 bytes/,
   );
-  assert.throws(() => new CfiFlash("f", { size: 3 * SECTOR + 4 }), /size 786436/);
+  assert.throws(() => new CfiFlash("f", { size: 3 * SECTOR }), /size 786432 is not a power of two/);
+  assert.throws(() => new CfiFlash("f", { ids: [0x89, 0x10000] }), /codes 137, 65536/);
   assert.throws(() => new CfiFlash("f", { bankWidth: 2, deviceWidth: 4 }), /bank width 2/);
   const a = flash();
   wr(a.f, SECTOR, both(0x60));
