@@ -46,6 +46,13 @@ export function checkOptions(o: SchedulerOptions = {}): Required<SchedulerOption
   return { ratelimitUs, tsliceMs };
 }
 
+/** Affinities are pCPU lists; an empty hard affinity is refused as Xen does (-EINVAL). */
+function checkAffinity(u: SchedUnit): void {
+  const hard = pcpuSet(`${unitName(u)} hard affinity`, u.hard);
+  if (hard !== null && hard.length === 0) throw new Error(`${unitName(u)}: hard affinity is []`);
+  pcpuSet(`${unitName(u)} soft affinity`, u.soft);
+}
+
 /** The shared half of every policy; subclasses implement `decide` and the `on*` hooks. */
 export abstract class SchedulerBase implements Scheduler {
   abstract readonly name: SchedulerName;
@@ -208,8 +215,7 @@ export abstract class SchedulerBase implements Scheduler {
     timeNs(`${this.name}: insert ${unitName(u)} at`, nowNs);
     const k = unitKey(u);
     if (this.#units.has(k)) throw new Error(`${this.name}: ${unitName(u)} inserted twice`);
-    pcpuSet(`${unitName(u)} hard affinity`, u.hard);
-    pcpuSet(`${unitName(u)} soft affinity`, u.soft);
+    checkAffinity(u);
     this.#units.set(k, u);
     this.onInsert(u, nowNs);
   }
@@ -234,6 +240,8 @@ export abstract class SchedulerBase implements Scheduler {
     if (this.#runnable.has(k)) return [];
     this.#runnable.add(k);
     this.stats.wakes++;
+    // Put to sleep and woken before its pCPU rescheduled: it just goes on (no boost, no tickle).
+    if (this.#where.has(k)) return [];
     return this.#tickle(this.onWake(u, nowNs));
   }
 
@@ -251,8 +259,7 @@ export abstract class SchedulerBase implements Scheduler {
 
   affinityChanged(u: SchedUnit, nowNs: number): number[] {
     this.#known(u);
-    pcpuSet(`${unitName(u)} hard affinity`, u.hard);
-    pcpuSet(`${unitName(u)} soft affinity`, u.soft);
+    checkAffinity(u);
     return this.#tickle(this.onAffinity(u, nowNs));
   }
 
