@@ -2,7 +2,10 @@
  * Credit2 (xen/common/sched/credit2.c), Xen's default: one runqueue per pool, sorted by credit.
  * Running burns credit scaled by max_weight/weight; the unit with most credit runs; when the
  * chosen one has none left, every unit gets CREDIT_INIT more (clipped to INIT + CARRYOVER_MAX).
- * Not modelled: caps/budgets, per-socket runqueues and load balancing between them.
+ * A cap gives the domain cap% of a pCPU as budget every 10 ms; its units are parked while the
+ * budget is spent (overruns are paid back from the next periods). Xen hands budget to units in
+ * quotas; here they draw from the domain's directly. Not modelled: per-socket runqueues and
+ * load balancing between them.
  */
 import type { SchedDecision, SchedulerOptions, SchedUnit } from "./scheduler.ts";
 import { SchedulerBase } from "./sched_base.ts";
@@ -27,6 +30,8 @@ const CARRYOVER_MAX = CREDIT2_MIN_TIMER;
 const MIGRATE_RESIST = 500 * US;
 /** CSCHED2_RATELIMIT_TICKLE_TOLERANCE. */
 const TICKLE_TOLERANCE = 50 * US;
+/** CSCHED2_BDGT_REPL_PERIOD (credit2_cap_period_ms default 10). */
+export const CREDIT2_CAP_PERIOD = 10 * MS;
 
 interface Unit2 {
   credit: number;
@@ -39,7 +44,11 @@ interface Unit2 {
 export class Credit2Scheduler extends SchedulerBase {
   readonly name = "credit2" as const;
   #u = new Map<string, Unit2>();
-  #weights = new DomainWeights("credit2", false);
+  #weights = new DomainWeights("credit2", true);
+  /** Budget left in this period (ns) per capped domain; absent = the full budget. */
+  #budget = new Map<number, number>();
+  /** Next budget replenishment (multiples of the cap period). */
+  #nextRepl = CREDIT2_CAP_PERIOD;
 
   constructor(options: SchedulerOptions = {}) {
     super(options);
@@ -54,8 +63,10 @@ export class Credit2Scheduler extends SchedulerBase {
     return this.#weights.get(domid);
   }
 
+  /** weight (1..65535) and cap (% of one pCPU, 0 = none), as xl sched-credit2 -w/-c. */
   setParams(domid: number, p: Record<string, number>): void {
     this.#weights.set(domid, p);
+    this.#budget.delete(domid);
   }
 
   protected override onInsert(u: SchedUnit): void {
@@ -74,6 +85,9 @@ export class Credit2Scheduler extends SchedulerBase {
   protected override charge(u: SchedUnit, fromNs: number, toNs: number): void {
     const s = this.#st(u);
     const ns = toNs - fromNs;
+    if (this.#weights.capOf(u.domid) !== 0) {
+      this.#budget.set(u.domid, this.#budgetOf(u.domid) - ns);
+    }
     const w = this.#weights.weightOf(u.domid);
     const val = ns * this.#maxWeight() + s.residual;
     s.residual = val % w;
@@ -82,6 +96,8 @@ export class Credit2Scheduler extends SchedulerBase {
 
   /** runq_tickle: an idle pCPU, else the best-scoring preemption (tickle_score). */
   protected onWake(u: SchedUnit, nowNs: number): number[] {
+    this.#catchUp(nowNs);
+    if (this.#budgetOf(u.domid) <= 0) return [];
     const idle = this.pickIdle(u);
     if (idle !== undefined) return [idle];
     this.settleAll(nowNs);
@@ -110,13 +126,15 @@ export class Credit2Scheduler extends SchedulerBase {
     prev: SchedUnit | null,
     canRun: (u: SchedUnit) => boolean,
   ): SchedDecision {
+    this.#catchUp(nowNs);
+    const ok = (u: SchedUnit) => canRun(u) && this.#budgetOf(u.domid) > 0;
     const rl = this.options.ratelimitUs * US;
     const yielded = prev !== null && this.#st(prev).yielded;
     if (prev !== null) this.#st(prev).yielded = false;
-    const prevOk = prev !== null && canRun(prev);
+    const prevOk = prev !== null && ok(prev);
     const credit = (u: SchedUnit) => this.#st(u).credit;
     const waiting = this.allUnits()
-      .filter((u) => u !== prev && canRun(u) && !this.betterElsewhere(u, p))
+      .filter((u) => u !== prev && ok(u) && !this.betterElsewhere(u, p))
       .sort((a, b) => credit(b) - credit(a) || compareUnits(a, b));
     let next: SchedUnit | null;
     if (prevOk && !yielded && rl > 0 && nowNs - this.stretchStart(p) < rl) {
@@ -127,7 +145,10 @@ export class Credit2Scheduler extends SchedulerBase {
       next = top !== null && (base === null || yielded || credit(top) > credit(base)) ? top : base;
       if (next === null && prevOk) next = prev;
     }
-    if (next === null) return { next, until: Infinity };
+    // With caps, every pCPU looks again at each replenishment (parked units may run again).
+    const capped = this.allUnits().some((u) => this.#weights.capOf(u.domid) !== 0);
+    const repl = capped ? this.#nextRepl : Infinity;
+    if (next === null) return { next, until: repl };
     if (credit(next) <= CREDIT_RESET) this.#reset(nowNs, credit(next) <= CREDIT_MIN);
     let minTime = CREDIT2_MIN_TIMER;
     if (rl > 0) minTime = Math.max(minTime, next === prev ? this.stretchStart(p) + rl - nowNs : rl);
@@ -137,12 +158,16 @@ export class Credit2Scheduler extends SchedulerBase {
     const rtCredit = swait > 0 ? credit(next) - swait : credit(next);
     const w = this.#weights.weightOf(next.domid);
     const time = rtCredit > 0 ? Math.floor(rtCredit * w / this.#maxWeight()) : 0;
-    return { next, until: nowNs + Math.min(CREDIT2_MAX_TIMER, Math.max(minTime, time)) };
+    const budget = this.#budgetOf(next.domid);
+    const run = Math.min(CREDIT2_MAX_TIMER, Math.max(minTime, time), budget);
+    return { next, until: Math.min(nowNs + run, repl) };
   }
 
   protected savePolicy(): unknown {
     return {
       weights: this.#weights.save(),
+      budget: [...this.#budget].sort(([a], [b]) => a - b),
+      nextRepl: this.#nextRepl,
       units: [...this.#u].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, s]) => ({
         unit: k,
         ...s,
@@ -153,6 +178,18 @@ export class Credit2Scheduler extends SchedulerBase {
   protected loadPolicy(state: unknown): () => void {
     const s = record("credit2 policy", state);
     const applyWeights = this.#weights.load(s.weights);
+    const budget = new Map<number, number>();
+    for (const [i, row] of list("credit2 policy.budget", s.budget).entries()) {
+      const [d, b] = list(`credit2 policy.budget[${i}]`, row);
+      budget.set(
+        intIn(`credit2 policy.budget[${i}] domid`, d, 0, 0x7fef),
+        intIn(`credit2 policy.budget[${i}] ns`, b, -(2 ** 50), 2 ** 50),
+      );
+    }
+    const nextRepl = timeNs("credit2 policy.nextRepl", s.nextRepl);
+    if (nextRepl % CREDIT2_CAP_PERIOD !== 0) {
+      throw new Error(`credit2 policy.nextRepl: ${nextRepl} is not a period boundary`);
+    }
     const units = new Map<string, Unit2>();
     for (const [i, e] of list("credit2 policy.units", s.units).entries()) {
       const r = record(`credit2 policy.units[${i}]`, e);
@@ -171,6 +208,8 @@ export class Credit2Scheduler extends SchedulerBase {
     }
     return () => {
       applyWeights();
+      this.#budget = budget;
+      this.#nextRepl = nextRepl;
       this.#u = units;
     };
   }
@@ -179,6 +218,25 @@ export class Credit2Scheduler extends SchedulerBase {
     const s = this.#u.get(unitKey(u));
     if (s === undefined) throw new Error(`credit2: d${u.domid}v${u.vcpu} not inserted`);
     return s;
+  }
+
+  /** The capped domain's budget left (ns); Infinity when uncapped. */
+  #budgetOf(domid: number): number {
+    const cap = this.#weights.capOf(domid);
+    if (cap === 0) return Infinity;
+    return this.#budget.get(domid) ?? Math.floor(CREDIT2_CAP_PERIOD * cap / 100);
+  }
+
+  /** replenish_domain_budget for each period boundary passed: add a period's worth, clip. */
+  #catchUp(nowNs: number): void {
+    while (this.#nextRepl <= nowNs) {
+      this.settleAll(this.#nextRepl);
+      for (const [d, b] of this.#budget) {
+        const tot = Math.floor(CREDIT2_CAP_PERIOD * this.#weights.capOf(d) / 100);
+        this.#budget.set(d, Math.min(b + tot, tot));
+      }
+      this.#nextRepl += CREDIT2_CAP_PERIOD;
+    }
   }
 
   #maxWeight(): number {

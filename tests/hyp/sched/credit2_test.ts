@@ -23,8 +23,8 @@ Deno.test("credit2: weights 512:256 give 2:1", () => {
   sim.run(1000 * MS);
   const ratio = sim.report(1, 0).runNs / sim.report(2, 0).runNs;
   assert(Math.abs(ratio - 2) <= 0.1, `ratio ${ratio}`);
-  assert.deepEqual(sched.getParams(1), { weight: 512 });
-  assert.deepEqual(sched.getParams(2), { weight: 256 });
+  assert.deepEqual(sched.getParams(1), { weight: 512, cap: 0 });
+  assert.deepEqual(sched.getParams(2), { weight: 256, cap: 0 });
 });
 
 Deno.test("credit2: a waking vcpu with more credit preempts the running one (tickle)", () => {
@@ -50,6 +50,25 @@ Deno.test("credit2: params are validated, naming the bad value", () => {
   const s = new Credit2Scheduler();
   assert.throws(() => s.setParams(1, { weight: 0 }), /weight: 0 is not an integer/);
   assert.throws(() => s.setParams(1, { weight: 65536 }), /weight: 65536/);
-  assert.throws(() => s.setParams(1, { cap: 10 }), /unknown parameter "cap"/);
-  assert.deepEqual(s.getParams(1), { weight: 256 });
+  assert.throws(() => s.setParams(1, { cap: -5 }), /cap: -5/);
+  assert.throws(() => s.setParams(1, { tslice: 10 }), /unknown parameter "tslice"/);
+  assert.deepEqual(s.getParams(1), { weight: 256, cap: 0 });
+});
+
+Deno.test("credit2: cap 30 holds a CPU-bound vcpu to 3 ms in every 10 ms; the rest goes to others", () => {
+  const sched = new Credit2Scheduler();
+  sched.setParams(1, { cap: 30 });
+  const sim = new SchedSim(single(sched, 1), [{ domid: 1, vcpu: 0 }, { domid: 2, vcpu: 0 }]);
+  sim.run(1000 * MS);
+  sim.closeIntervals();
+  const r = sim.report(1, 0);
+  for (let k = 0; k < 100; k++) {
+    let t = 0;
+    for (const i of r.intervals) {
+      t += Math.max(0, Math.min(i.to, (k + 1) * 10 * MS) - Math.max(i.from, k * 10 * MS));
+    }
+    assert(t <= 3 * MS, `period ${k}: ${t} ns`);
+  }
+  assert(r.runNs >= 290 * MS, `capped vcpu ran ${r.runNs}`);
+  assert.equal(sim.report(2, 0).runNs, 1000 * MS - r.runNs);
 });
