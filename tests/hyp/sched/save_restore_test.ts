@@ -23,7 +23,7 @@ function configured(name: SchedulerName): Scheduler {
   const s = createScheduler(name);
   if (name === "credit2") {
     s.setParams(1, { weight: 512 });
-    s.setParams(2, { cap: 60 });
+    s.setParams(2, { cap: 30 });
   }
   if (name === "credit") s.setParams(2, { cap: 40 });
   if (name === "rtds") s.setParams(3, { periodUs: 5000, budgetUs: 2500, extratime: 0 });
