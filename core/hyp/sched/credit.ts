@@ -12,7 +12,7 @@
 import type { SchedDecision, SchedulerOptions, SchedUnit } from "./scheduler.ts";
 import { SchedulerBase } from "./sched_base.ts";
 import { intIn, knownKeys, list, record, timeNs } from "./sched_check.ts";
-import { compareUnits, unitKey } from "./unit_key.ts";
+import { unitKey } from "./unit_key.ts";
 import { DomainWeights } from "./domain_weights.ts";
 
 const US = 1000;
@@ -262,7 +262,7 @@ export class CreditScheduler extends SchedulerBase {
   #acct(): void {
     const cpt = CREDITS_PER_MSEC * this.options.tsliceMs;
     const byDom = new Map<number, Unit1[]>();
-    for (const u of this.allUnits().sort(compareUnits)) {
+    for (const u of this.allUnits()) {
       const s = this.#st(u);
       if (!s.active) continue;
       byDom.set(u.domid, [...(byDom.get(u.domid) ?? []), s]);

@@ -64,6 +64,7 @@ export abstract class SchedulerBase implements Scheduler {
   #runnable = new Set<string>();
   #where = new Map<string, number>();
   #lastPcpu = new Map<string, number>();
+  #sorted: SchedUnit[] | null = null;
 
   constructor(options: SchedulerOptions = {}) {
     this.options = checkOptions(options);
@@ -75,9 +76,10 @@ export abstract class SchedulerBase implements Scheduler {
 
   // ---- what policies read ----
 
-  /** All units, ordered by (domid, vcpu). */
-  protected allUnits(): SchedUnit[] {
-    return [...this.#units.values()].sort(compareUnits);
+  /** All units, ordered by (domid, vcpu) (cached: decisions read it often). */
+  protected allUnits(): readonly SchedUnit[] {
+    this.#sorted ??= [...this.#units.values()].sort(compareUnits);
+    return this.#sorted;
   }
 
   /** The unit with this key, if inserted. */
@@ -217,6 +219,7 @@ export abstract class SchedulerBase implements Scheduler {
     if (this.#units.has(k)) throw new Error(`${this.name}: ${unitName(u)} inserted twice`);
     checkAffinity(u);
     this.#units.set(k, u);
+    this.#sorted = null;
     this.onInsert(u, nowNs);
   }
 
@@ -231,6 +234,7 @@ export abstract class SchedulerBase implements Scheduler {
     this.#runnable.delete(k);
     this.#lastPcpu.delete(k);
     this.#units.delete(k);
+    this.#sorted = null;
     return this.#tickle([...new Set([...(p === undefined ? [] : [p]), ...more])]);
   }
 
