@@ -24,6 +24,8 @@ const CREDIT_RESET = 0;
 /** CSCHED2_MIN_TIMER / CSCHED2_MAX_TIMER: bounds of one run. */
 export const CREDIT2_MIN_TIMER = 500 * US;
 export const CREDIT2_MAX_TIMER = CREDIT2_CREDIT_INIT;
+/** CSCHED2_IDLE_CREDIT: what idling "has", for comparisons. */
+const IDLE_CREDIT = CREDIT_MIN - 1;
 /** CSCHED2_CARRYOVER_MAX: credit carried over a reset. */
 const CARRYOVER_MAX = CREDIT2_MIN_TIMER;
 /** CSCHED2_MIGRATE_RESIST (sched_credit2_migrate_resist default 500 µs). */
@@ -38,6 +40,8 @@ interface Unit2 {
   /** Remainder of the weight division (Xen's `residual`), so burning is exact. */
   residual: number;
   yielded: boolean;
+  /** The pCPU a wake tickled for it (Xen's tickled_cpu), -1 = none. */
+  tickledCpu: number;
 }
 
 /** The credit2 policy. */
@@ -70,7 +74,12 @@ export class Credit2Scheduler extends SchedulerBase {
   }
 
   protected override onInsert(u: SchedUnit): void {
-    this.#u.set(unitKey(u), { credit: CREDIT2_CREDIT_INIT, residual: 0, yielded: false });
+    this.#u.set(unitKey(u), {
+      credit: CREDIT2_CREDIT_INIT,
+      residual: 0,
+      yielded: false,
+      tickledCpu: -1,
+    });
   }
 
   protected override onRemove(u: SchedUnit): number[] {
@@ -97,9 +106,17 @@ export class Credit2Scheduler extends SchedulerBase {
   /** runq_tickle: an idle pCPU, else the best-scoring preemption (tickle_score). */
   protected onWake(u: SchedUnit, nowNs: number): number[] {
     this.#catchUp(nowNs);
+    const s = this.#st(u);
+    s.tickledCpu = -1;
     if (this.#budgetOf(u.domid) <= 0) return [];
+    const q = this.#tickle(u, nowNs);
+    if (q !== undefined) s.tickledCpu = q;
+    return q === undefined ? [] : [q];
+  }
+
+  #tickle(u: SchedUnit, nowNs: number): number | undefined {
     const idle = this.pickIdle(u);
-    if (idle !== undefined) return [idle];
+    if (idle !== undefined) return idle;
     this.settleAll(nowNs);
     const me = this.#st(u).credit;
     let best: number | undefined;
@@ -116,7 +133,7 @@ export class Credit2Scheduler extends SchedulerBase {
       if (!this.prefers(cur, q)) score += CREDIT2_CREDIT_INIT;
       if (score > bestScore) [best, bestScore] = [q, score];
     }
-    return best === undefined ? [] : [best];
+    return best;
   }
 
   /** runq_candidate + reset_credit + csched2_runtime. */
@@ -136,15 +153,25 @@ export class Credit2Scheduler extends SchedulerBase {
     const waiting = this.allUnits()
       .filter((u) => u !== prev && ok(u) && !this.betterElsewhere(u, p))
       .sort((a, b) => credit(b) - credit(a) || compareUnits(a, b));
-    let next: SchedUnit | null;
-    if (prevOk && !yielded && rl > 0 && nowNs - this.stretchStart(p) < rl) {
-      next = prev;
+    let next: SchedUnit | null = prevOk && !this.betterElsewhere(prev, p) ? prev : null;
+    if (!(prevOk && !yielded && rl > 0 && nowNs - this.stretchStart(p) < rl)) {
+      const floor = next === null ? IDLE_CREDIT : credit(next);
+      for (const u of waiting) {
+        if (!yielded && credit(u) <= floor) break;
+        // Left for the pCPU a wake tickled for it, if that one has not decided yet.
+        const t = this.#st(u).tickledCpu;
+        if (t !== -1 && t !== p && this.pcpus.includes(t) && this.isTickled(t)) continue;
+        // Pulled from another pCPU only with CSCHED2_MIGRATE_RESIST more credit.
+        const last = this.lastPcpuOf(u);
+        if (last !== undefined && last !== p && floor + MIGRATE_RESIST > credit(u)) continue;
+        next = u;
+        break;
+      }
     } else {
-      const base = prevOk && !this.betterElsewhere(prev, p) ? prev : null;
-      const top = waiting[0] ?? null;
-      next = top !== null && (base === null || yielded || credit(top) > credit(base)) ? top : base;
-      if (next === null && prevOk) next = prev;
+      next = prev;
     }
+    if (next === null && prevOk) next = prev;
+    if (next !== null) this.#st(next).tickledCpu = -1;
     // With caps, every pCPU looks again at each replenishment (parked units may run again).
     const capped = this.allUnits().some((u) => this.#weights.capOf(u.domid) !== 0);
     const repl = capped ? this.#nextRepl : Infinity;
@@ -193,7 +220,13 @@ export class Credit2Scheduler extends SchedulerBase {
     const units = new Map<string, Unit2>();
     for (const [i, e] of list("credit2 policy.units", s.units).entries()) {
       const r = record(`credit2 policy.units[${i}]`, e);
-      knownKeys(`credit2 policy.units[${i}]`, r, ["unit", "credit", "residual", "yielded"]);
+      knownKeys(`credit2 policy.units[${i}]`, r, [
+        "unit",
+        "credit",
+        "residual",
+        "yielded",
+        "tickledCpu",
+      ]);
       const k = String(r.unit);
       if (!this.#u.has(k)) throw new Error(`credit2 policy.units[${i}]: unknown unit ${r.unit}`);
       if (typeof r.yielded !== "boolean") throw new Error(`credit2 yielded: ${r.yielded}`);
@@ -201,6 +234,7 @@ export class Credit2Scheduler extends SchedulerBase {
         credit: intIn(`credit2 ${k} credit`, r.credit, CREDIT_MIN, 2 * CREDIT2_CREDIT_INIT),
         residual: timeNs(`credit2 ${k} residual`, r.residual),
         yielded: r.yielded,
+        tickledCpu: intIn(`credit2 ${k} tickledCpu`, r.tickledCpu, -1, 4095),
       });
     }
     if (units.size !== this.#u.size) {

@@ -112,6 +112,11 @@ export abstract class SchedulerBase implements Scheduler {
     return this.#slot(p).startNs;
   }
 
+  /** Whether a wake tickled p and p has not decided since. */
+  protected isTickled(p: number): boolean {
+    return this.#slot(p).tickled;
+  }
+
   /** Whether p is idle and nobody has tickled it yet. */
   protected isIdle(p: number): boolean {
     const s = this.#slot(p);
