@@ -290,8 +290,12 @@ export abstract class SchedulerBase implements Scheduler {
       throw new Error(`${this.name}: pcpu ${p}: prev ${unitName(prev)} is not what runs (${c})`);
     }
     const ran = known ? prev : null;
+    if (ran === null && s.curr !== null) {
+      // The integrator did not run what we chose (e.g. it could not start it): nothing to charge.
+      this.#where.delete(unitKey(s.curr));
+      s.curr = null;
+    }
     if (ran !== null) this.#settle(p, nowNs);
-    s.accNs = nowNs;
     if (ran !== null && !prevRunnable && this.#runnable.delete(unitKey(ran))) {
       this.onSleep(ran, nowNs);
     }
@@ -316,6 +320,8 @@ export abstract class SchedulerBase implements Scheduler {
       if (s.curr !== null) this.#where.delete(unitKey(s.curr));
       s.curr = d.next;
       s.startNs = nowNs;
+      // Charged up to nowNs only: another pCPU ahead in time may have settled prev beyond it.
+      s.accNs = nowNs;
       if (d.next !== null) {
         const k = unitKey(d.next);
         this.#where.set(k, p);

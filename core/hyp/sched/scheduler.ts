@@ -96,6 +96,9 @@ export interface Scheduler {
    * Decide for pCPU p at nowNs. `prev` ran on p since its last decision (or null = idle);
    * prevRunnable says whether it still can run. `eligible(u)` is false for units the integrator
    * cannot start on p right now (e.g. running on another pCPU or ahead in time): skip those.
+   * prev must be what the last decision on p chose (or null: it did not run, nothing is charged;
+   * or a unit removed since); prevRunnable true for a unit put to sleep and not woken is an error.
+   * The scheduler learns run time from nowNs minus its last decision on p.
    */
   schedule(
     p: number,
