@@ -54,6 +54,12 @@ export class CreditScheduler extends SchedulerBase {
 
   constructor(options: SchedulerOptions = {}) {
     super(options);
+    // csched_init: a ratelimit longer than the time slice makes no sense.
+    if (this.options.ratelimitUs > this.options.tsliceMs * 1000) {
+      throw new Error(
+        `credit: ratelimitUs ${this.options.ratelimitUs} exceeds tsliceMs ${this.options.tsliceMs}`,
+      );
+    }
     this.#nextAcct = this.#tslice();
   }
 

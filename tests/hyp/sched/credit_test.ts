@@ -80,4 +80,8 @@ Deno.test("credit: params and options are validated, naming the bad value", () =
   assert.throws(() => s.setParams(1, { budget: 1 }), /unknown parameter "budget"/);
   assert.throws(() => new CreditScheduler({ tsliceMs: 0 }), /tsliceMs: 0/);
   assert.throws(() => new CreditScheduler({ ratelimitUs: 50 }), /ratelimitUs: 50/);
+  assert.throws(
+    () => new CreditScheduler({ tsliceMs: 1, ratelimitUs: 2000 }),
+    /ratelimitUs 2000 exceeds tsliceMs 1/,
+  );
 });
