@@ -71,6 +71,14 @@ function isZeroPage(w: Int32Array): boolean {
   return true;
 }
 
+/**
+ * A memory that is collected gives up its shares, so the survivors' next writes need not copy.
+ * Collection timing only decides whether a page is copied, never what it holds.
+ */
+const releaseShares = new FinalizationRegistry((shared: Map<number, PageShare>) => {
+  for (const s of shared.values()) s.holders--;
+});
+
 /** Guest-physical RAM made of lazily allocated pages. */
 export class PhysMemory {
   readonly #regions: RamRegion[] = [];
@@ -84,6 +92,10 @@ export class PhysMemory {
    * is collected only a flush of a dead cache is skipped, nothing a run can observe.
    */
   #viewCaches: WeakRef<PageViewCache>[] = [];
+
+  constructor() {
+    releaseShares.register(this, this.#shared);
+  }
 
   /** Declares RAM at [base, base+size); both page aligned, no overlap with other regions. */
   addRam(name: string, base: number, size: number): RamRegion {

@@ -182,3 +182,32 @@ Deno.test("memory COW: restoreShared refuses other regions and itself", () => {
   assert.equal(m.read(BASE, 1)[0], 1);
   assert.equal(m.isShared(PFN0), false);
 });
+
+Deno.test("memory COW: a collected fork gives up its shares (the survivor's write copies nothing)", async () => {
+  // Needs a collectable fork and a forced GC: a child process with --expose-gc.
+  const url = new URL("../../core/mem/phys_memory.ts", import.meta.url).href;
+  const script = `
+    import { PAGE_SIZE, PhysMemory } from "${url}";
+    const BASE = 0x4000_0000, PFN0 = BASE / PAGE_SIZE;
+    const parents = [0, 1].map(() => {
+      const m = new PhysMemory();
+      m.addRam("ram", BASE, 1 << 20);
+      m.write(BASE, Uint8Array.of(1));
+      return m;
+    });
+    const before = parents.map((m) => m.readPage(PFN0));
+    const live = parents[0].fork();
+    (() => { parents[1].fork().read(BASE, 1); })();
+    for (let i = 0; i < 20; i++) { gc(); await new Promise((r) => setTimeout(r, 5)); }
+    console.log(JSON.stringify(parents.map((m, i) => m.writePage(PFN0) === before[i])));
+    live.read(BASE, 1);
+  `;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--expose-gc", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  // The parent of a live fork copies on its write; the parent of a collected one keeps its page.
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), [false, true]);
+});
