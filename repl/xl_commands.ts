@@ -47,34 +47,26 @@ export function xlShutdown(
 }
 
 /** `xl pause`: the domain and its vcpus stop being scheduled (their state is kept). */
-export function xlPause(d: Domain): string {
+export function xlPause(lab: HvLab, d: Domain): string {
   if (!d.alive) throw new Error(`domain ${d.id} is ${d.state}: cannot pause it`);
-  d.state = "paused";
-  for (const v of d.vcpus) v.paused = true;
+  lab.hv.pauseDomain(d);
   return `domain ${d.id} paused`;
 }
 
 /** `xl unpause`. */
-export function xlUnpause(d: Domain): string {
+export function xlUnpause(lab: HvLab, d: Domain): string {
   if (!d.alive) throw new Error(`domain ${d.id} is ${d.state}: cannot unpause it`);
-  d.state = "running";
-  for (const v of d.vcpus) v.paused = false;
+  lab.hv.unpauseDomain(d);
   return `domain ${d.id} unpaused`;
 }
 
-/** `xl vcpu-pin`: moves vcpu `v` to physical CPU `pcpu` (hard affinity of one CPU). */
+/** `xl vcpu-pin`: pins vcpu `v` to physical CPU `pcpu` (hard affinity of that one CPU). */
 export function xlVcpuPin(lab: HvLab, v: Vcpu, pcpu: number): string {
-  const pcpus = lab.hv.pcpus;
-  if (!Number.isInteger(pcpu) || pcpu < 0 || pcpu >= pcpus.length) {
-    throw new Error(`no pCPU ${pcpu} (there are ${pcpus.length}: 0..${pcpus.length - 1})`);
+  const n = lab.hv.pcpus.length;
+  if (!Number.isInteger(pcpu) || pcpu < 0 || pcpu >= n) {
+    throw new Error(`no pCPU ${pcpu} (there are ${n}: 0..${n - 1})`);
   }
-  const from = pcpus[v.pcpu];
-  if (from.current === v) throw new Error(`vcpu ${v.domainId}.${v.id} is on pCPU ${v.pcpu} now`);
-  if (v.pcpu === pcpu) return `vcpu ${v.domainId}.${v.id} already on pCPU ${pcpu}`;
-  const i = from.vcpus.indexOf(v);
-  if (i >= 0) from.vcpus.splice(i, 1);
-  pcpus[pcpu].vcpus.push(v);
-  const old = v.pcpu;
-  v.pcpu = pcpu;
-  return `vcpu ${v.domainId}.${v.id} moved from pCPU ${old} to pCPU ${pcpu}`;
+  const was = v.unit.hard === null ? "any pCPU" : `pCPU ${v.unit.hard.join(",")}`;
+  lab.hv.setAffinity(v, [pcpu]);
+  return `vcpu ${v.domainId}.${v.id} pinned to pCPU ${pcpu} (was ${was})`;
 }

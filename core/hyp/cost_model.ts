@@ -88,7 +88,7 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   ctxRestore: 1200,
   sched: Object.freeze({
     credit: Object.freeze({ wake: 720, schedule: 1200 }),
-    credit2: Object.freeze({ wake: 2600, schedule: 3200 }),
+    credit2: Object.freeze({ wake: 4400, schedule: 1400 }),
     // No published figures: estimates from the code paths (EDF queue insert and replenishment
     // for RTDS, a table walk for ARINC 653, nothing to choose for null).
     rtds: Object.freeze({ wake: 900, schedule: 1400 }),

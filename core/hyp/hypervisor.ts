@@ -33,6 +33,14 @@ import type { XenDomainRuntime } from "./domain_runtime.ts";
 import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
 import { type CostModel, type CostOverrides, resolveCosts } from "./cost_model.ts";
 import type { Exit } from "../cpu/exit.ts";
+import { createScheduler } from "./sched/registry.ts";
+import {
+  type Scheduler,
+  type SchedulerName,
+  type SchedulerOptions,
+  type SchedUnit,
+} from "./sched/scheduler.ts";
+import { type SchedWhat, Timeline } from "./timeline.ts";
 
 /** Hypervisor configuration (plain data). */
 export interface HypervisorConfig extends ClockConfig {
@@ -50,6 +58,10 @@ export interface HypervisorConfig extends ClockConfig {
   costs?: CostOverrides;
   /** Model a Xen debug build: the software costs scaled by the cost model's `debugFactor`. */
   xenDebug?: boolean;
+  /** The scheduler of the pCPUs (Xen's `sched=`; default credit2, as Xen 4.17). */
+  scheduler?: SchedulerName;
+  /** Its boot options (`sched_ratelimit_us`, `sched_credit_tslice_ms`). */
+  schedOptions?: SchedulerOptions;
 }
 
 /** Why `run()` returned. */
@@ -86,9 +98,17 @@ export interface HvCoreState {
     hypCycles?: number;
     /** The vcpu whose context the PE holds, as [domid, vcpu], or null. */
     loaded?: [number, number] | null;
-    rrNext: number;
+    /** The scheduler's choice, as [domid, vcpu], or null (absent before schedulers). */
+    curr?: [number, number] | null;
+    /** Slice end in cycles, -1 for none. */
+    sliceEnd?: number;
+    resched?: boolean;
     vcpus: [number, number][];
   }[];
+  /** The scheduler's own state (absent before schedulers: it then starts afresh). */
+  sched?: unknown;
+  /** Each vcpu's affinity as [domid, vcpu, hard, soft]. */
+  affinity?: [number, number, number[] | null, number[] | null][];
   delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
   /** Physical SPI routes as [spi, domid, vspi]. */
   spiRoutes: [number, number, number][];
@@ -136,6 +156,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly costs: CostModel;
   /** The pCPU the run loop is working on: the cost model's charges go to its time. */
   #payer: Pcpu | null = null;
+  /** The scheduler of every pCPU. */
+  readonly scheduler: Scheduler;
+  /** The run's timeline (off until `timeline.enabled` is set): slices, interrupts, decisions. */
+  readonly timeline: Timeline = new Timeline();
   /** The configuration this hypervisor was made with, defaults filled in. */
   readonly config: Required<Omit<HypervisorConfig, "cpuHz" | "counterHz">> & {
     cpuHz: number;
@@ -160,6 +184,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.vwfi = config.vwfi ?? "trap";
     this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
     this.costs = resolveCosts(config.costs, config.xenDebug ?? false);
+    this.scheduler = createScheduler(config.scheduler ?? "credit2", config.schedOptions);
+    for (const p of this.pcpus) this.scheduler.addPcpu(p.id);
     this.config = {
       pcpus: n,
       machineRam: ram,
@@ -168,6 +194,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       version: this.version,
       costs: structuredClone(config.costs ?? {}),
       xenDebug: config.xenDebug ?? false,
+      scheduler: this.scheduler.name,
+      schedOptions: { ...this.scheduler.options },
       cpuHz: this.clock.cpuHz,
       counterHz: this.clock.counterHz,
     };
@@ -216,10 +244,18 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return this.domains.get(id);
   }
 
-  /** Virtual time (ns) of the current round's start, or of the running vcpu's clock. */
+  /**
+   * Virtual time (ns): the running vcpu's clock, else the time of the pCPU the run loop is
+   * working on, else the current round's start.
+   */
   nowNs(): number {
+    return this.cyclesToNs(this.#nowCycles());
+  }
+
+  #nowCycles(): number {
     const v = this.#current;
-    return this.cyclesToNs(v === null ? this.#t : v.cpu.retired + v.timeBase);
+    if (v !== null) return v.cpu.retired + v.timeBase;
+    return this.#payer?.now ?? this.#t;
   }
 
   /** Converts cycles to ns of virtual time. */
@@ -237,9 +273,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
    * to the vcpu running there, whose guest-visible time moves on by as much. Outside a run (the
    * REPL injecting an interrupt) nothing pays.
    */
-  #charge(cycles: number): void {
+  #charge(cycles: number, what: string, subject: Vcpu | null = null): void {
     const p = this.#payer;
     if (p === null || cycles <= 0) return;
+    const start = p.now;
     p.now += cycles;
     const v = p.current;
     if (v === null) p.hypCycles += cycles;
@@ -247,6 +284,31 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       v.timeBase += cycles;
       v.hypCycles += cycles;
     }
+    const on = v ?? subject;
+    if (this.timeline.enabled && on !== null) {
+      this.timeline.record({
+        kind: "hyp",
+        pcpu: p.id,
+        domid: on.domainId,
+        vcpu: on.id,
+        startNs: this.cyclesToNs(start),
+        endNs: this.cyclesToNs(p.now),
+        what,
+      });
+    }
+  }
+
+  /** Records scheduler event `what` about `v` on `p` (when the timeline is on). */
+  #schedEvent(p: Pcpu, what: SchedWhat, v: Vcpu): void {
+    if (!this.timeline.enabled) return;
+    this.timeline.record({
+      kind: "sched",
+      atNs: this.cyclesToNs(p.now),
+      pcpu: p.id,
+      what,
+      domid: v.domainId,
+      vcpu: v.id,
+    });
   }
 
   /** A physical interrupt taken to EL2 and dispatched (before what its handler does). */
@@ -280,7 +342,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #switchTo(p: Pcpu, v: Vcpu | null): void {
     if (p.loaded === v) return;
     const c = this.costs;
-    this.#charge((p.loaded === null ? 0 : c.ctxSave) + (v === null ? 0 : c.ctxRestore));
+    const cost = (p.loaded === null ? 0 : c.ctxSave) + (v === null ? 0 : c.ctxRestore);
+    this.#charge(cost, "ctxsw", v ?? p.loaded);
     p.loaded = v;
   }
 
@@ -316,6 +379,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const now = this.nowNs();
     for (const v of domain.vcpus) {
       v.setState("offline", now);
+      this.#schedSleep(v);
       v.cpu.requestStop();
     }
     this.log(domain, "info", `domain ${domain.id} shut down: ${reason}`);
@@ -326,11 +390,16 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.cpu.timer.update();
     if (this.runtimes.get(v.domainId)?.hasWork(v)) return;
     v.setState("blocked", this.nowNs());
+    this.#schedSleep(v);
     v.cpu.requestStop();
   }
 
   yieldVcpu(v: Vcpu): void {
     v.yielded = true;
+    this.scheduler.yield(v.unit);
+    const p = this.pcpus[v.pcpu];
+    if (p.curr === v) p.resched = true;
+    this.#schedEvent(p, "yield", v);
     v.cpu.requestStop();
   }
 
@@ -339,6 +408,82 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.pollPorts = null;
     v.pollTimeoutNs = null;
     v.setState("runnable", this.nowNs());
+    this.#schedWake(v);
+  }
+
+  /**
+   * `v` became runnable: it cannot start before this moment; the scheduler queues it (paid by
+   * whoever does the waking) and may tickle pCPUs to decide again at once.
+   */
+  #schedWake(v: Vcpu): void {
+    if (!this.#runnable(v)) return;
+    v.timeBase = Math.max(v.timeBase, this.#nowCycles() - v.cpu.retired);
+    const s = this.scheduler;
+    this.#charge(this.costs.sched[s.name].wake, `sched:${s.name}:wake`, v);
+    this.#schedEvent(this.pcpus[v.pcpu], "wake", v);
+    for (const i of s.wake(v.unit, this.nowNs())) {
+      const p = this.pcpus[i];
+      p.resched = true;
+      p.current?.cpu.requestStop();
+      this.#schedEvent(p, "tickle", v);
+    }
+  }
+
+  /** `v` stopped being runnable: the scheduler drops it; its pCPU decides again if it ran it. */
+  #schedSleep(v: Vcpu): void {
+    this.scheduler.sleep(v.unit, this.nowNs());
+    for (const p of this.pcpus) {
+      if (p.curr === v) {
+        p.resched = true;
+        this.#schedEvent(p, "block", v);
+      }
+    }
+  }
+
+  /** Pauses every vcpu of `d` (xl pause): they keep their state but are not scheduled. */
+  pauseDomain(d: Domain): void {
+    d.state = "paused";
+    for (const v of d.vcpus) {
+      v.paused = true;
+      this.#schedSleep(v);
+      v.cpu.requestStop();
+    }
+  }
+
+  /** Undoes `pauseDomain`. */
+  unpauseDomain(d: Domain): void {
+    d.state = "running";
+    for (const v of d.vcpus) {
+      v.paused = false;
+      this.#schedWake(v);
+    }
+  }
+
+  /**
+   * Sets `v`'s hard affinity (the pCPUs it may run on; null = any) and soft affinity (preferred;
+   * null = none), as xl vcpu-pin does; the scheduler moves it at its next decision.
+   */
+  setAffinity(v: Vcpu, hard: number[] | null, soft: number[] | null = v.unit.soft): void {
+    const check = (set: number[] | null, what: string) => {
+      if (set === null) return null;
+      if (set.length === 0) {
+        throw new Error(`${what} affinity of vcpu ${v.domainId}.${v.id} is empty`);
+      }
+      for (const c of set) {
+        if (!Number.isInteger(c) || c < 0 || c >= this.pcpus.length) {
+          throw new Error(`${what} affinity: no pCPU ${c} (there are ${this.pcpus.length})`);
+        }
+      }
+      return [...new Set(set)].sort((a, b) => a - b);
+    };
+    const h = check(hard, "hard"), so = check(soft, "soft");
+    v.unit.hard = h;
+    v.unit.soft = so;
+    for (const i of this.scheduler.affinityChanged(v.unit, this.nowNs())) {
+      const p = this.pcpus[i];
+      p.resched = true;
+      p.current?.cpu.requestStop();
+    }
   }
 
   /**
@@ -376,7 +521,17 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       }
     }
     rt.vgic.inject(vcpu, intid);
-    this.#charge(this.costs.vgicInject);
+    this.#charge(this.costs.vgicInject, `vgic:${intid}`);
+    if (this.timeline.enabled) {
+      this.timeline.record({
+        kind: "irq",
+        atNs: this.nowNs(),
+        domid,
+        vcpu,
+        intid,
+        outcome: "delivered",
+      });
+    }
     return "delivered";
   }
 
@@ -444,9 +599,22 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         idleCycles: p.idleCycles,
         hypCycles: p.hypCycles,
         loaded: p.loaded === null ? null : [p.loaded.domainId, p.loaded.id],
-        rrNext: p.rrNext,
+        curr: p.curr === null ? null : [p.curr.domainId, p.curr.id],
+        sliceEnd: p.sliceEnd === Infinity ? -1 : p.sliceEnd,
+        resched: p.resched,
         vcpus: p.vcpus.map((v) => [v.domainId, v.id] as [number, number]),
       })),
+      sched: this.scheduler.save(),
+      affinity: [...this.domains.values()].flatMap((d) =>
+        d.vcpus.map((v) =>
+          [d.id, v.id, v.unit.hard && [...v.unit.hard], v.unit.soft && [...v.unit.soft]] as [
+            number,
+            number,
+            number[] | null,
+            number[] | null,
+          ]
+        )
+      ),
       delayedIrqs: this.#delayedIrqs.map((x) => ({ ...x })),
       spiRoutes: [...this.#spiRoutes].map(([spi, r]) => [spi, r.domid, r.vspi]),
       log: this.logEntries.map((e) => ({ ...e })),
@@ -454,8 +622,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   }
 
   /**
-   * Restores `saveCore()` output once the domains and vcpus exist again (their pCPU placement
-   * and round-robin order come back from it). Validates everything first.
+   * Restores `saveCore()` output once the domains and vcpus exist again (their processors,
+   * affinities and the scheduler's state come back from it). Validates everything first.
    */
   restoreCore(s: HvCoreState): void {
     const num = (v: unknown, what: string) => {
@@ -476,18 +644,35 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (v === undefined) throw new Error(`snapshot: ${where} missing vcpu d${domid}v${id}`);
       return v;
     };
-    const loaded = s.pcpus.map((p, i) => {
-      if (p.loaded === undefined || p.loaded === null) return null;
-      if (!Array.isArray(p.loaded) || p.loaded.length !== 2) {
-        throw new Error(`snapshot: pcpu ${i} loaded context ${JSON.stringify(p.loaded)}`);
+    const ref = (x: [number, number] | null | undefined, where: string) => {
+      if (x === undefined || x === null) return null;
+      if (!Array.isArray(x) || x.length !== 2) {
+        throw new Error(`snapshot: ${where} ${JSON.stringify(x)}`);
       }
-      return vcpuOf(p.loaded[0], p.loaded[1], `pcpu ${i} holds`);
+      return vcpuOf(x[0], x[1], where);
+    };
+    const loaded = s.pcpus.map((p, i) => ref(p.loaded, `pcpu ${i} holds`));
+    const curr = s.pcpus.map((p, i) => ref(p.curr, `pcpu ${i} runs`));
+    const affinity = (s.affinity ?? []).map(([domid, id, hard, soft], i) => {
+      const set = (x: unknown, what: string) => {
+        if (x === null) return null;
+        if (
+          !Array.isArray(x) || x.length === 0 ||
+          !x.every((c) => Number.isInteger(c) && c >= 0 && c < this.pcpus.length)
+        ) throw new Error(`snapshot: affinity ${i} ${what} ${JSON.stringify(x)}`);
+        return x as number[];
+      };
+      return {
+        v: vcpuOf(domid, id, `affinity ${i} of`),
+        hard: set(hard, "hard"),
+        soft: set(soft, "soft"),
+      };
     });
     const placed = s.pcpus.map((p, i) => {
       num(p.now, `pcpu ${i} time`);
       num(p.idleCycles, `pcpu ${i} idle cycles`);
       num(p.hypCycles ?? 0, `pcpu ${i} hypervisor cycles`);
-      num(p.rrNext, `pcpu ${i} round-robin index`);
+      if (p.sliceEnd !== undefined && p.sliceEnd !== -1) num(p.sliceEnd, `pcpu ${i} slice end`);
       return p.vcpus.map(([domid, id]) => vcpuOf(domid, id, `pcpu ${i} runs`));
     });
     if (
@@ -498,6 +683,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     ) {
       throw new Error(`snapshot: hypervisor SPI routes ${JSON.stringify(s.spiRoutes)}`);
     }
+    for (const a of affinity) {
+      a.v.unit.hard = a.hard;
+      a.v.unit.soft = a.soft;
+    }
+    if (s.sched !== undefined) this.scheduler.restore(s.sched);
     this.#t = s.t;
     this.#nextDomid = s.nextDomid;
     s.pcpus.forEach((p, i) => {
@@ -506,10 +696,16 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       pc.idleCycles = p.idleCycles;
       pc.hypCycles = p.hypCycles ?? 0;
       pc.loaded = loaded[i];
+      pc.curr = curr[i];
+      pc.sliceEnd = p.sliceEnd === undefined || p.sliceEnd === -1 ? Infinity : p.sliceEnd;
+      pc.resched = p.resched ?? true;
       pc.vcpus.splice(0, pc.vcpus.length, ...placed[i]);
-      pc.rrNext = p.rrNext;
       for (const v of placed[i]) v.pcpu = i;
     });
+    // A snapshot from before schedulers: queue what can run.
+    if (s.sched === undefined) {
+      for (const d of this.domains.values()) for (const v of d.vcpus) this.#schedWake(v);
+    }
     this.#delayedIrqs.splice(0, this.#delayedIrqs.length, ...s.delayedIrqs.map((x) => ({ ...x })));
     this.#spiRoutes.clear();
     for (const [spi, domid, vspi] of s.spiRoutes) this.#spiRoutes.set(spi, { domid, vspi });
@@ -534,10 +730,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     c.pc = entry;
     c.setX(0, context);
     v.setState("runnable", this.nowNs());
+    this.#schedWake(v);
   }
 
   cpuOff(v: Vcpu): void {
     v.setState("offline", this.nowNs());
+    this.#schedSleep(v);
     v.cpu.requestStop();
   }
 
@@ -568,8 +766,16 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return d;
   }
 
-  /** Adds vcpu `id` to `d` (offline until started), placed on pCPU `pcpu`. */
-  createVcpu(d: Domain, id: number, pcpu = id % this.pcpus.length): Vcpu {
+  /**
+   * Adds vcpu `id` to `d` (offline until started) with processor `pcpu` and the given hard and
+   * soft affinity (xl.cfg `cpus=` / `cpus_soft=`; default any pCPU).
+   */
+  createVcpu(
+    d: Domain,
+    id: number,
+    pcpu = id % this.pcpus.length,
+    affinity: { hard?: number[] | null; soft?: number[] | null } = {},
+  ): Vcpu {
     let vcpu: Vcpu | null = null;
     const cpu: Cpu = new Cpu(
       {
@@ -580,7 +786,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
           for (const o of d.vcpus) if (o !== vcpu) o.cpu.eventRegister = true;
         },
         broadcastTlbi: (all, lo, hi) => {
-          this.#charge(this.costs.tlbiBroadcast);
+          this.#charge(this.costs.tlbiBroadcast, "tlbi");
           for (const o of d.vcpus) {
             if (o === vcpu) continue;
             if (all) o.cpu.mmu.invalidateAll();
@@ -611,6 +817,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.pcpu = pcpu;
     d.vcpus[id] = v;
     this.pcpus[pcpu].vcpus.push(v);
+    this.scheduler.insert(v.unit, this.nowNs());
+    this.setAffinity(v, affinity.hard ?? null, affinity.soft ?? null);
     return v;
   }
 
@@ -624,8 +832,15 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     for (const v of d.vcpus) {
       const p = this.pcpus[v.pcpu];
       p.vcpus.splice(p.vcpus.indexOf(v), 1);
-      if (p.current === v) p.current = null;
-      if (p.loaded === v) p.loaded = null;
+      for (const i of this.scheduler.remove(v.unit)) this.pcpus[i].resched = true;
+      for (const o of this.pcpus) {
+        if (o.current === v) o.current = null;
+        if (o.loaded === v) o.loaded = null;
+        if (o.curr === v) {
+          o.curr = null;
+          o.resched = true;
+        }
+      }
     }
     d.evtchn?.destroy();
     if (this.xenstore.isIntroduced(d.id)) this.xenstore.releaseDomain(d.id);
@@ -742,7 +957,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (polled && ec && polled.some((port) => ec.isPending(port))) this.wake(v);
       if (this.runtimes.get(v.domainId)?.hasWork(v)) this.wake(v);
       if (v.runstate.state === "blocked") continue;
-      this.#charge(this.#irqEntryCost + (idle ? c.wfiWake : 0) + (timer ? c.timerSoftirq : 0));
+      const cost = this.#irqEntryCost + (idle ? c.wfiWake : 0) + (timer ? c.timerSoftirq : 0);
+      this.#charge(cost, timer ? "irq:timer" : "irq:ipi", v);
+      v.irqTaken = true;
     }
   }
 
@@ -750,20 +967,79 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.#payer = p;
     while (p.now < end && !this.#stop) {
       this.#checkBlocked(p);
-      const v = p.pick((x) => this.#runnable(x));
+      if (p.resched || p.now >= p.sliceEnd || p.now >= p.retryAt) this.#decide(p);
+      const v = p.curr;
       if (v === null) {
-        this.#switchTo(p, null);
-        let wake = end;
+        let wake = Math.min(end, p.sliceEnd, p.retryAt);
         for (const x of p.vcpus) wake = Math.min(wake, this.#wakeCycle(x, p));
-        // Due already (switching to idle took time): look again before sleeping.
-        if (wake <= p.now) continue;
+        // Due already (deciding took time): look again before sleeping.
+        if (wake <= p.now || p.resched) continue;
+        if (this.timeline.enabled) {
+          this.timeline.record({
+            kind: "idle",
+            pcpu: p.id,
+            startNs: this.cyclesToNs(p.now),
+            endNs: this.cyclesToNs(wake),
+          });
+        }
         p.idleCycles += wake - p.now;
         p.now = wake;
         continue;
       }
-      this.#runVcpu(p, v, end);
+      this.#runVcpu(p, v, Math.min(end, p.sliceEnd));
+      // A block, yield or tickle: Xen's schedule() runs right away, not at the round's end.
+      if (p.resched) this.#decide(p);
     }
     this.#payer = null;
+  }
+
+  /** One scheduling decision on `p`: the scheduler picks, the pCPU switches context. */
+  #decide(p: Pcpu): void {
+    const s = this.scheduler, prev = p.curr;
+    p.retryAt = Infinity;
+    const d = s.schedule(
+      p.id,
+      this.cyclesToNs(p.now),
+      prev?.unit ?? null,
+      prev !== null && this.#runnable(prev),
+      (u) => this.#eligible(u, p),
+    );
+    p.resched = false;
+    const next = d.next === null ? null : this.domains.get(d.next.domid)?.vcpus[d.next.vcpu];
+    if (next === undefined) throw new Error(`scheduler ${s.name} picked a missing vcpu`);
+    this.#charge(this.costs.sched[s.name].schedule, `sched:${s.name}`, next ?? prev);
+    p.sliceEnd = d.until === Infinity ? Infinity : Math.max(this.nsToCycles(d.until), p.now + 1);
+    if (next !== null && next.pcpu !== p.id) this.#migrate(next, p);
+    if (next !== null && next !== prev) this.#schedEvent(p, "pick", next);
+    p.curr = next;
+    if (next === null) this.#switchTo(p, null);
+  }
+
+  /**
+   * Whether `p` may start unit `u` now: runnable, not another pCPU's choice, and not ahead in
+   * time (a vcpu that ran elsewhere up to a later cycle waits for this pCPU to get there).
+   */
+  #eligible(u: SchedUnit, p: Pcpu): boolean {
+    const v = this.domains.get(u.domid)?.vcpus[u.vcpu];
+    if (v === undefined || !this.#runnable(v)) return false;
+    for (const o of this.pcpus) if (o !== p && o.curr === v) return false;
+    const clock = v.cpu.retired + v.timeBase;
+    if (clock > p.now) {
+      p.retryAt = Math.min(p.retryAt, clock);
+      return false;
+    }
+    return true;
+  }
+
+  /** Makes `p` the processor of `v` (its timers now interrupt `p`). */
+  #migrate(v: Vcpu, p: Pcpu): void {
+    const from = this.pcpus[v.pcpu];
+    from.vcpus.splice(from.vcpus.indexOf(v), 1);
+    // Its context was saved when it left `from`.
+    if (from.loaded === v) from.loaded = null;
+    p.vcpus.push(v);
+    v.pcpu = p.id;
+    this.#schedEvent(p, "migrate", v);
   }
 
   #current: Vcpu | null = null;
@@ -798,7 +1074,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         v.timeBase += wake - p.now;
         p.now = wake;
       },
-      othersRunnable: (p, v) => p.vcpus.some((o) => o !== v && this.#runnable(o)),
+      othersRunnable: (p, v) =>
+        [...this.domains.values()].some((d) =>
+          d.vcpus.some((o) =>
+            o !== v && this.#runnable(o) && (o.unit.hard?.includes(p.id) ?? true) &&
+            !this.pcpus.some((q) => q !== p && q.curr === o)
+          )
+        ),
       stopForDebug: (v) => {
         this.stoppedVcpu = v;
         this.#stop = true;
@@ -823,16 +1105,20 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     let stop = end;
     for (const o of p.vcpus) if (o !== v) stop = Math.min(stop, this.#wakeCycle(o, p));
     stop = Math.max(stop, p.now + 1);
-    // Entering from the scheduler, list registers are loaded as part of the switch; after an
-    // exit that was no trap, new ones mean a physical interrupt brought the PE to EL2.
-    let trapped = true, asleep = false;
-    while (p.now < stop && v.runstate.state === "running" && !v.yielded && !this.#stop) {
+    // New list-register content means a physical interrupt brought the PE to EL2 — unless it
+    // came after a trap (its entry is paid) or it is the wake-up interrupt the pCPU took already.
+    let trapped = v.irqTaken, asleep = false;
+    v.irqTaken = false;
+    const runStart = p.now;
+    while (
+      p.now < stop && v.runstate.state === "running" && !v.yielded && !p.resched && !this.#stop
+    ) {
       cpu.timer.update();
       if (rt.upcallPending(v)) rt.vgic.inject(v.id, d.evtchnPpi);
       const writes = rt.vgic.flush(v.id);
       if (writes > 0) {
         const entry = trapped ? 0 : this.#irqEntryCost + (asleep ? c.wfiWake : 0);
-        this.#charge(entry + writes * c.lrWrite);
+        this.#charge(entry + writes * c.lrWrite, trapped ? "lr" : "irq");
       }
       let budget = stop - p.now;
       const dl = cpu.timer.nextDeadline();
@@ -847,13 +1133,23 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       const trap = this.#trapCost(x);
       trapped = trap > 0;
       asleep = (x.kind === "wfi" || x.kind === "wfe") && x.esr === 0;
-      this.#charge(trap);
+      this.#charge(trap, x.kind);
       EXIT_HANDLERS[x.kind](this.#exitHost, { p, d, v, x, end: stop });
     }
     if (v.runstate.state === "running") v.setState("runnable", this.cyclesToNs(p.now));
     this.updateRunstateArea(v);
     p.current = null;
     this.#current = null;
+    if (this.timeline.enabled && p.now > runStart) {
+      this.timeline.record({
+        kind: "run",
+        pcpu: p.id,
+        domid: v.domainId,
+        vcpu: v.id,
+        startNs: this.cyclesToNs(runStart),
+        endNs: this.cyclesToNs(p.now),
+      });
+    }
   }
 
   /**

@@ -16,6 +16,7 @@ import {
 } from "./abi/vcpu.ts";
 import { GuestVirt } from "./guest_virt.ts";
 import type { GuestPhys } from "./guest_phys.ts";
+import type { SchedUnit } from "./sched/scheduler.ts";
 
 /** Scheduling state of a vcpu (Xen's runstates). */
 export type VcpuState = "running" | "runnable" | "blocked" | "offline";
@@ -61,8 +62,10 @@ export class Vcpu {
   readonly cpu: Cpu;
   readonly el2: El2Controls;
   readonly guest: GuestVirt;
-  /** The physical CPU this vcpu runs on (hard affinity: one pCPU for now). */
+  /** Its processor: the pCPU it last ran on or was placed on (Xen's v->processor). */
   pcpu: number;
+  /** What the scheduler knows of it: identity and hard/soft affinity. */
+  readonly unit: SchedUnit;
   /** Its own local time: PE cycles = cpu.retired + timeBase (set when it is placed on a pCPU). */
   timeBase = 0;
   readonly runstate: Runstate;
@@ -92,6 +95,8 @@ export class Vcpu {
   readonly exits = new Map<string, number>();
   /** Cycles the hypervisor spent on this vcpu's behalf (the cost model's charges while it ran). */
   hypCycles = 0;
+  /** The physical interrupt that woke it was already charged (its list registers come free). */
+  irqTaken = false;
 
   constructor(domainId: number, id: number, cpu: Cpu, el2: El2Controls, phys: GuestPhys) {
     this.domainId = domainId;
@@ -102,6 +107,7 @@ export class Vcpu {
     cpu.translationContextChanged();
     this.guest = new GuestVirt(cpu, phys);
     this.pcpu = 0;
+    this.unit = { domid: domainId, vcpu: id, hard: null, soft: null };
     this.runstate = { state: "offline", entryNs: 0, timeNs: [0, 0, 0, 0] };
   }
 

@@ -30,6 +30,8 @@ export interface VcpuOwnState {
   exits: [string, number][];
   /** Cycles the hypervisor spent on this vcpu's behalf (absent in older snapshots). */
   hypCycles?: number;
+  /** The interrupt that woke it was charged already (absent in older snapshots). */
+  irqTaken?: boolean;
 }
 
 const STATES: readonly VcpuState[] = ["running", "runnable", "blocked", "offline"];
@@ -57,6 +59,7 @@ export function saveVcpuOwn(v: Vcpu): VcpuOwnState {
     smccc: [...v.smccc],
     exits: [...v.exits],
     hypCycles: v.hypCycles,
+    irqTaken: v.irqTaken,
   };
 }
 
@@ -102,6 +105,7 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   const hypercalls = counters(s.hypercalls, "vcpu.hypercalls");
   const exits = counters(s.exits, "vcpu.exits");
   const smccc = s.smccc === undefined ? new Map<string, number>() : counters(s.smccc, "vcpu.smccc");
+  const irqTaken = s.irqTaken === undefined ? false : bool(s.irqTaken, "vcpu.irqTaken");
   const hyp = s.hypCycles === undefined
     ? 0
     : num(s.hypCycles, "vcpu.hypCycles", 0, Number.MAX_VALUE);
@@ -121,6 +125,7 @@ export function restoreVcpuOwn(v: Vcpu, state: VcpuOwnState, pcpus = 0x10000): v
   refill(v.exits, exits);
   refill(v.smccc, smccc);
   v.hypCycles = hyp;
+  v.irqTaken = irqTaken;
 }
 
 function ns(v: unknown, field: string): number {

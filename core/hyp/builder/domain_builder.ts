@@ -33,7 +33,7 @@ import type { HostEndpoint } from "../evtchn/host_endpoint.ts";
 import type { Hypervisor } from "../hypervisor.ts";
 import { P2M_RWX, P2M_TYPE } from "../p2m.ts";
 import { createVgic } from "../vgic/create_vgic.ts";
-import type { DomainConfig } from "./domain_config.ts";
+import type { CpuSet, DomainConfig } from "./domain_config.ts";
 import {
   buildDomuFdt,
   GUEST_EVTCHN_PPI,
@@ -98,7 +98,12 @@ export interface DomainParts {
 export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): DomainParts {
   d.config = cfg;
   const runtime = new XenDomainRuntime(d, hv);
-  for (let i = 0; i < cfg.maxvcpus; i++) hv.createVcpu(d, i, pcpuFor(hv, cfg, i));
+  for (let i = 0; i < cfg.maxvcpus; i++) {
+    hv.createVcpu(d, i, pcpuFor(hv, cfg, i), {
+      hard: affinityOf(hv, cfg.cpus, i),
+      soft: affinityOf(hv, cfg.cpusSoft, i),
+    });
+  }
   const vgic = createVgic(cfg.gicVersion, runtime.vgicPorts(), {
     numVcpus: cfg.maxvcpus,
     nrSpis: DOMU_NR_SPIS[cfg.gicVersion],
@@ -245,11 +250,20 @@ function populate(
 
 /** The pCPU of vcpu `i`: its hard affinity's first CPU, else spread round-robin. */
 function pcpuFor(hv: Hypervisor, cfg: DomainConfig, i: number): number {
-  const set = cfg.cpus?.[i];
+  const hard = affinityOf(hv, cfg.cpus, i);
+  return hard?.[0] ?? i % hv.pcpus.length;
+}
+
+/**
+ * The pCPUs of vcpu `i` from xl.cfg's cpus=/cpus_soft= lists (one set for every vcpu, or one
+ * per vcpu), limited to the pCPUs that exist; null = any.
+ */
+function affinityOf(hv: Hypervisor, sets: CpuSet[] | undefined, i: number): number[] | null {
+  if (sets === undefined || sets.length === 0) return null;
+  const set = sets.length === 1 ? sets[0] : sets[i];
+  if (set === undefined) return null;
   const n = hv.pcpus.length;
-  if (set && !set.all) {
-    const first = set.cpus.find((c) => c < n);
-    if (first !== undefined) return first;
-  }
-  return (cfg.cpus ? 0 : i) % n;
+  const all = Array.from({ length: n }, (_, c) => c);
+  const cpus = set.all ? all.filter((c) => !set.cpus.includes(c)) : set.cpus.filter((c) => c < n);
+  return cpus.length === 0 ? null : cpus;
 }

@@ -65,7 +65,17 @@ export interface VgicState {
   lrSlot: Int32Array;
   /** 1 when that LR took the slot's pending latch (given back by `sync` if still pending). */
   lrLatched: Uint8Array;
+  /**
+   * What each LR held when the guest last left (by lrKey), for counting the writes `flush` needs;
+   * absent in snapshots from before list-register costs.
+   */
+  lrSeen?: Int32Array;
+  /** 1 while a vcpu's LRs have been taken back and not yet refilled. */
+  lrSynced?: Uint8Array;
 }
+
+/** The fields older snapshots may lack (filled from a reset state). */
+const OPTIONAL_STATE: ReadonlySet<string> = new Set(["lrSeen", "lrSynced"]);
 
 /** `save()` of a vGIC: the distributor side and each vcpu's virtual CPU interface. */
 export interface VgicSnapshot {
@@ -129,6 +139,8 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
       hwLink: new Int32Array(slots).fill(-1),
       lrSlot: new Int32Array(this.numVcpus * VGIC_NUM_LRS).fill(-1),
       lrLatched: new Uint8Array(this.numVcpus * VGIC_NUM_LRS),
+      lrSeen: new Int32Array(this.numVcpus * VGIC_NUM_LRS).fill(-1),
+      lrSynced: new Uint8Array(this.numVcpus),
     };
   }
 
@@ -238,6 +250,10 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
   sync(vcpu: number): void {
     this.#checkVcpu(vcpu);
     const st = this.state, s = st.irqs, cif = this.cpuIfs[vcpu];
+    if (!st.lrSynced![vcpu]) {
+      st.lrSynced![vcpu] = 1;
+      cif.lrs.forEach((lr, i) => st.lrSeen![vcpu * VGIC_NUM_LRS + i] = lrKey(lr));
+    }
     const placed = new Set<number>();
     for (let i = 0; i < VGIC_NUM_LRS; i++) {
       const j = vcpu * VGIC_NUM_LRS + i, k = st.lrSlot[j];
@@ -272,11 +288,8 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
   }
 
   flush(vcpu: number): number {
-    const cif = this.cpuIfs[vcpu];
-    // What the hardware holds now: an entry the guest moved from pending to active needs no write.
-    const before = cif?.lrs.map(lrKey) ?? [];
     this.sync(vcpu);
-    const st = this.state, s = st.irqs;
+    const st = this.state, s = st.irqs, cif = this.cpuIfs[vcpu];
     const cands: { k: number; id: number; active: number }[] = [];
     for (let id = 0; id < this.numIrqs; id++) {
       if (this.targetOf(vcpu, id) !== vcpu) continue;
@@ -314,9 +327,11 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     });
     cif.state.hcr = hcr;
     cif.update();
+    // An entry the hardware still holds as the guest left it (say pending -> active) needs no write.
+    st.lrSynced![vcpu] = 0;
     let writes = 0;
     cif.lrs.forEach((lr, i) => {
-      if (lr.state !== 0 && lrKey(lr) !== before[i]) writes++;
+      if (lr.state !== 0 && lrKey(lr) !== st.lrSeen![vcpu * VGIC_NUM_LRS + i]) writes++;
     });
     return writes;
   }
@@ -331,6 +346,7 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     const ref = this.#reset();
     for (const k of Object.keys(ref) as (keyof VgicState)[]) {
       const a = saved.dist?.[k] as unknown, b = ref[k] as unknown;
+      if (a === undefined && OPTIONAL_STATE.has(k)) continue;
       const len = (x: unknown) => (ArrayBuffer.isView(x) ? (x as Uint8Array).length : -1);
       if (typeof a !== typeof b || len(a) !== len(b)) {
         throw new Error(`vGIC: saved state field ${k} does not fit this vGIC`);
@@ -339,7 +355,7 @@ export abstract class VgicBase<C extends VirtCpuIf> implements Vgic {
     if (!Array.isArray(saved.cpus) || saved.cpus.length !== this.numVcpus) {
       throw new Error(`vGIC: saved state has ${saved.cpus?.length} vcpu interfaces`);
     }
-    this.state = structuredClone(saved.dist);
+    this.state = { ...ref, ...structuredClone(saved.dist) };
     saved.cpus.forEach((c, v) => this.cpuIfs[v].restore(c));
   }
 
