@@ -12,7 +12,7 @@ import { type Block, CodeCache } from "./engine/code_cache.ts";
 import { type Tlb, tlbIndex, vpnOf } from "./engine/tlb.ts";
 import { type TlbSet, TlbSets } from "./engine/tlb_sets.ts";
 import { translateBlock } from "./engine/translator.ts";
-import type { PageViewCache, PhysMemory } from "../mem/phys_memory.ts";
+import type { PhysMemory } from "../mem/phys_memory.ts";
 import type { MmioAccess, MmioOutcome } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE } from "../mem/phys_memory.ts";
 import { Mmu } from "./mmu/mmu.ts";
@@ -141,13 +141,6 @@ export class Cpu extends CpuRegs {
   #exT: Tlb;
   #blockMode = 0;
   readonly #jumpCache: (Block | undefined)[] = new Array(JUMP_CACHE_MASK + 1).fill(undefined);
-  // The TLBs hold page views of copy-on-write memory: write entries only for private pages, so
-  // they go when pages become shared; read and fetch entries of a shared page go when it splits.
-  // Blocks need no flush: a split copies the bytes they were translated from.
-  readonly #pageViews: PageViewCache = {
-    pagesShared: () => this.#tlbSets.flush(),
-    pageMoved: (pfn) => this.#tlbSets.flushMoved(pfn),
-  };
 
   constructor(env: CpuEnv, decoder: Decoder, config: CpuConfig = {}) {
     super();
@@ -155,7 +148,8 @@ export class Cpu extends CpuRegs {
     this.decoder = decoder;
     this.code = config.code ?? new CodeCache();
     this.code.onNewCodePage.push((pfn) => this.#tlbSets.flushWritesTo(pfn));
-    env.mem.addViewCache(this.#pageViews);
+    // Translated blocks need nothing when a shared page splits: the copy has their bytes.
+    env.mem.addViewCache(this.#tlbSets);
     this.mmu = new Mmu(this);
     this.sysregs = new SysRegs(this, config.mpidr ?? 0x80000000n);
     this.timer = new GenericTimer(this);

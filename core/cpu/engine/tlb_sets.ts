@@ -6,6 +6,7 @@
  * Any TLBI drops entries in every set (a superset of what the architecture requires).
  */
 import { Tlb } from "./tlb.ts";
+import type { PageViewCache } from "../../mem/phys_memory.ts";
 
 /** Contexts kept at once; the least recently used is dropped beyond this. */
 const MAX_SETS = 8;
@@ -22,8 +23,12 @@ export class TlbSet {
   }
 }
 
-/** The sets of one PE, by context key, in least-recently-used order. */
-export class TlbSets {
+/**
+ * The sets of one PE, by context key, in least-recently-used order. They cache views of
+ * copy-on-write memory: write entries only of private pages, so they go when pages become shared;
+ * read and fetch entries of a shared page go when it splits.
+ */
+export class TlbSets implements PageViewCache {
   readonly #sets = new Map<string, TlbSet>();
   /**
    * TLBs that were filled with a page shared copy-on-write with another memory, by page number:
@@ -57,8 +62,13 @@ export class TlbSets {
     else ts.add(t);
   }
 
+  /** Memory pages became shared: drops every entry (the write entries must go). */
+  pagesShared(): void {
+    this.flush();
+  }
+
   /** Drops the entries for physical page `pfn` noted by noteShared (its buffer was replaced). */
-  flushMoved(pfn: number): void {
+  pageMoved(pfn: number): void {
     const ts = this.#sharedFills.get(pfn);
     if (ts === undefined) return;
     this.#sharedFills.delete(pfn);
