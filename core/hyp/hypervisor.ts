@@ -33,7 +33,7 @@ import type { XenDomainRuntime } from "./domain_runtime.ts";
 import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hooks.ts";
 import { type CostModel, type CostOverrides, resolveCosts } from "./cost_model.ts";
 import type { Exit } from "../cpu/exit.ts";
-import { createScheduler } from "./sched/registry.ts";
+import { CpuPools } from "./sched/cpupool.ts";
 import {
   type Scheduler,
   type SchedulerName,
@@ -58,7 +58,7 @@ export interface HypervisorConfig extends ClockConfig {
   costs?: CostOverrides;
   /** Model a Xen debug build: the software costs scaled by the cost model's `debugFactor`. */
   xenDebug?: boolean;
-  /** The scheduler of the pCPUs (Xen's `sched=`; default credit2, as Xen 4.17). */
+  /** The scheduler of Pool-0 (Xen's `sched=`; default credit2, as Xen 4.17). */
   scheduler?: SchedulerName;
   /** Its boot options (`sched_ratelimit_us`, `sched_credit_tslice_ms`). */
   schedOptions?: SchedulerOptions;
@@ -105,8 +105,8 @@ export interface HvCoreState {
     resched?: boolean;
     vcpus: [number, number][];
   }[];
-  /** The scheduler's own state (absent before schedulers: it then starts afresh). */
-  sched?: unknown;
+  /** The cpupools and their schedulers' state (absent before schedulers: they start afresh). */
+  pools?: unknown;
   /** Each vcpu's affinity as [domid, vcpu, hard, soft]. */
   affinity?: [number, number, number[] | null, number[] | null][];
   delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
@@ -156,8 +156,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly costs: CostModel;
   /** The pCPU the run loop is working on: the cost model's charges go to its time. */
   #payer: Pcpu | null = null;
-  /** The scheduler of every pCPU. */
-  readonly scheduler: Scheduler;
+  /** The cpupools: each a set of pCPUs with its own scheduler; domains start in Pool-0. */
+  readonly pools: CpuPools;
   /** The run's timeline (off until `timeline.enabled` is set): slices, interrupts, decisions. */
   readonly timeline: Timeline = new Timeline();
   /** The configuration this hypervisor was made with, defaults filled in. */
@@ -184,8 +184,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     this.vwfi = config.vwfi ?? "trap";
     this.version = config.version ?? { major: 4, minor: 17, extra: ".7" };
     this.costs = resolveCosts(config.costs, config.xenDebug ?? false);
-    this.scheduler = createScheduler(config.scheduler ?? "credit2", config.schedOptions);
-    for (const p of this.pcpus) this.scheduler.addPcpu(p.id);
+    this.pools = new CpuPools(n, config.scheduler ?? "credit2", config.schedOptions);
     this.config = {
       pcpus: n,
       machineRam: ram,
@@ -396,7 +395,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   yieldVcpu(v: Vcpu): void {
     v.yielded = true;
-    this.scheduler.yield(v.unit);
+    this.schedulerOfDomain(v.domainId).yield(v.unit);
     const p = this.pcpus[v.pcpu];
     if (p.curr === v) p.resched = true;
     this.#schedEvent(p, "yield", v);
@@ -418,7 +417,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #schedWake(v: Vcpu): void {
     if (!this.#runnable(v)) return;
     v.timeBase = Math.max(v.timeBase, this.#nowCycles() - v.cpu.retired);
-    const s = this.scheduler;
+    const s = this.schedulerOfDomain(v.domainId);
     this.#charge(this.costs.sched[s.name].wake, `sched:${s.name}:wake`, v);
     this.#schedEvent(this.pcpus[v.pcpu], "wake", v);
     for (const i of s.wake(v.unit, this.nowNs())) {
@@ -431,7 +430,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   /** `v` stopped being runnable: the scheduler drops it; its pCPU decides again if it ran it. */
   #schedSleep(v: Vcpu): void {
-    this.scheduler.sleep(v.unit, this.nowNs());
+    this.schedulerOfDomain(v.domainId).sleep(v.unit, this.nowNs());
     for (const p of this.pcpus) {
       if (p.curr === v) {
         p.resched = true;
@@ -479,7 +478,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const h = check(hard, "hard"), so = check(soft, "soft");
     v.unit.hard = h;
     v.unit.soft = so;
-    for (const i of this.scheduler.affinityChanged(v.unit, this.nowNs())) {
+    const s = this.schedulerOfDomain(v.domainId);
+    for (const i of s.affinityChanged(v.unit, this.nowNs())) {
       const p = this.pcpus[i];
       p.resched = true;
       p.current?.cpu.requestStop();
@@ -604,7 +604,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         resched: p.resched,
         vcpus: p.vcpus.map((v) => [v.domainId, v.id] as [number, number]),
       })),
-      sched: this.scheduler.save(),
+      pools: this.pools.save(),
       affinity: [...this.domains.values()].flatMap((d) =>
         d.vcpus.map((v) =>
           [d.id, v.id, v.unit.hard && [...v.unit.hard], v.unit.soft && [...v.unit.soft]] as [
@@ -687,7 +687,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       a.v.unit.hard = a.hard;
       a.v.unit.soft = a.soft;
     }
-    if (s.sched !== undefined) this.scheduler.restore(s.sched);
+    if (s.pools !== undefined) {
+      this.pools.restore(s.pools, (_id, sched, inPool) => {
+        for (const d of this.domains.values()) {
+          if (inPool(d.id)) { for (const v of d.vcpus) sched.insert(v.unit, this.cyclesToNs(s.t)); }
+        }
+      });
+    }
     this.#t = s.t;
     this.#nextDomid = s.nextDomid;
     s.pcpus.forEach((p, i) => {
@@ -703,7 +709,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       for (const v of placed[i]) v.pcpu = i;
     });
     // A snapshot from before schedulers: queue what can run.
-    if (s.sched === undefined) {
+    if (s.pools === undefined) {
       for (const d of this.domains.values()) for (const v of d.vcpus) this.#schedWake(v);
     }
     this.#delayedIrqs.splice(0, this.#delayedIrqs.length, ...s.delayedIrqs.map((x) => ({ ...x })));
@@ -720,6 +726,69 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (this.code.hasCode(mfn)) this.code.invalidatePage(mfn);
     };
     this.domains.set(d.id, d);
+  }
+
+  // ------------------------------------------------------------------ cpupools
+
+  /** Pool-0's scheduler (every pCPU's until other cpupools are made). */
+  get scheduler(): Scheduler {
+    return this.pools.schedulerOfDomain(0);
+  }
+
+  /** The scheduler of the pool domain `domid` is in. */
+  schedulerOfDomain(domid: number): Scheduler {
+    return this.pools.schedulerOfDomain(domid);
+  }
+
+  /** xl cpupool-create: an empty pool with its own scheduler; returns its id. */
+  createPool(name: string, scheduler: SchedulerName, opts?: SchedulerOptions): number {
+    return this.pools.create(name, scheduler, opts);
+  }
+
+  /**
+   * xl cpupool-cpu-add / cpupool-cpu-remove: moves pCPU `p` to pool `poolId` (null = no pool).
+   * Whatever it runs goes back to its scheduler's queue first, as when Xen takes a pCPU away.
+   */
+  movePcpu(p: number, poolId: number | null): void {
+    const pc = this.pcpus[p];
+    if (pc === undefined) throw new Error(`no pCPU ${p} (there are ${this.pcpus.length})`);
+    const from = this.pools.poolOf(p);
+    if (from === poolId) return;
+    if (from !== null) this.#idleOut(pc);
+    for (const i of this.pools.movePcpu(p, poolId)) this.pcpus[i].resched = true;
+    pc.resched = true;
+  }
+
+  /** xl cpupool-migrate: domain `d` now runs on pool `poolId`'s pCPUs under its scheduler. */
+  moveDomain(d: Domain, poolId: number): void {
+    const units = d.vcpus.map((v) => v.unit);
+    for (const pc of this.pcpus) {
+      if (pc.curr !== null && pc.curr.domainId === d.id) {
+        pc.curr = null;
+        pc.resched = true;
+      }
+    }
+    const tickles = this.pools.moveDomain(d.id, poolId, units, this.nowNs());
+    for (const i of tickles) this.pcpus[i].resched = true;
+    for (const v of d.vcpus) this.#schedWake(v);
+  }
+
+  /**
+   * Makes `p`'s scheduler take back what `p` runs, as Xen does to move a vcpu off a pCPU: it is
+   * put to sleep there (a decision that leaves `p` idle) and woken again into the queue.
+   */
+  #idleOut(p: Pcpu): void {
+    const prev = p.curr;
+    if (prev === null) return;
+    this.pools.schedulerOf(p.id).schedule(
+      p.id,
+      this.cyclesToNs(p.now),
+      prev.unit,
+      false,
+      () => false,
+    );
+    p.curr = null;
+    this.#schedWake(prev);
   }
 
   // ------------------------------------------------------------------ PSCI host
@@ -817,7 +886,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     v.pcpu = pcpu;
     d.vcpus[id] = v;
     this.pcpus[pcpu].vcpus.push(v);
-    this.scheduler.insert(v.unit, this.nowNs());
+    this.schedulerOfDomain(d.id).insert(v.unit, this.nowNs());
     this.setAffinity(v, affinity.hard ?? null, affinity.soft ?? null);
     return v;
   }
@@ -832,7 +901,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     for (const v of d.vcpus) {
       const p = this.pcpus[v.pcpu];
       p.vcpus.splice(p.vcpus.indexOf(v), 1);
-      for (const i of this.scheduler.remove(v.unit)) this.pcpus[i].resched = true;
+      for (const i of this.schedulerOfDomain(d.id).remove(v.unit)) this.pcpus[i].resched = true;
       for (const o of this.pcpus) {
         if (o.current === v) o.current = null;
         if (o.loaded === v) o.loaded = null;
@@ -853,6 +922,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     }
     for (const mfn of d.grants?.frameMfns() ?? []) this.frames.free(mfn);
     if (d.sharedInfoMfn >= 0) this.frames.free(d.sharedInfoMfn);
+    this.pools.removeDomain(d.id);
     this.domains.delete(d.id);
     this.runtimes.delete(d.id);
   }
@@ -995,8 +1065,17 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   /** One scheduling decision on `p`: the scheduler picks, the pCPU switches context. */
   #decide(p: Pcpu): void {
-    const s = this.scheduler, prev = p.curr;
+    const prev = p.curr;
     p.retryAt = Infinity;
+    if (this.pools.poolOf(p.id) === null) {
+      // A pCPU in no pool runs nothing until it joins one.
+      p.resched = false;
+      p.sliceEnd = Infinity;
+      p.curr = null;
+      this.#switchTo(p, null);
+      return;
+    }
+    const s = this.pools.schedulerOf(p.id);
     const d = s.schedule(
       p.id,
       this.cyclesToNs(p.now),

@@ -6,7 +6,8 @@
  * optionally a CPU-bound neighbour pinned to pCPU 2 as well. Each configuration picks the
  * scheduler, vwfi and a debug or non-debug build; the figures are what the guest itself measures
  * with the counter, from its timer's deadline to its handler, so they come out of the cost model
- * and the scheduler, not out of this file.
+ * and the scheduler, not out of this file. The real-time rows put pCPUs 2-3 in a cpupool of their
+ * own under the row's scheduler, with the test domain and its neighbour; dom0 stays in Pool-0.
  */
 import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
@@ -45,6 +46,8 @@ export interface LatencyConfig {
   xenDebug: boolean;
   /** A CPU-bound domain pinned to the test domain's pCPU. */
   neighbour: boolean;
+  /** Run the test domain (and neighbour) in a cpupool of pCPUs 2-3 under `scheduler`. */
+  pool?: boolean;
   /**
    * Timer interrupts to measure (the guest's RUNS; default 1000, WARMUP a tenth). Rows where a
    * neighbour holds the pCPU for milliseconds per interrupt take fewer.
@@ -112,7 +115,12 @@ export const EXTRA_CONFIGS: readonly LatencyConfig[] = [
     vwfi: "trap",
     xenDebug: false,
     neighbour: true,
-    tune: (hv, d) => hv.scheduler.setParams(d.test.domain.id, { periodUs: 100, budgetUs: 50 }),
+    pool: true,
+    tune: (hv, d) =>
+      hv.schedulerOfDomain(d.test.domain.id).setParams(d.test.domain.id, {
+        periodUs: 100,
+        budgetUs: 50,
+      }),
   },
   {
     label: label("arinc653", "trap", false, ", neighbour in its own 500 us window"),
@@ -120,6 +128,7 @@ export const EXTRA_CONFIGS: readonly LatencyConfig[] = [
     vwfi: "trap",
     xenDebug: false,
     neighbour: true,
+    pool: true,
     tune: (hv, d) => arinc653Frame(hv, d),
   },
   {
@@ -128,15 +137,16 @@ export const EXTRA_CONFIGS: readonly LatencyConfig[] = [
     vwfi: "native",
     xenDebug: false,
     neighbour: false,
+    pool: true,
   },
 ];
 
 /** Every configuration the lab runs. */
 export const LATENCY_CONFIGS: readonly LatencyConfig[] = [...PUBLISHED_CONFIGS, ...EXTRA_CONFIGS];
 
-/** ARINC 653: a 1 ms major frame, dom0 and the test domain in one window, the neighbour in its. */
+/** ARINC 653: a 1 ms major frame, the test domain in one window, the neighbour in the other. */
 function arinc653Frame(hv: Hypervisor, d: LabDomains): void {
-  const s = hv.scheduler as unknown as {
+  const s = hv.schedulerOfDomain(d.test.domain.id) as unknown as {
     setSchedule(
       f: { majorFrameNs: number; entries: { domid: number; vcpu: number; runtimeNs: number }[] },
       nowNs: number,
@@ -175,9 +185,14 @@ export function runLatencyConfig(
     pcpus: LAB_PCPUS,
     vwfi: config.vwfi,
     xenDebug: config.xenDebug,
-    scheduler: config.scheduler,
+    scheduler: config.pool ? "credit2" : config.scheduler,
     counterHz: LAB_COUNTER_HZ,
   });
+  let pool: number | null = null;
+  if (config.pool) {
+    pool = hv.createPool("rt", config.scheduler);
+    for (let p = TEST_PCPU; p < LAB_PCPUS; p++) hv.movePcpu(p, pool);
+  }
   hv.timeline.enabled = opts.timeline ?? false;
   const dom0Cfg = { ...labConfig("dom0"), kernel: "domu_lab.Image", kernelFormat: "auto" as const };
   const dom0 = buildDomain(hv, pinned(dom0Cfg, DOM0_PCPU), {
@@ -198,6 +213,10 @@ export function runLatencyConfig(
     })
     : null;
   const doms = { dom0, test, neighbour };
+  if (pool !== null) {
+    hv.moveDomain(test.domain, pool);
+    if (neighbour !== null) hv.moveDomain(neighbour.domain, pool);
+  }
   config.tune?.(hv, doms);
   const limit = hv.nsToCycles((opts.maxVirtualS ?? 10) * 1e9);
   const r = hv.run({ maxCycles: limit, until: () => !test.domain.alive });
