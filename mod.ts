@@ -225,3 +225,68 @@ export { loadGuestImages } from "./core/hyp/builder/guest_image.ts";
  * ```
  */
 export * as xenAbi from "./core/hyp/abi/mod.ts";
+
+/**
+ * The cost model: cycles charged for what hardware and hypervisor do beyond guest instructions
+ * (trap round trips, hypercall dispatch, MMIO emulation, physical IRQ entry, vGIC injection,
+ * list-register writes, context switches, scheduler decisions), with defaults calibrated to the
+ * published Xen on ARM figures and overridable per lab.
+ *
+ * @example A lab where MMIO emulation costs twice as much, as a debug build of Xen
+ * ```ts
+ * import { DEFAULT_COSTS, Hypervisor } from "./mod.ts";
+ * const hv = new Hypervisor({
+ *   xenDebug: true,
+ *   costs: { mmioEmulation: 2 * DEFAULT_COSTS.mmioEmulation },
+ * });
+ * console.log(hv.costs.mmioEmulation); // 2429 (debug builds scale software costs by 1.15)
+ * ```
+ */
+export {
+  type CostModel,
+  type CostOverrides,
+  DEFAULT_COSTS,
+  resolveCosts,
+} from "./core/hyp/cost_model.ts";
+
+/**
+ * Xen's schedulers (credit2, credit, rtds, arinc653, null) behind one interface, and cpupools.
+ * A hypervisor starts with Pool-0 under `config.scheduler`; more pools each get their own.
+ *
+ * @example Real-time pool for pCPUs 2-3, RTDS budget for a domain
+ * ```ts
+ * import { Hypervisor } from "./mod.ts";
+ * const hv = new Hypervisor({ pcpus: 4, scheduler: "credit2" });
+ * const rt = hv.createPool("rt", "rtds");
+ * hv.movePcpu(2, rt);
+ * hv.movePcpu(3, rt);
+ * // after building domain d: hv.moveDomain(d, rt);
+ * // hv.schedulerOfDomain(d.id).setParams(d.id, { periodUs: 1000, budgetUs: 200 });
+ * console.log(hv.pools.list().map((p) => `${p.name}:${p.scheduler}:${p.pcpus}`));
+ * ```
+ */
+export { createScheduler } from "./core/hyp/sched/registry.ts";
+export type {
+  SchedDecision,
+  Scheduler,
+  SchedulerName,
+  SchedulerOptions,
+  SchedUnit,
+} from "./core/hyp/sched/scheduler.ts";
+export { CpuPools } from "./core/hyp/sched/cpupool.ts";
+
+/**
+ * A run's timeline (vcpu and idle slices per pCPU, hypervisor work, virtual interrupts,
+ * scheduler events), recorded when `hv.timeline.enabled` is set; tools/trace exports it as
+ * Chrome/Perfetto trace-event JSON.
+ *
+ * @example
+ * ```ts
+ * import { Hypervisor } from "./mod.ts";
+ * const hv = new Hypervisor();
+ * hv.timeline.enabled = true;
+ * // ... build domains, hv.run(...)
+ * console.log(hv.timeline.events.filter((e) => e.kind === "run").length);
+ * ```
+ */
+export { Timeline, type TimelineEvent } from "./core/hyp/timeline.ts";
