@@ -11,6 +11,7 @@ import { CodeCache } from "../cpu/engine/code_cache.ts";
 import type { MmioDevice } from "../mem/mmio_bus.ts";
 import { PAGE_SIZE, PhysMemory } from "../mem/phys_memory.ts";
 import { type ClockConfig, VirtualClock } from "../time/virtual_clock.ts";
+import { EventQueue, type EventQueueState } from "../time/event_queue.ts";
 import { ConsoleSink } from "./console/console_sink.ts";
 import { Domain, SHUTDOWN_REASONS, type ShutdownReason } from "./domain.ts";
 import { standardHypercalls, type StandardTableHost } from "./hypercall/standard_table.ts";
@@ -109,7 +110,10 @@ export interface HvCoreState {
   pools?: unknown;
   /** Each vcpu's affinity as [domid, vcpu, hard, soft]. */
   affinity?: [number, number, number[] | null, number[] | null][];
-  delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
+  /** Interrupts a hook delayed, from snapshots made before the event queue (converted). */
+  delayedIrqs?: { atNs: number; domid: number; vcpu: number | null; intid: number }[];
+  /** The machine's event queue (absent in older snapshots). */
+  events?: EventQueueState;
   /** Physical SPI routes as [spi, domid, vspi]. */
   spiRoutes: [number, number, number][];
   log: HvLogEntry[];
@@ -138,8 +142,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly logEntries: HvLogEntry[] = [];
   /** Handlers on the trap paths: see `on`. */
   readonly hooks: Hooks = new Hooks();
-  /** Interrupts a hook delayed: delivered at the first round boundary at or after `atNs`. */
-  readonly #delayedIrqs: { atNs: number; domid: number; vcpu: number | null; intid: number }[] = [];
+  /**
+   * The machine's timed events, in cycles (plain data, so it snapshots): interrupts a hook
+   * delayed, delivered at the first round boundary at or after their time. The PEs' own timers
+   * stay in the PEs, compared where the hardware compares them.
+   */
+  readonly events: EventQueue = new EventQueue();
   /** Physical SPIs passed through to domains. */
   readonly #spiRoutes = new Map<number, { domid: number; vspi: number }>();
   /** The vcpu a debugger event stopped, after a "debug" stop. */
@@ -516,7 +524,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       this.hooks.emit("irq", e);
       if (e.drop) return "dropped";
       if (e.delayNs !== undefined && e.delayNs > 0) {
-        this.#delayedIrqs.push({ atNs: this.nowNs() + e.delayNs, domid, vcpu, intid });
+        const at = this.nsToCycles(this.nowNs() + e.delayNs);
+        this.events.schedule(at, "irq", irqTarget(domid, vcpu, intid));
         return "delayed";
       }
     }
@@ -563,21 +572,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     return this.injectIrq(r.domid, null, r.vspi);
   }
 
-  /** Delivers delayed interrupts that are due (round boundaries). */
-  #deliverDelayedIrqs(): void {
-    if (this.#delayedIrqs.length === 0) return;
-    const now = this.cyclesToNs(this.#t);
-    const due = this.#delayedIrqs.filter((x) => x.atNs <= now);
-    if (due.length === 0) return;
-    this.#delayedIrqs.splice(
-      0,
-      this.#delayedIrqs.length,
-      ...this.#delayedIrqs.filter((x) => x.atNs > now),
-    );
-    for (const x of due) {
-      if (this.domains.get(x.domid)?.alive) {
-        this.runtimes.get(x.domid)?.vgic.inject(x.vcpu, x.intid);
-      }
+  /** Runs the events that are due at the round's start (delayed interrupts). */
+  #runDueEvents(): void {
+    for (let e = this.events.popDue(this.#t); e !== undefined; e = this.events.popDue(this.#t)) {
+      if (e.kind !== "irq") throw new Error(`hypervisor: unknown event ${e.kind}/${e.target}`);
+      const { domid, vcpu, intid } = parseIrqTarget(e.target);
+      if (this.domains.get(domid)?.alive) this.runtimes.get(domid)?.vgic.inject(vcpu, intid);
     }
   }
 
@@ -615,7 +615,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
           ]
         )
       ),
-      delayedIrqs: this.#delayedIrqs.map((x) => ({ ...x })),
+      events: this.events.save(),
       spiRoutes: [...this.#spiRoutes].map(([spi, r]) => [spi, r.domid, r.vspi]),
       log: this.logEntries.map((e) => ({ ...e })),
     };
@@ -683,6 +683,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     ) {
       throw new Error(`snapshot: hypervisor SPI routes ${JSON.stringify(s.spiRoutes)}`);
     }
+    for (const e of s.events?.heap ?? []) {
+      if (e?.kind !== "irq") throw new Error(`snapshot: unknown event kind ${String(e?.kind)}`);
+      parseIrqTarget(e.target);
+    }
     for (const a of affinity) {
       a.v.unit.hard = a.hard;
       a.v.unit.soft = a.soft;
@@ -712,7 +716,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     if (s.pools === undefined) {
       for (const d of this.domains.values()) for (const v of d.vcpus) this.#schedWake(v);
     }
-    this.#delayedIrqs.splice(0, this.#delayedIrqs.length, ...s.delayedIrqs.map((x) => ({ ...x })));
+    if (s.events !== undefined) this.events.restore(s.events);
+    else {
+      this.events.restore({ heap: [], nextSeq: 0 });
+      for (const x of s.delayedIrqs ?? []) {
+        this.events.schedule(this.nsToCycles(x.atNs), "irq", irqTarget(x.domid, x.vcpu, x.intid));
+      }
+    }
     this.#spiRoutes.clear();
     for (const [spi, domid, vspi] of s.spiRoutes) this.#spiRoutes.set(spi, { domid, vspi });
     this.logEntries.splice(0, this.logEntries.length, ...s.log.map((e) => ({ ...e })));
@@ -950,7 +960,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
       if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");
       if (this.#t >= limit) return done("limit");
-      this.#deliverDelayedIrqs();
+      this.#runDueEvents();
       const end = Math.min(this.#t + this.#quantum, limit);
       for (const p of this.pcpus) {
         this.#runPcpu(p, end);
@@ -967,7 +977,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   /** When nothing can run, jumps every pCPU to the earliest wake-up; false if there is none. */
   #fastForward(limit: number): boolean {
     let wake = Infinity;
-    for (const x of this.#delayedIrqs) wake = Math.min(wake, this.nsToCycles(x.atNs));
+    const next = this.events.peek();
+    if (next !== undefined) wake = Math.min(wake, next.deadline);
     for (const p of this.pcpus) {
       for (const v of p.vcpus) {
         if (this.#runnable(v)) return true;
@@ -1245,4 +1256,15 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       P2M_TYPE.mmio,
     );
   }
+}
+
+/** An "irq" event's target: domain, vcpu ("spi" for none) and interrupt. */
+function irqTarget(domid: number, vcpu: number | null, intid: number): string {
+  return `d${domid}/${vcpu ?? "spi"}/${intid}`;
+}
+
+function parseIrqTarget(t: string): { domid: number; vcpu: number | null; intid: number } {
+  const m = /^d(\d+)\/(\d+|spi)\/(\d+)$/.exec(t);
+  if (m === null) throw new Error(`hypervisor: bad irq event target ${JSON.stringify(t)}`);
+  return { domid: Number(m[1]), vcpu: m[2] === "spi" ? null : Number(m[2]), intid: Number(m[3]) };
 }
