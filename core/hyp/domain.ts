@@ -13,6 +13,7 @@ import type { Vcpu } from "./vcpu.ts";
 import type { EventChannels } from "./evtchn/event_channels.ts";
 import type { GrantTable } from "./grant/grant_table.ts";
 import type { DomainConfig } from "./builder/domain_config.ts";
+import { DomainIoreq } from "./ioreq/ioreq_server.ts";
 
 /** Why a domain shut down (SHUTDOWN_* of sched.h). */
 export type ShutdownReason =
@@ -72,6 +73,10 @@ export class Domain {
   shutdownCode: number | null = null;
   /** Privileged (dom0-like): may act on other domains. */
   readonly privileged: boolean;
+  /** The one domain this (stub) domain may act on as its device model (Xen's d->target). */
+  dmTarget: number | null = null;
+  /** Device models of this domain behind Xen's ioreq-server ABI (Xen's d->ioreq_server). */
+  readonly ioreq: DomainIoreq = new DomainIoreq();
   /** May write to the hypervisor console (CONSOLEIO_write), as Xen's `is_console` domains. */
   consoleIo = false;
   /** VMASST_TYPE_runstate_update_flag is enabled. */

@@ -17,6 +17,9 @@ import { Domain } from "./domain.ts";
 import { type DomainOwnState, restoreDomainOwn, saveDomainOwn } from "./domain_state.ts";
 import type { EventChannelsState } from "./evtchn/evtchn_state.ts";
 import type { GrantTableState } from "./grant/grant_table.ts";
+import { ioreqEndpoint } from "./ioreq/ioreq_forward.ts";
+import { IOREQ_PORT_KIND } from "./ioreq/ioreq_server.ts";
+import type { DomainIoreqState } from "./ioreq/ioreq_state.ts";
 import { type HvCoreState, Hypervisor, type HypervisorConfig } from "./hypervisor.ts";
 import type { MachineFramesState } from "./machine_frames.ts";
 import type { P2mState } from "./p2m.ts";
@@ -38,6 +41,8 @@ export interface DomainSnapshot {
   grants: GrantTableState;
   pvConsole: PvConsoleState;
   vpl011: Pl011State | null;
+  /** Ioreq servers, requests in flight, stub-domain target (absent in older snapshots). */
+  ioreq?: DomainIoreqState;
 }
 
 /** The whole machine. */
@@ -71,6 +76,7 @@ function saveAllButMemory(hv: Hypervisor): Omit<MachineSnapshot, "memory"> {
       grants: d.grants.save(),
       pvConsole: rt.backends.console.save(),
       vpl011: rt.backends.vpl011?.save() ?? null,
+      ioreq: d.ioreq.save(d.dmTarget),
     };
   });
   return {
@@ -129,7 +135,9 @@ function build(
     rt.restoreVcpuInfo();
     rt.vgic.restore(ds.vgic);
     d.grants.restore(ds.grants);
+    if (ds.ioreq !== undefined) d.dmTarget = d.ioreq.restore(ds.ioreq, d.vcpus.length);
     d.evtchn.restore(ds.evtchn, (kind) => {
+      if (kind === IOREQ_PORT_KIND) return ioreqEndpoint(hv, d);
       const e = rt.backends.endpoints[kind as "console" | "xenstore"];
       if (e === undefined) throw new Error(`snapshot: domain ${d.id}: host port kind "${kind}"`);
       return e;

@@ -247,7 +247,7 @@ Deno.test("multicall: each entry's result lands in it; nested multicall EINVAL",
 
 Deno.test("unknown hypercalls and sub-ops: ENOSYS, logged as unimplemented, counted", () => {
   const { hv, d, v } = one();
-  for (const nr of [0, 1, 6, 11, 19, 27, 33, 35, 36, 41, 48, 55, 63, 64, 1000]) {
+  for (const nr of [0, 1, 6, 11, 19, 27, 33, 35, 36, 48, 55, 63, 64, 1000]) {
     const before = hv.logEntries.length;
     assert.equal(rc(call(hv, v, nr, 1, 2, 3)), -XEN_ENOSYS, `hypercall ${nr}`);
     const e = hv.logEntries.at(-1)!;

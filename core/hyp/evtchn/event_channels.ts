@@ -80,6 +80,11 @@ export class EventChannels {
   /** Per vcpu, per VIRQ: the bound port, 0 when none (global VIRQs live on vcpu 0). */
   #virqTo: number[][];
   #hosts = new Map<number, HostBinding>();
+  /**
+   * Xen-attached ports (alloc_unbound_xen_event_channel): unbound or interdomain ports of this
+   * domain whose events the hypervisor consumes (an ioreq server's per-vcpu ports), by port.
+   */
+  #xen = new Map<number, HostBinding>();
   #abi: PortAbi;
   #dying = false;
 
@@ -222,6 +227,7 @@ export class EventChannels {
   bindVcpu(port: number, vcpu: number): void {
     this.#checkVcpu(vcpu);
     const ch = this.#port(port);
+    this.#notXen(port, "re-bound");
     const movable = ch.state === "unbound" || ch.state === "interdomain" || ch.state === "host" ||
       (ch.state === "virq" && virqIsGlobal(ch.virq));
     check(movable, XEN_EINVAL, `port ${port} (${ch.state}) cannot be moved to another vcpu`);
@@ -234,9 +240,15 @@ export class EventChannels {
    */
   send(port: number): void {
     const ch = this.#port(port);
+    this.#notXen(port, "sent on");
     switch (ch.state) {
       case "interdomain": {
         const rd = this.#peer(ch);
+        const xen = rd.#xen.get(ch.remotePort);
+        if (xen !== undefined) {
+          xen.endpoint.send(ch.remotePort);
+          return;
+        }
         const rch = rd.#ports[ch.remotePort];
         rd.#setPending(rch.notifyVcpu, rch);
         return;
@@ -259,7 +271,9 @@ export class EventChannels {
    * unbound (offered to this domain again); a host back end is told.
    */
   close(port: number): void {
-    this.#close(this.#port(port));
+    const ch = this.#port(port);
+    this.#notXen(port, "closed");
+    this.#close(ch);
   }
 
   /**
@@ -270,6 +284,7 @@ export class EventChannels {
   status(dom: number, port: number): EvtchnStatusInfo {
     const d = this.#domain(dom);
     const ch = d.#port(port);
+    check(!d.#xen.has(port), XEN_EACCES, `port ${port} of domain ${d.domid} is Xen's`);
     check(
       d === this || this.#privileged,
       XEN_EPERM,
@@ -431,19 +446,66 @@ export class EventChannels {
     return true;
   }
 
-  /** Closes every port (host back ends are told) and returns to the 2-level ABI. */
+  /**
+   * Closes every port but Xen-attached ones (host back ends are told) and returns to the 2-level
+   * ABI, as Xen's evtchn_reset, whose guest-side close leaves Xen's ports alone.
+   */
   resetPorts(): void {
-    for (let port = 1; port < this.#ports.length; port++) {
-      if (isBound(this.#ports[port])) this.#close(this.#ports[port]);
-    }
+    this.#closeAll(false);
     if (this.#abi.kind === "fifo") this.#abi = new TwoLevelAbi(this.#d);
   }
 
-  /** Domain destruction: closes every port, refuses new ones and leaves the hub. */
+  /** Domain destruction: closes every port, Xen's too, refuses new ones and leaves the hub. */
   destroy(): void {
     this.#dying = true;
-    this.resetPorts();
+    this.#closeAll(true);
+    if (this.#abi.kind === "fifo") this.#abi = new TwoLevelAbi(this.#d);
     this.#hub.remove(this.domid);
+  }
+
+  /**
+   * Xen's alloc_unbound_xen_event_channel: a new unbound port of this domain, notifying `vcpu`,
+   * that domain `remoteDom` may bind to; its events go to `endpoint` instead of the guest, and
+   * the guest can neither send on it, close it, move it nor query it. `kind` names the endpoint
+   * for snapshots as for bindHost. ENOSPC when the table is full, ENOENT for no such vcpu.
+   */
+  allocUnboundXen(vcpu: number, remoteDom: number, endpoint: HostEndpoint, kind: string): number {
+    this.#checkVcpu(vcpu);
+    check(isDomid(remoteDom), XEN_EINVAL, `remote domain ${remoteDom} is not a domid`);
+    const port = this.#getFreePort();
+    const ch = this.#ports[port];
+    ch.state = "unbound";
+    ch.notifyVcpu = vcpu;
+    ch.remoteDom = remoteDom;
+    this.#abi.init(ch);
+    this.#xen.set(port, { endpoint, kind });
+    return port;
+  }
+
+  /**
+   * Xen's notify_via_xen_event_channel: raises the peer of Xen-attached port `port` when it is
+   * bound; nothing while unbound. False when `port` is not Xen-attached.
+   */
+  notifyViaXen(port: number): boolean {
+    if (!this.#xen.has(port)) return false;
+    const ch = this.#ports[port];
+    if (ch.state !== "interdomain") return true;
+    const rd = this.#peer(ch);
+    rd.#setPending(rd.#ports[ch.remotePort].notifyVcpu, rd.#ports[ch.remotePort]);
+    return true;
+  }
+
+  /** Xen's free_xen_event_channel: closes Xen-attached port `port` (a bound peer is unbound). */
+  freeXen(port: number): boolean {
+    if (!this.#xen.has(port)) return false;
+    this.#xen.delete(port);
+    this.#close(this.#ports[port]);
+    return true;
+  }
+
+  /** True when `port` is Xen-attached (allocUnboundXen). */
+  isXenPort(port: number): boolean {
+    return this.#xen.has(port);
   }
 
   // ---- Snapshots ----
@@ -461,6 +523,10 @@ export class EventChannels {
       }
       return { port, kind: h.kind };
     });
+    const xen = [...this.#xen].sort((a, b) => a[0] - b[0]).map(([port, h]) => ({
+      port,
+      kind: h.kind!,
+    }));
     return {
       domid: this.domid,
       maxPort: this.#maxPort,
@@ -468,6 +534,7 @@ export class EventChannels {
       dying: this.#dying,
       ports: this.#ports.map((ch) => ({ ...ch })),
       hosts,
+      xen,
       abi: this.#abi.kind,
       fifo: this.#abi instanceof FifoAbi ? this.#abi.save() : null,
     };
@@ -495,12 +562,21 @@ export class EventChannels {
       }
       hosts.set(port, { endpoint, kind });
     }
+    const xen = new Map<number, HostBinding>();
+    for (const { port, kind } of s.xen ?? []) {
+      const endpoint = resolveHost(kind, port);
+      if (typeof endpoint?.send !== "function") {
+        throw new StateError(`evtchn.xen: no endpoint for kind ${kind} (port ${port})`);
+      }
+      xen.set(port, { endpoint, kind });
+    }
     this.#maxPort = s.maxPort;
     this.#privileged = s.privileged;
     this.#dying = s.dying;
     this.#ports = ports;
     this.#virqTo = virqTo;
     this.#hosts = hosts;
+    this.#xen = xen;
     this.#abi = abi;
   }
 
@@ -537,6 +613,23 @@ export class EventChannels {
     const rd = this.#hub.get(ch.remoteDom);
     if (rd === undefined) throw new Error(`port ${ch.port}: peer domain ${ch.remoteDom} is gone`);
     return rd;
+  }
+
+  /** EINVAL when `port` is Xen-attached: the guest may not touch it (`what`: what it tried). */
+  #notXen(port: number, what: string): void {
+    check(!this.#xen.has(port), XEN_EINVAL, `port ${port} is Xen's and cannot be ${what}`);
+  }
+
+  /** Closes every bound port; Xen-attached ones only with `xen` (domain destruction). */
+  #closeAll(xen: boolean): void {
+    for (let port = 1; port < this.#ports.length; port++) {
+      if (!isBound(this.#ports[port])) continue;
+      if (this.#xen.has(port)) {
+        if (xen) this.freeXen(port);
+        continue;
+      }
+      this.#close(this.#ports[port]);
+    }
   }
 
   /** Xen's get_free_port: the lowest free, non-busy port, growing the table; ENOSPC when full. */

@@ -42,6 +42,8 @@ export interface EventChannelsState {
   ports: Channel[];
   /** Host ports in port order. */
   hosts: HostPortState[];
+  /** Xen-attached ports (allocUnboundXen) in port order; absent in older snapshots. */
+  xen?: HostPortState[];
   /** The port ABI in use. */
   abi: "2l" | "fifo";
   /** The FIFO ABI's state, null under 2-level. */
@@ -115,6 +117,21 @@ export function checkEventChannelsState(
   });
   if (hosts.length !== hostPorts.size) {
     throw new StateError(`evtchn.hosts: ${hosts.length} entries for ${hostPorts.size} host ports`);
+  }
+  if (s.xen !== undefined) {
+    last = 0;
+    arr(s.xen, "evtchn.xen", ports.length).forEach((h, i) => {
+      const o = obj(h, `evtchn.xen[${i}]`);
+      const port = int(o.port, `evtchn.xen[${i}].port`, last + 1, ports.length - 1);
+      const st = (ports[port] as Channel).state;
+      if (st !== "unbound" && st !== "interdomain") {
+        throw new StateError(`evtchn.xen[${i}].port: port ${port} is ${st}, not Xen-attachable`);
+      }
+      if (str(o.kind, `evtchn.xen[${i}].kind`, 200) === "") {
+        throw new StateError(`evtchn.xen[${i}].kind: empty`);
+      }
+      last = port;
+    });
   }
   if (abi === "fifo") checkFifo(s.fifo, vcpuCount);
   else if (s.fifo !== null) throw new StateError("evtchn.fifo: must be null under the 2-level ABI");

@@ -1,7 +1,7 @@
 /**
  * memory_op (hypercall 12) for ARM guests: add_to_physmap of the shared_info page and of grant
  * frames (how Linux maps them), the balloon's reservation calls (increase/decrease_reservation,
- * populate_physmap), and the reservation queries. The command is x0's low 6 bits (the rest is a
+ * populate_physmap), the reservation queries, and acquire_resource for device models. The command is x0's low 6 bits (the rest is a
  * continuation index on Xen; hvlab completes every call at once).
  */
 import { __HYPERVISOR_memory_op } from "../abi/hypercalls.ts";
@@ -10,6 +10,7 @@ import * as M from "../abi/memory.ts";
 import type { Domain } from "../domain.ts";
 import { P2M_RW, P2M_RWX, P2M_TYPE } from "../p2m.ts";
 import { hex, XenError } from "../xen_error.ts";
+import { acquireResource } from "./acquire_resource.ts";
 import type { HypercallContext, HypercallDef } from "./table.ts";
 import { targetDomain } from "./target_domain.ts";
 
@@ -174,6 +175,12 @@ export function memoryOpHypercall(): HypercallDef {
           d.p2m.unmap(gfn);
           return 0;
         },
+      },
+      {
+        cmd: M.XENMEM_acquire_resource,
+        name: "acquire_resource",
+        // Device models map another domain's resource (an ioreq server's pages) into their own.
+        run: (c, a) => acquireResource(c, a[1]),
       },
       {
         cmd: M.XENMEM_add_to_physmap_batch,

@@ -1,10 +1,11 @@
 /**
  * The hypercalls hvlab implements, as one table: what an ARM guest of Xen 4.17 can call. Anything
- * else (x86-only calls, physdev_op, domctl/sysctl, dm_op for now) answers -ENOSYS and shows up in
+ * else (x86-only calls, physdev_op, domctl/sysctl) answers -ENOSYS and shows up in
  * the hypervisor log and the vcpu's hypercall counters.
  */
 import type { GrantOps } from "../grant/grant_ops.ts";
 import { consoleIoHypercall } from "./console_io.ts";
+import { type DmOpHost, dmOpHypercall } from "./dm_op.ts";
 import { multicallHypercall } from "./dispatch.ts";
 import { eventChannelOpHypercall } from "./event_channel_op.ts";
 import { grantTableOpHypercall } from "./grant_table_op.ts";
@@ -17,7 +18,7 @@ import { vmAssistHypercall } from "./vm_assist.ts";
 import { xenVersionHypercall } from "./xen_version.ts";
 
 /** What the table's rows need from the hypervisor. */
-export interface StandardTableHost extends VcpuOpHost, PollSupport {
+export interface StandardTableHost extends VcpuOpHost, PollSupport, DmOpHost {
   readonly grantOps: GrantOps;
 }
 
@@ -34,6 +35,7 @@ export function standardHypercalls(host: StandardTableHost): HypercallTable {
     eventChannelOpHypercall,
     hvmOpHypercall,
     vmAssistHypercall,
+    dmOpHypercall(host),
   ]);
   return table;
 }

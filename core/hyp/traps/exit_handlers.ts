@@ -6,7 +6,8 @@ import type { Exit, ExitKind } from "../../cpu/exit.ts";
 import { XEN_HYPERCALL_TAG } from "../abi/hypercalls.ts";
 import type { Domain } from "../domain.ts";
 import { advancePc, injectAbort, injectUndef } from "../guest_exceptions.ts";
-import { emulateMmio, type MmioObservation } from "../mmio_emulation.ts";
+import { forwardMmio } from "../ioreq/ioreq_forward.ts";
+import { emulateMmio, type ForwardedAccess, type MmioObservation } from "../mmio_emulation.ts";
 import type { Pcpu } from "../pcpu.ts";
 import type { Vcpu } from "../vcpu.ts";
 import { smcccCall } from "../vsmccc.ts";
@@ -62,7 +63,10 @@ const wfx: Handler = (h, { p, d, v, x, end }) => {
   else h.idleOnPcpu(p, v, end);
 };
 
-/** Stage-2 data abort: MMIO emulation (through the "mmio" hooks), else a data abort. */
+/**
+ * Stage-2 data abort: MMIO emulation (through the "mmio" hooks), else an ioreq server's device
+ * model (the vcpu waits for it), else a data abort.
+ */
 const dabt: Handler = (h, { d, v, x }) => {
   const observe = h.hooks.has("mmio")
     ? (o: MmioObservation) => {
@@ -72,7 +76,10 @@ const dabt: Handler = (h, { d, v, x }) => {
       o.abort = e.abort;
     }
     : undefined;
-  const r = emulateMmio(v.cpu, d, x.esr, x.far, x.ipa, observe);
+  const forward = d.ioreq.any
+    ? (a: ForwardedAccess) => forwardMmio(h.services, d, v, a)
+    : undefined;
+  const r = emulateMmio(v.cpu, d, x.esr, x.far, x.ipa, observe, forward);
   if (r.result === "abort") {
     h.services.log(d, "guest", `vcpu ${v.id}: data abort at IPA 0x${x.ipa.toString(16)}`);
     h.fault(d, v, "dabt", x.ipa, x.esr);

@@ -1,0 +1,153 @@
+/**
+ * Forwarding a trapped MMIO access to an ioreq server and completing it (Xen 4.17's
+ * arch/arm/ioreq.c try_fwd_ioserv / handle_ioserv and common/ioreq.c ioreq_send / wait_for_io):
+ * the access is written into the vcpu's slot of the server's ioreq page (state READY), the
+ * server is notified on the vcpu's Xen-attached port, and the vcpu waits. When the device model
+ * sets IORESP_READY and sends on its end of the port, the access completes (a read's data goes
+ * to the register, sign-extended as the syndrome says), the PC moves past the instruction and
+ * the vcpu runs again.
+ *
+ * @module
+ */
+import {
+  ioreq,
+  IOREQ_READ,
+  IOREQ_TYPE_COPY,
+  IOREQ_WRITE,
+  STATE_IOREQ_INPROCESS,
+  STATE_IOREQ_NONE,
+  STATE_IOREQ_READY,
+  STATE_IORESP_READY,
+} from "../abi/dm_op.ts";
+import { abiField, readAbiField, writeAbiField } from "../abi/layout.ts";
+import type { Domain } from "../domain.ts";
+import type { HostEndpoint } from "../evtchn/host_endpoint.ts";
+import type { ForwardedAccess } from "../mmio_emulation.ts";
+import { advancePc } from "../guest_exceptions.ts";
+import type { HypervisorServices } from "../services.ts";
+import type { Vcpu } from "../vcpu.ts";
+import type { PendingIo } from "./ioreq_server.ts";
+
+const F = (name: string) => abiField(ioreq, name);
+const ADDR = F("addr"), DATA = F("data"), COUNT = F("count"), SIZE = F("size");
+const VP_EPORT = F("vp_eport"), STATE = F("state"), DATA_IS_PTR = F("data_is_ptr");
+const DIR = F("dir"), DF = F("df"), TYPE = F("type");
+
+/** What forwarding did: sent (the vcpu waits) or no server took it. */
+export type ForwardResult = "retry" | "unhandled";
+
+/**
+ * try_fwd_ioserv + ioreq_send for vcpu `v` of `d`. "unhandled" when no enabled server maps the
+ * bytes, or the server's page is missing or its slot is not free or names another port (Xen
+ * logs "device model set bad IO state/event channel"): the guest then gets a data abort. A
+ * vcpu that traps again while its request is in flight (only if something woke it early) just
+ * waits again.
+ */
+export function forwardMmio(
+  hv: HypervisorServices,
+  d: Domain,
+  v: Vcpu,
+  a: ForwardedAccess,
+): ForwardResult {
+  const io = d.ioreq;
+  if (io.pending[v.id]) {
+    hv.block(v);
+    return "retry";
+  }
+  const s = io.select(a.ipa, a.size);
+  if (s === undefined) return "unhandled";
+  if (s.ioreqMfn < 0) {
+    hv.log(d, "warn", `ioreq server ${s.id}: no ioreq page acquired, access at ${hexb(a.ipa)}`);
+    return "unhandled";
+  }
+  const port = s.vcpuPorts[v.id];
+  const page = d.phys.mem.writePage(s.ioreqMfn)!, base = v.id * ioreq.size;
+  const state = readAbiField(page, base, STATE);
+  const eport = readAbiField(page, base, VP_EPORT);
+  if (state !== STATE_IOREQ_NONE || eport !== port) {
+    hv.log(
+      d,
+      "warn",
+      `ioreq server ${s.id}: device model set bad IO state ${state} / event channel ${eport}`,
+    );
+    return "unhandled";
+  }
+  // Xen sends the register's value as data for reads too (get_user_reg before the direction).
+  const data = a.reg === 31 ? 0n : v.cpu.getX(a.reg);
+  writeAbiField(page, base, ADDR, a.ipa);
+  writeAbiField(page, base, DATA, data);
+  writeAbiField(page, base, COUNT, 1);
+  writeAbiField(page, base, SIZE, a.size);
+  writeAbiField(page, base, DATA_IS_PTR, 0);
+  writeAbiField(page, base, DIR, a.write ? IOREQ_WRITE : IOREQ_READ);
+  writeAbiField(page, base, DF, 0);
+  writeAbiField(page, base, TYPE, IOREQ_TYPE_COPY);
+  writeAbiField(page, base, STATE, STATE_IOREQ_READY);
+  while (io.pending.length <= v.id) io.pending.push(null);
+  io.pending[v.id] = {
+    server: s.id,
+    addr: a.ipa,
+    size: a.size,
+    write: a.write,
+    data,
+    reg: a.reg,
+    signExtend: a.signExtend,
+    sixtyFour: a.sixtyFour,
+  };
+  d.evtchn.notifyViaXen(port);
+  hv.block(v);
+  return "retry";
+}
+
+/**
+ * The event on target port `port` from the device model (Xen's notification wakes the vcpu,
+ * which runs wait_for_io): IORESP_READY completes the access and the vcpu runs; READY or
+ * INPROCESS keep it waiting; any other state crashes the domain, as Xen does.
+ */
+export function ioreqNotified(hv: HypervisorServices, d: Domain, port: number): void {
+  for (const s of d.ioreq.servers) {
+    const vid = s?.vcpuPorts.indexOf(port) ?? -1;
+    if (s === null || vid < 0) continue;
+    const p = d.ioreq.pending[vid];
+    const v = d.vcpus[vid];
+    if (!p || p.server !== s.id || v === undefined || s.ioreqMfn < 0) return;
+    const page = d.phys.mem.writePage(s.ioreqMfn)!, base = vid * ioreq.size;
+    const state = readAbiField(page, base, STATE);
+    if (state === STATE_IOREQ_READY || state === STATE_IOREQ_INPROCESS) return;
+    if (state !== STATE_IORESP_READY) {
+      d.ioreq.pending[vid] = null;
+      hv.log(d, "warn", `vcpu ${vid}: weird ioreq state ${state} from ioreq server ${s.id}`);
+      hv.shutdown(d, "crash");
+      return;
+    }
+    writeAbiField(page, base, STATE, STATE_IOREQ_NONE);
+    finishIo(hv, v, p, readAbiField(page, base, DATA) as bigint);
+    d.ioreq.pending[vid] = null;
+    return;
+  }
+}
+
+/**
+ * Completes `v`'s access `p` with `data` (handle_ioserv + advance_pc) and lets it run. Also used
+ * when the server goes away under a waiting vcpu: Xen's completion then finds no server and
+ * finishes the access with the request's own data.
+ */
+export function finishIo(hv: HypervisorServices, v: Vcpu, p: PendingIo, data: bigint): void {
+  if (!p.write && p.reg !== 31) {
+    const bits = 8 * p.size;
+    let r = BigInt.asUintN(bits, data);
+    if (p.signExtend && p.size < 8) r = BigInt.asUintN(64, BigInt.asIntN(bits, r));
+    v.cpu.setX(p.reg, p.sixtyFour ? r : BigInt.asUintN(32, r));
+  }
+  advancePc(v.cpu);
+  hv.wake(v);
+}
+
+/** The endpoint of a target's ioreq ports (kind IOREQ_PORT_KIND): events complete accesses. */
+export function ioreqEndpoint(hv: HypervisorServices, d: Domain): HostEndpoint {
+  return { send: (port) => ioreqNotified(hv, d, port) };
+}
+
+function hexb(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
