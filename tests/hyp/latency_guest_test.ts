@@ -9,18 +9,9 @@ import { compileGuest } from "../../scripts/build_guests.ts";
 import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { loadGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { labConfig } from "../../tools/lab/hyp_lab.ts";
+import { haveCrossGcc, labConfig } from "../../tools/lab/hyp_lab.ts";
 
 const RUNS = 1000;
-
-function haveCrossGcc(): boolean {
-  try {
-    return new Deno.Command("aarch64-linux-gnu-gcc", { args: ["--version"], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 
 const HAVE_GCC = haveCrossGcc();
 if (!HAVE_GCC) console.log("latency guest tests skipped: aarch64-linux-gnu-gcc is not installed");
@@ -63,9 +54,9 @@ Deno.test({
     const m = /^AVG=(\d+) MIN=(\d+) MAX=(\d+) WARM_MAX=(\d+)$/.exec(lines[0]);
     assert.ok(m, `statistics line: ${lines[0]}`);
     const [avg, min, max, warmMax] = m.slice(1).map(Number);
-    // Without a cost model the handler runs within one counter tick (16 ns at 62.5 MHz) of the
-    // deadline, so 0 is a truthful figure; exception-entry and world-switch costs make it positive.
-    assert.ok([avg, min, max, warmMax].every((v) => v >= 0), lines[0]);
+    // The cost model puts the physical IRQ path, the wake-up and the world switch between the
+    // deadline and the handler: at least the interrupt's entry and injection (> 1 us).
+    assert.ok(min > 1000, lines[0]);
     assert.ok(min <= avg && avg <= max, lines[0]);
     assert.ok(warmMax <= max && warmMax >= min, lines[0]);
     // A delay of 10 us between arm and deadline: a latency near that would mean lost deadlines.

@@ -10,15 +10,8 @@ import assert from "node:assert/strict";
 // deno-lint-ignore no-import-prefix
 import { XMLValidator } from "npm:fast-xml-parser@4.5.0";
 import { validateTraceFile } from "../../tools/trace/trace_schema.ts";
+import { haveCrossGcc } from "../../tools/lab/hyp_lab.ts";
 
-function haveCrossGcc(): boolean {
-  try {
-    return new Deno.Command("aarch64-linux-gnu-gcc", { args: ["--version"], stdout: "null" })
-      .outputSync().success;
-  } catch {
-    return false;
-  }
-}
 const HAVE_GCC = haveCrossGcc();
 
 /** The published AVG and WARM_MAX cells the model cannot bring within 25%, by row. */

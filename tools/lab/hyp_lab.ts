@@ -177,9 +177,17 @@ export function assembleRaw(source: string): Uint8Array {
 
 /** True when the cross assembler is installed (tests that need it skip otherwise). */
 export function haveCrossAs(): boolean {
+  return haveTool("aarch64-linux-gnu-as");
+}
+
+/** True when the cross compiler (aarch64-linux-gnu-gcc) can be run. */
+export function haveCrossGcc(): boolean {
+  return haveTool("aarch64-linux-gnu-gcc");
+}
+
+function haveTool(name: string): boolean {
   try {
-    return new Deno.Command("aarch64-linux-gnu-as", { args: ["--version"], stdout: "null" })
-      .outputSync().success;
+    return new Deno.Command(name, { args: ["--version"], stdout: "null" }).outputSync().success;
   } catch {
     return false;
   }
