@@ -39,7 +39,7 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
     list: { usage: "list()", summary: "domains: id, name, state, memory, vcpus, runstate times" },
     info: {
       usage: "info()",
-      summary: "the hypervisor: version, virtual time, pCPUs and their vcpus",
+      summary: "the hypervisor: version, scheduler, virtual time, pCPUs and their vcpus",
     },
     create: {
       usage: "create(file)",
@@ -57,8 +57,25 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
       summary: "attaches to d's console: output streams, keys go to the guest; Ctrl-] detaches",
       detail: "console.log() and the rest of the console object still work as usual.",
     },
-    vcpuList: { usage: "vcpuList()", summary: "every vcpu: domain, pCPU, state, running time" },
+    vcpuList: {
+      usage: "vcpuList()",
+      summary: "every vcpu: domain, pCPU, state, running time, hard / soft affinity",
+    },
     vcpuPin: { usage: "vcpuPin(d, v, pcpu)", summary: "moves vcpu v of domain d to pCPU pcpu" },
+    schedInfo: {
+      usage: "schedInfo(d?)",
+      summary: "the scheduler and each domain's parameters (xl sched-credit2, sched-rtds...)",
+      detail: "credit and credit2 show Weight and Cap, rtds Period, Budget (us) and Extratime, " +
+        "arinc653 its major frame's windows, null only the domains.",
+    },
+    schedSet: {
+      usage: "schedSet(d, {weight, cap} | {period, budget, extratime})",
+      summary: "sets domain d's scheduling parameters, as xl sched-credit2 -w / sched-rtds -p -b",
+      detail: "credit, credit2: weight 1..65535 (default 256), cap in % of a pCPU (0 = none).\n" +
+        "rtds: period and budget in us (10 us up, budget <= period), extratime true/false.\n" +
+        "All are checked before any changes; the scheduler uses them from its next decision.\n" +
+        "  schedSet(1, { weight: 512 })   schedSet(1, { period: 10000, budget: 2000 })",
+    },
     dmesg: {
       usage: "dmesg({domain, level, last})",
       summary: "the hypervisor log (levels info, guest, warn, unimplemented)",
@@ -169,7 +186,8 @@ export const OBJECT_HELP: Record<string, string> = {
   hv.domains (Map id -> Domain)   hv.pcpus (physical CPUs: .vcpus, .now, .idleCycles)
   hv.xenstore   hv.logEntries   hv.consoles (Map id -> ConsoleSink)   hv.version   hv.clock
   hv.nowNs()    hv.cycles       hv.run({maxCycles, until}) (prefer runFor/runUntil)
-  Views: info(), list(), vcpuList(), dmesg().`,
+  hv.scheduler (.name, .getParams(domid), .setParams(domid, p))   hv.timeline
+  Views: info(), list(), vcpuList(), schedInfo(), dmesg().`,
   Domain: `Domain: one guest.
   .id .name .state (running/paused/shutdown/dying) .shutdownReason .vcpus .p2m .phys (guest
   memory: .read(gpa, len), .u32(gpa)) .evtchn .grants .hvmParams .ramPages .maxPages

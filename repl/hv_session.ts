@@ -25,12 +25,21 @@ import { formatInfo } from "./show_info.ts";
 import { formatP2m } from "./show_p2m.ts";
 import { formatDisasm, formatRegs } from "./show.ts";
 import { formatSysregs, formatVcpu, formatVcpuList, KEY_SYSREGS } from "./show_vcpus.ts";
+import { formatSchedInfo } from "./show_sched.ts";
 import { formatVgic, vgicOf } from "./show_vgic.ts";
 import { formatWatches, formatXenstore } from "./show_xenstore.ts";
 import { hookCommands } from "./hook_commands.ts";
 import { snapshotCommands } from "./snapshot_commands.ts";
 import { fmtNs } from "./table.ts";
-import { xlCreate, xlDestroy, xlPause, xlShutdown, xlUnpause, xlVcpuPin } from "./xl_commands.ts";
+import {
+  xlCreate,
+  xlDestroy,
+  xlPause,
+  xlSchedSet,
+  xlShutdown,
+  xlUnpause,
+  xlVcpuPin,
+} from "./xl_commands.ts";
 
 /** A domain argument: an id, a name or the Domain. */
 type DomArg = number | string | Domain;
@@ -134,6 +143,10 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     console: consoleFn,
     vcpuList: () => print(formatVcpuList(lab.hv)),
     vcpuPin: (d: DomArg, v: number, pcpu: number) => print(xlVcpuPin(lab, lab.vcpu(d, v), pcpu)),
+    schedInfo: (d?: DomArg) =>
+      print(formatSchedInfo(lab.hv, d === undefined ? undefined : dom(d).id)),
+    schedSet: (d: DomArg, params: Record<string, number | boolean>) =>
+      print(xlSchedSet(lab, dom(d), params)),
     dmesg: (f: DmesgFilter = {}) => print(formatDmesg(lab.hv.logEntries, f)),
     regs: (v: Vcpu = cur()) => print(formatRegs(v.cpu)),
     sysregs: (v: Vcpu = cur(), names: string[] = [...KEY_SYSREGS]) =>

@@ -1,8 +1,11 @@
 /** REPL view of the hypervisor as a whole (`info()`, like xl info). */
 import type { Hypervisor } from "../core/hyp/hypervisor.ts";
+import { schedulerLine } from "./show_sched.ts";
 import { fmtNs, formatTable } from "./table.ts";
 
-/** Version, clocks, virtual time, physical CPUs with their vcpus and idle time, domains. */
+/**
+ * Version, clocks, virtual time, the scheduler, physical CPUs with their vcpus and idle time.
+ */
 export function formatInfo(hv: Hypervisor): string {
   const v = hv.version;
   const now = hv.nowNs();
@@ -13,6 +16,7 @@ export function formatInfo(hv: Hypervisor): string {
     `${
       hv.clock.counterHz / 1e6
     } MHz); machine frames: ${hv.frames.used} used, ${hv.frames.available} free`,
+    schedulerLine(hv),
     `hypervisor log: ${hv.logEntries.length} lines; code cache shared by all vcpus`,
     "",
     formatTable(

@@ -4,6 +4,7 @@ import type { Vcpu } from "../core/hyp/vcpu.ts";
 import { runstateTimes } from "./show_domains.ts";
 import { vgicOf } from "./show_vgic.ts";
 import { formatDisasm, formatRegs } from "./show.ts";
+import { formatCpuSet } from "./show_sched.ts";
 import { fmtNs, formatTable } from "./table.ts";
 
 /** System registers a vcpu view shows (EL1 context and the virtual timer). */
@@ -25,21 +26,34 @@ export const KEY_SYSREGS = [
   "CNTKCTL_EL1",
 ] as const;
 
-/** xl vcpu-list: one row per vcpu of every domain. */
+/**
+ * xl vcpu-list: one row per vcpu of every domain — its pCPU ("-" offline), xl's state letters
+ * (r on a pCPU, b blocked, p offline), running time in seconds, hard / soft affinity as xl prints
+ * CPU sets.
+ */
 export function formatVcpuList(hv: Hypervisor): string {
-  const now = hv.nowNs();
+  const now = hv.nowNs(), n = hv.pcpus.length;
   const rows = [...hv.domains.values()].flatMap((d) =>
-    d.vcpus.map((v) => [
-      d.name,
-      d.id,
-      v.id,
-      v.pcpu,
-      v.paused ? `${v.runstate.state} (paused)` : v.runstate.state,
-      fmtNs(runstateTimes(v, now)[0]),
-      v.cpu.retired,
-    ])
+    d.vcpus.map((v) => {
+      const st = v.runstate.state, offline = st === "offline";
+      // r: on a pCPU (the scheduler's choice there, as Xen's is_running), not merely runnable.
+      const on = hv.pcpus.some((p) => p.curr === v);
+      return [
+        d.name,
+        d.id,
+        v.id,
+        offline ? null : v.pcpu,
+        offline ? "--p" : `${on ? "r" : "-"}${st === "blocked" ? "b" : "-"}-`,
+        // Seconds as xl shows them, to the µs: a lab's guests run for milliseconds.
+        (runstateTimes(v, now)[0] / 1e9).toFixed(6),
+        `${formatCpuSet(v.unit.hard, n)} / ${formatCpuSet(v.unit.soft, n)}`,
+      ];
+    })
   );
-  return formatTable(["Name", "ID", "VCPU", "CPU", "State", "Time(running)", "Retired"], rows);
+  return formatTable(
+    ["Name", "ID", "VCPU", "CPU", "State", "Time(s)", "Affinity (Hard / Soft)"],
+    rows,
+  );
 }
 
 /** The key system registers of `v` in two columns. */

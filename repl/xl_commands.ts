@@ -70,3 +70,57 @@ export function xlVcpuPin(lab: HvLab, v: Vcpu, pcpu: number): string {
   lab.hv.setAffinity(v, [pcpu]);
   return `vcpu ${v.domainId}.${v.id} pinned to pCPU ${pcpu} (was ${was})`;
 }
+
+/** xl's names of each scheduler's per-domain parameters, and the scheduler's own. */
+const SCHED_PARAMS: Record<string, Record<string, string>> = {
+  credit: { weight: "weight", cap: "cap" },
+  credit2: { weight: "weight", cap: "cap" },
+  rtds: { period: "periodUs", budget: "budgetUs", extratime: "extratime" },
+};
+
+/** A domain's parameters in xl's words ("weight 256, cap 0"; rtds periods in µs). */
+function describeParams(lab: HvLab, d: Domain): string {
+  const s = lab.hv.scheduler, names = SCHED_PARAMS[s.name] ?? {};
+  const p = s.getParams(d.id);
+  return Object.entries(names).map(([xl, own]) => {
+    if (xl === "extratime") return `extratime ${p[own] ? "yes" : "no"}`;
+    return `${xl} ${p[own]}${s.name === "rtds" ? " us" : ""}`;
+  }).join(", ");
+}
+
+/**
+ * `xl sched-credit -d d -w W -c C`, `xl sched-credit2 -d d -w W -c C`,
+ * `xl sched-rtds -d d -p P -b B -e E`: sets some of domain `d`'s parameters under the running
+ * scheduler, by xl's names (weight, cap; period and budget in µs, extratime as a boolean or 0/1).
+ * The scheduler validates all of them before changing any; it uses them from its next decision.
+ */
+export function xlSchedSet(
+  lab: HvLab,
+  d: Domain,
+  params: Record<string, number | boolean>,
+): string {
+  const s = lab.hv.scheduler, names = SCHED_PARAMS[s.name];
+  if (names === undefined) {
+    throw new Error(`the ${s.name} scheduler has no per-domain parameters`);
+  }
+  if (typeof params !== "object" || params === null || Object.keys(params).length === 0) {
+    throw new Error(
+      `schedSet: give ${s.name} parameters as {${Object.keys(names).join(", ")}}, not ${
+        JSON.stringify(params)
+      }`,
+    );
+  }
+  const own: Record<string, number> = {};
+  for (const [k, v] of Object.entries(params)) {
+    const name = names[k];
+    if (name === undefined) {
+      throw new Error(
+        `${s.name} has no parameter "${k}" (it has ${Object.keys(names).join(", ")})`,
+      );
+    }
+    own[name] = typeof v === "boolean" ? Number(v) : v;
+  }
+  const was = describeParams(lab, d);
+  s.setParams(d.id, own);
+  return `domain ${d.id} "${d.name}" (${s.name}): ${describeParams(lab, d)} (was ${was})`;
+}
