@@ -219,20 +219,29 @@ for (const scheduler of ["credit2", "credit", "rtds"] as const) {
   });
 }
 
-Deno.test("affinity (credit2): a waking vcpu goes to an idle pCPU of its soft affinity", () => {
-  const placed = (cpusSoft?: { all: boolean; cpus: number[] }[]) => {
-    const hv = new Hypervisor({ scheduler: "credit2", pcpus: 2 });
-    const cfg = { ...labConfig("soft"), ...(cpusSoft ? { cpusSoft } : {}) };
-    const v = buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, SPIN, "raw") }).domain
-      .vcpus[0];
-    hv.timeline.enabled = true;
-    runMs(hv, 5);
-    return [...new Set(slicesOf(hv, v).map((s) => s.pcpu))];
-  };
-  // Its processor is pCPU 0 (vcpu 0's default): without a preference it stays there.
-  assert.deepEqual(placed(), [0]);
-  assert.deepEqual(placed([{ all: false, cpus: [1] }]), [1]);
-});
+for (const scheduler of ["credit2", "credit"] as const) {
+  Deno.test({
+    // Known bug for credit, run with HVLAB_KNOWN_BUGS=1: its wake tickles the idle pCPU of the
+    // soft affinity, but the vcpu's own pCPU, deciding first, takes it (credit2 leaves a unit
+    // to the pCPU tickled for it); Xen places it by soft affinity (csched_res_pick).
+    name: `affinity (${scheduler}): a vcpu built with soft affinity {1} runs on idle pCPU 1`,
+    ignore: scheduler === "credit" && Deno.env.get("HVLAB_KNOWN_BUGS") === undefined,
+    fn: () => {
+      const placed = (cpusSoft?: { all: boolean; cpus: number[] }[]) => {
+        const hv = new Hypervisor({ scheduler, pcpus: 2 });
+        const cfg = { ...labConfig("soft"), ...(cpusSoft ? { cpusSoft } : {}) };
+        const kernel = probeGuestKernel(cfg.kernel, SPIN, "raw");
+        const v = buildDomain(hv, cfg, { kernel }).domain.vcpus[0];
+        hv.timeline.enabled = true;
+        runMs(hv, 5);
+        return [...new Set(slicesOf(hv, v).map((s) => s.pcpu))];
+      };
+      // Its processor is pCPU 0 (vcpu 0's default): without a preference it stays there.
+      assert.deepEqual(placed(), [0]);
+      assert.deepEqual(placed([{ all: false, cpus: [1] }]), [1]);
+    },
+  });
+}
 
 /** Offsets in the runstate guest's scratch page (SCRATCH = 0x40100000). */
 const RS_AREA = 0x4010_0400;
