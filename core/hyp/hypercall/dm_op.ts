@@ -108,7 +108,9 @@ function subOps(host: DmOpHost): Map<number, SubOp> {
         d.ioreq.destroy(d, id, c.domain.id, c.hv.frames);
         // A vcpu left waiting finishes its access with the request's own data, as Xen's
         // completion does once no server holds its request.
-        for (const { p, vid } of waiting) finishIo(c.hv, d.vcpus[vid], p, p.data);
+        for (const { p, vid } of waiting) {
+          if (d.vcpus[vid].cpu.pc === p.pc) finishIo(c.hv, d.vcpus[vid], p, p.data);
+        }
       },
     }],
     [D.XEN_DMOP_set_irq_level, {

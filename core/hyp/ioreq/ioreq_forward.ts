@@ -39,9 +39,12 @@ export type ForwardResult = "retry" | "unhandled";
 /**
  * try_fwd_ioserv + ioreq_send for vcpu `v` of `d`. "unhandled" when no enabled server maps the
  * bytes, or the server's page is missing or its slot is not free or names another port (Xen
- * logs "device model set bad IO state/event channel"): the guest then gets a data abort. A
- * vcpu that traps again while its request is in flight (only if something woke it early) just
- * waits again.
+ * logs "device model set bad IO state/event channel"): the guest then gets a data abort.
+ *
+ * A waiting vcpu runs again only once answered — unless the run loop woke it early (an
+ * interrupt; see waitingForIoreq). Then the same instruction traps again and completes if the
+ * answer is there or waits again; any other access while one is in flight is refused as Xen's
+ * "wrong state" (a data abort).
  */
 export function forwardMmio(
   hv: HypervisorServices,
@@ -50,8 +53,13 @@ export function forwardMmio(
   a: ForwardedAccess,
 ): ForwardResult {
   const io = d.ioreq;
-  if (io.pending[v.id]) {
-    hv.block(v);
+  const inFlight = io.pending[v.id];
+  if (inFlight) {
+    if (v.cpu.pc !== inFlight.pc) {
+      hv.log(d, "guest", `vcpu ${v.id}: MMIO at ${hexb(a.ipa)} while an ioreq is in flight`);
+      return "unhandled";
+    }
+    if (!completeIfAnswered(hv, d, v.id)) hv.block(v);
     return "retry";
   }
   const s = io.select(a.ipa, a.size);
@@ -93,6 +101,7 @@ export function forwardMmio(
     reg: a.reg,
     signExtend: a.signExtend,
     sixtyFour: a.sixtyFour,
+    pc: v.cpu.pc,
   };
   d.evtchn.notifyViaXen(port);
   hv.block(v);
@@ -101,30 +110,35 @@ export function forwardMmio(
 
 /**
  * The event on target port `port` from the device model (Xen's notification wakes the vcpu,
- * which runs wait_for_io): IORESP_READY completes the access and the vcpu runs; READY or
- * INPROCESS keep it waiting; any other state crashes the domain, as Xen does.
+ * which runs wait_for_io). A vcpu still at its access completes it now; one the run loop let
+ * run early completes when it traps on the access again.
  */
 export function ioreqNotified(hv: HypervisorServices, d: Domain, port: number): void {
-  for (const s of d.ioreq.servers) {
-    const vid = s?.vcpuPorts.indexOf(port) ?? -1;
-    if (s === null || vid < 0) continue;
-    const p = d.ioreq.pending[vid];
-    const v = d.vcpus[vid];
-    if (!p || p.server !== s.id || v === undefined || s.ioreqMfn < 0) return;
-    const page = d.phys.mem.writePage(s.ioreqMfn)!, base = vid * ioreq.size;
-    const state = readAbiField(page, base, STATE);
-    if (state === STATE_IOREQ_READY || state === STATE_IOREQ_INPROCESS) return;
-    if (state !== STATE_IORESP_READY) {
-      d.ioreq.pending[vid] = null;
-      hv.log(d, "warn", `vcpu ${vid}: weird ioreq state ${state} from ioreq server ${s.id}`);
-      hv.shutdown(d, "crash");
-      return;
-    }
-    writeAbiField(page, base, STATE, STATE_IOREQ_NONE);
-    finishIo(hv, v, p, readAbiField(page, base, DATA) as bigint);
-    d.ioreq.pending[vid] = null;
-    return;
+  const vid = d.ioreq.vcpuOfPort(port);
+  const p = vid < 0 ? null : d.ioreq.pending[vid];
+  if (!p || d.vcpus[vid]?.cpu.pc !== p.pc) return;
+  completeIfAnswered(hv, d, vid);
+}
+
+/**
+ * wait_for_io on vcpu `vid`'s slot: IORESP_READY completes the access (true); READY or
+ * INPROCESS mean still waiting (false); any other state crashes the domain, as Xen (true).
+ */
+function completeIfAnswered(hv: HypervisorServices, d: Domain, vid: number): boolean {
+  const p = d.ioreq.pending[vid]!;
+  const s = d.ioreq.servers[p.server]!;
+  const page = d.phys.mem.writePage(s.ioreqMfn)!, base = vid * ioreq.size;
+  const state = readAbiField(page, base, STATE);
+  if (state === STATE_IOREQ_READY || state === STATE_IOREQ_INPROCESS) return false;
+  d.ioreq.pending[vid] = null;
+  if (state !== STATE_IORESP_READY) {
+    hv.log(d, "warn", `vcpu ${vid}: weird ioreq state ${state} from ioreq server ${s.id}`);
+    hv.shutdown(d, "crash");
+    return true;
   }
+  writeAbiField(page, base, STATE, STATE_IOREQ_NONE);
+  finishIo(hv, d.vcpus[vid], p, readAbiField(page, base, DATA) as bigint);
+  return true;
 }
 
 /**

@@ -63,6 +63,8 @@ export interface PendingIo {
   reg: number;
   signExtend: boolean;
   sixtyFour: boolean;
+  /** The PC of the access (the instruction completion moves past). */
+  pc: bigint;
 }
 
 /** The ioreq servers of one target domain (Xen's d->ioreq_server). */
@@ -193,6 +195,15 @@ export class DomainIoreq {
       if (contains(s.ranges[XEN_DMOP_IO_RANGE_MEMORY], addr, addr + BigInt(size) - 1n)) return s;
     }
     return undefined;
+  }
+
+  /** The vcpu whose ioreq port `port` is, or -1 (ports are per vcpu, one server each). */
+  vcpuOfPort(port: number): number {
+    for (const s of this.servers) {
+      const i = s?.vcpuPorts.indexOf(port) ?? -1;
+      if (i >= 0) return i;
+    }
+    return -1;
   }
 
   /** Target domain destruction (ioreq_server_destroy_all): every server's page is freed. */

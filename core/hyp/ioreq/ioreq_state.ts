@@ -67,6 +67,7 @@ function pendingIo(v: unknown, f: string, servers: (IoreqServer | null)[]): Pend
     reg: int(o.reg, `${f}.reg`, 0, 31),
     signExtend: bool(o.signExtend, `${f}.signExtend`),
     sixtyFour: bool(o.sixtyFour, `${f}.sixtyFour`),
+    pc: big(o.pc, `${f}.pc`, 0n, U64),
   };
 }
 
