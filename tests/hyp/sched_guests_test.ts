@@ -96,6 +96,19 @@ Deno.test("credit2: weights 512:256 pinned to one pCPU give 2:1", () => {
   near(ra / rb, 2, 0.1, "a:b");
 });
 
+Deno.test("credit2: cap 50 holds a lone spinning domU to half of an idle pCPU in every 10 ms", () => {
+  const { hv, vs: [a] } = spinners("credit2", 1, 1);
+  hv.scheduler.setParams(a.domainId, { cap: 50 });
+  runMs(hv, 60);
+  near(running(a) / (60 * MS), 0.5, 0.03, "a's share");
+  // The budget is refilled every 10 ms (CSCHED2_BDGT_REPL_PERIOD): never more than 5 ms in one.
+  const slices = slicesOf(hv, a);
+  for (let k = 0; k < 6; k++) {
+    const ran = ranWithin(slices, k * 10 * MS, (k + 1) * 10 * MS);
+    assert.ok(ran <= 5 * MS, `period ${k}: ran ${ran} ns`);
+  }
+});
+
 Deno.test("credit: equal weights pinned to one pCPU share it 50/50", () => {
   const { hv, vs: [a, b] } = spinners("credit", 2, 2);
   hv.setAffinity(a, [0]);
