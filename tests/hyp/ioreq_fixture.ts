@@ -48,9 +48,14 @@ export interface IoreqLab {
 
 /**
  * dom0: privileged, 16 MiB of RAM, magic pages and the full wiring (event channels, vGIC) of a
- * lab domain; an idle kernel. domUs: lab domains running `kernels[i]` (idle when absent).
+ * lab domain; an idle kernel. domUs: lab domains running `kernels[i]` (idle when absent), with
+ * `opts.vcpus` vcpus each (default 1).
  */
-export function ioreqLab(domUs = 1, kernels: (Uint8Array | undefined)[] = []): IoreqLab {
+export function ioreqLab(
+  domUs = 1,
+  kernels: (Uint8Array | undefined)[] = [],
+  opts: { vcpus?: number } = {},
+): IoreqLab {
   const hv = new Hypervisor({ pcpus: 2 });
   const dom0 = hv.createDomain("dom0", { privileged: true });
   const pages = 16 * 256;
@@ -65,7 +70,7 @@ export function ioreqLab(domUs = 1, kernels: (Uint8Array | undefined)[] = []): I
   hv.cpuOn(v0, BigInt(RAM_BASE), 0n);
   const doms = Array.from(
     { length: domUs },
-    (_, i) => addLabDomain(hv, `d${i}`, { kernel: kernels[i] }).domain,
+    (_, i) => addLabDomain(hv, `d${i}`, { kernel: kernels[i], vcpus: opts.vcpus }).domain,
   );
   return { hv, dom0, v0, domUs: doms };
 }
