@@ -83,4 +83,9 @@ Deno.test("ioreq snapshot: malformed ioreq state is refused, naming the field", 
     spoil(ds.ioreq as unknown as Record<string, unknown>);
     assert.throws(() => restoreMachine(snap), re, what);
   }
+  const snap = saveMachine(hv);
+  const ev = snap.domains.find((d) => d.own.id === du.id)!.evtchn;
+  assert.equal(ev.xen?.length, 1, "the server's port is saved as Xen-attached");
+  ev.xen![0].port = ev.ports.findIndex((p) => p.state === "free");
+  assert.throws(() => restoreMachine(snap), /evtchn.xen\[0\].port: port \d+ is free/);
 });
