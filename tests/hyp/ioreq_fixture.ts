@@ -49,12 +49,13 @@ export interface IoreqLab {
 /**
  * dom0: privileged, 16 MiB of RAM, magic pages and the full wiring (event channels, vGIC) of a
  * lab domain; an idle kernel. domUs: lab domains running `kernels[i]` (idle when absent), with
- * `opts.vcpus` vcpus each (default 1).
+ * `opts.vcpus` vcpus each (default 1). With `opts.dom0Kernel`, dom0 runs it but is left offline
+ * for the test to start.
  */
 export function ioreqLab(
   domUs = 1,
   kernels: (Uint8Array | undefined)[] = [],
-  opts: { vcpus?: number } = {},
+  opts: { vcpus?: number; dom0Kernel?: Uint8Array } = {},
 ): IoreqLab {
   const hv = new Hypervisor({ pcpus: 2 });
   const dom0 = hv.createDomain("dom0", { privileged: true });
@@ -64,10 +65,11 @@ export function ioreqLab(
   dom0.p2m.map(magic, hv.frames.allocRange(GUEST_MAGIC_NR_PAGES), 4, P2M_RWX, P2M_TYPE.ram);
   dom0.ramPages = dom0.maxPages = pages;
   dom0.sharedInfoMfn = hv.frames.alloc();
-  dom0.phys.write(RAM_BASE, IDLE_KERNEL);
+  dom0.phys.write(RAM_BASE, opts.dom0Kernel ?? IDLE_KERNEL);
   wireDomain(hv, dom0, labConfig("dom0"));
   const v0 = dom0.vcpus[0];
-  hv.cpuOn(v0, BigInt(RAM_BASE), 0n);
+  // A dom0 kernel of the test's own is started by the test (with the arguments it needs).
+  if (opts.dom0Kernel === undefined) hv.cpuOn(v0, BigInt(RAM_BASE), 0n);
   const doms = Array.from(
     { length: domUs },
     (_, i) => addLabDomain(hv, `d${i}`, { kernel: kernels[i], vcpus: opts.vcpus }).domain,
