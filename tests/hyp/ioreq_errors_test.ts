@@ -23,6 +23,7 @@ import {
 import { DOMID_SELF } from "../../core/hyp/abi/hypercalls.ts";
 import * as M from "../../core/hyp/abi/memory.ts";
 import { mayControl } from "../../core/hyp/ioreq/may_control.ts";
+import { forwardMmio } from "../../core/hyp/ioreq/ioreq_forward.ts";
 import { MAX_NR_IOREQ_SERVERS } from "../../core/hyp/ioreq/ioreq_server.ts";
 import {
   acquire,
@@ -187,3 +188,29 @@ Deno.test("ioreq ports are Xen's: the target guest cannot send, close, move or q
 function portOpAt(hv: Hypervisor, v: Vcpu, cmd: number, at: number): number {
   return rc(call(hv, v, __HYPERVISOR_event_channel_op, cmd, at));
 }
+
+Deno.test("ioreq: a page acquired after enabling has no vp_eport: accesses abort (Xen's order)", () => {
+  const { hv, v0, domUs: [a] } = ioreqLab(1);
+  const [, id] = createServer(hv, v0, a.id);
+  assert.equal(mapRange(hv, v0, a.id, id, 0x1000_0000n, 0x1000_0fffn), 0);
+  const access = {
+    ipa: 0x1000_0010n,
+    size: 4,
+    write: false,
+    reg: 1,
+    signExtend: false,
+    sixtyFour: false,
+  } as const;
+  const v = a.vcpus[0];
+  assert.equal(forwardMmio(hv, a, v, access), "unhandled", "not enabled: nobody serves it");
+  assert.equal(setState(hv, v0, a.id, id, true), 0);
+  assert.equal(forwardMmio(hv, a, v, access), "unhandled", "no page acquired yet");
+  assert.match(hv.logEntries.at(-1)!.msg, /no ioreq page acquired/);
+  assert.equal(acquire(hv, v0, a.id, id, 1, [IOREQ_GFN])[0], 0);
+  assert.equal(forwardMmio(hv, a, v, access), "unhandled");
+  assert.match(hv.logEntries.at(-1)!.msg, /bad IO state 0 \/ event channel 0/);
+  assert.equal(setState(hv, v0, a.id, id, false), 0);
+  assert.equal(setState(hv, v0, a.id, id, true), 0, "re-enabling writes vp_eport");
+  assert.equal(forwardMmio(hv, a, v, access), "retry");
+  assert.equal(a.ioreq.pending[0]?.addr, 0x1000_0010n);
+});

@@ -11,6 +11,7 @@ import { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
 import {
   acquire,
   createServer,
+  dmOp,
   guestKernel,
   IOREQ_GFN,
   ioreqLab,
@@ -85,4 +86,25 @@ Deno.test({
       }
     }
   },
+});
+
+Deno.test("ioreq isolation: a destroyed server's page mapped by its device model is never reused", () => {
+  const { hv, dom0, v0, domUs: [a] } = ioreqLab(1);
+  const destroy = (id: number) =>
+    dmOp(hv, v0, a.id, D.XEN_DMOP_destroy_ioreq_server, D.xen_dm_op_destroy_ioreq_server, { id })
+      .rc;
+  const [, id] = createServer(hv, v0, a.id);
+  assert.equal(acquire(hv, v0, a.id, id, 1, [IOREQ_GFN])[0], 0);
+  const mfn = a.ioreq.servers[id]!.ioreqMfn;
+  const before = hv.frames.available;
+  assert.equal(destroy(id), 0);
+  assert.equal(hv.frames.available, before, "still mapped by dom0: not freed");
+  assert.equal(dom0.p2m.get(IOREQ_GFN)?.mfn, mfn, "dom0's mapping stays valid, as on Xen");
+  // Unmapped first, the page goes back to the pool.
+  const [, id2] = createServer(hv, v0, a.id);
+  assert.equal(acquire(hv, v0, a.id, id2, 1, [IOREQ_GFN + 1])[0], 0);
+  dom0.p2m.unmap(IOREQ_GFN + 1);
+  const before2 = hv.frames.available;
+  assert.equal(destroy(id2), 0);
+  assert.equal(hv.frames.available, before2 + 1);
 });

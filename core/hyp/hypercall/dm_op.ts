@@ -105,7 +105,7 @@ function subOps(host: DmOpHost): Map<number, SubOp> {
         const id = u.getUint16(0, true);
         d.ioreq.serverFor(id, c.domain.id);
         const waiting = d.ioreq.pending.flatMap((p, vid) => (p?.server === id ? [{ p, vid }] : []));
-        d.ioreq.destroy(d, id, c.domain.id, c.hv.frames);
+        d.ioreq.destroy(d, id, c.domain.id, c.hv.frames, c.domain);
         // A vcpu left waiting finishes its access with the request's own data, as Xen's
         // completion does once no server holds its request.
         for (const { p, vid } of waiting) {

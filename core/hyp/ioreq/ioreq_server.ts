@@ -23,6 +23,7 @@ import { XENMEM_resource_ioreq_server_frame_bufioreq } from "../abi/memory.ts";
 import type { Domain } from "../domain.ts";
 import type { HostEndpoint } from "../evtchn/host_endpoint.ts";
 import type { MachineFrames } from "../machine_frames.ts";
+import { P2M_TYPE } from "../p2m.ts";
 import { hex, XenError } from "../xen_error.ts";
 import { addRange, contains, type IoRanges, overlaps, removeRange } from "./io_ranges.ts";
 import { checkDomainIoreqState, type DomainIoreqState } from "./ioreq_state.ts";
@@ -120,12 +121,23 @@ export class DomainIoreq {
     return s;
   }
 
-  /** XEN_DMOP_destroy_ioreq_server: frees its ports and page; in-flight requests are dropped. */
-  destroy(target: Domain, id: number, caller: number, frames: MachineFrames): void {
+  /**
+   * XEN_DMOP_destroy_ioreq_server: frees its ports and its page — unless the emulator
+   * (`emulatorDomain`) still maps the page, which then stays allocated, as Xen's foreign mapping
+   * holds a reference: the frame must never reach another domain while the emulator sees it.
+   * In-flight requests are dropped.
+   */
+  destroy(
+    target: Domain,
+    id: number,
+    caller: number,
+    frames: MachineFrames,
+    emulatorDomain: Domain | undefined,
+  ): void {
     const s = this.serverFor(id, caller);
     s.enabled = false;
     for (const p of s.vcpuPorts) target.evtchn.freeXen(p);
-    if (s.ioreqMfn >= 0) frames.free(s.ioreqMfn);
+    if (s.ioreqMfn >= 0 && !mapsFrame(emulatorDomain, s.ioreqMfn)) frames.free(s.ioreqMfn);
     this.servers[id] = null;
     this.pending = this.pending.map((p) => (p !== null && p.server === id ? null : p));
   }
@@ -206,9 +218,16 @@ export class DomainIoreq {
     return -1;
   }
 
-  /** Target domain destruction (ioreq_server_destroy_all): every server's page is freed. */
-  destroyAll(frames: MachineFrames): void {
-    for (const s of this.servers) if (s !== null && s.ioreqMfn >= 0) frames.free(s.ioreqMfn);
+  /**
+   * Target domain destruction (ioreq_server_destroy_all): every server's page is freed unless
+   * its emulator (found with `domain`) still maps it.
+   */
+  destroyAll(frames: MachineFrames, domain: (id: number) => Domain | undefined): void {
+    for (const s of this.servers) {
+      if (s !== null && s.ioreqMfn >= 0 && !mapsFrame(domain(s.emulator), s.ioreqMfn)) {
+        frames.free(s.ioreqMfn);
+      }
+    }
     this.servers = new Array(MAX_NR_IOREQ_SERVERS).fill(null);
     this.pending = [];
   }
@@ -235,4 +254,11 @@ export class DomainIoreq {
     }
     return s.ranges[type];
   }
+}
+
+/** True when `d`'s p2m maps machine frame `mfn` (a foreign mapping of an ioreq page). */
+function mapsFrame(d: Domain | undefined, mfn: number): boolean {
+  if (d === undefined) return false;
+  for (const m of d.p2m.entries()) if (m.mfn === mfn && m.type === P2M_TYPE.foreign) return true;
+  return false;
 }
