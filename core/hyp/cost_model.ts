@@ -51,6 +51,12 @@ export interface CostModel {
   timerSoftirq: number;
   /** One list register written on the way back to a guest. */
   lrWrite: number;
+  /**
+   * Entering an EL0 app from EL2 and coming back (the xen-devel 2017 proposal): two exception
+   * transitions and a switch of the translation context (estimate: about a trap round trip
+   * each way plus the context).
+   */
+  el0Switch: number;
   /** A broadcast TLB invalidation (TLBI ...IS): the DVM round to the other PEs. */
   tlbiBroadcast: number;
   /** Saving a vcpu's context when it leaves a pCPU (EL1 system registers, timer, vGIC, FP). */
@@ -83,6 +89,7 @@ export const DEFAULT_COSTS: Readonly<CostModel> = Object.freeze({
   vgicInject: 900,
   timerSoftirq: 500,
   lrWrite: 100,
+  el0Switch: 1000,
   tlbiBroadcast: 200,
   ctxSave: 900,
   ctxRestore: 1200,

@@ -12,6 +12,7 @@ import type { EvtchnDomain, VcpuInfoRef } from "./evtchn/evtchn_domain.ts";
 import type { GuestPhys } from "./guest_phys.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
 import type { Pl011 } from "../devices/pl011.ts";
+import type { PlacedDevice } from "./dm/placement.ts";
 import type { PvConsoleBackend } from "./console/pv_console.ts";
 import type { HostEndpoint } from "./evtchn/host_endpoint.ts";
 import { StateError } from "./state_check.ts";
@@ -39,6 +40,8 @@ export class XenDomainRuntime implements EvtchnDomain {
   backends!: {
     console: PvConsoleBackend;
     vpl011: Pl011 | null;
+    /** The vpl011's device model as placed in the domain's MMIO (null without a vpl011). */
+    vpl011Placed: PlacedDevice | null;
     endpoints: { console: HostEndpoint; xenstore: HostEndpoint };
   };
   readonly #host: RuntimeHost;

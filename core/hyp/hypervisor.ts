@@ -78,7 +78,9 @@ export type HvStopReason =
   /** A debugger breakpoint, watchpoint or step stopped a vcpu (see `stoppedVcpu`). */
   | "debug"
   /** `requestStop()` was called. */
-  | "stopped";
+  | "stopped"
+  /** The hypervisor panicked (see `panicked`): the machine is stopped for good. */
+  | "panic";
 
 /** Options of one `run()`. */
 export interface HvRunOptions {
@@ -116,6 +118,8 @@ export interface HvCoreState {
   events?: EventQueueState;
   /** Physical SPI routes as [spi, domid, vspi]. */
   spiRoutes: [number, number, number][];
+  /** Set once the hypervisor panicked (absent in older snapshots). */
+  panicked?: { reason: string; atNs: number } | null;
   log: HvLogEntry[];
 }
 
@@ -152,6 +156,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   readonly #spiRoutes = new Map<number, { domid: number; vspi: number }>();
   /** The vcpu a debugger event stopped, after a "debug" stop. */
   stoppedVcpu: Vcpu | null = null;
+  /**
+   * Why and when the hypervisor panicked (a fault in its own code, such as a device model it
+   * runs), or null. A panicked machine does not run again.
+   */
+  panicked: { reason: string; atNs: number } | null = null;
   readonly table: HypercallTable;
   /** Every domain's event channels, for interdomain binding. */
   readonly evtchnHub: EvtchnHub = new EvtchnHub();
@@ -316,6 +325,26 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       domid: v.domainId,
       vcpu: v.id,
     });
+  }
+
+  /**
+   * Charges `cycles` of hypervisor-side work (a device model's, an EL0 app's) to the vcpu being
+   * served: its time and its accounting, as `#charge` does for the run loop's own paths.
+   */
+  charge(cycles: number, what: string): void {
+    if (!Number.isFinite(cycles) || cycles < 0) throw new Error(`charge: bad cycles ${cycles}`);
+    this.#charge(cycles, what);
+  }
+
+  /**
+   * A fault in the hypervisor's own code: Xen prints the reason and stops the machine. Every
+   * domain is gone with it; `run()` returns "panic" from now on.
+   */
+  panic(reason: string): void {
+    if (this.panicked !== null) return;
+    this.panicked = { reason, atNs: this.nowNs() };
+    this.log(null, "warn", `PANIC: ${reason}`);
+    this.requestStop();
   }
 
   /** A physical interrupt taken to EL2 and dispatched (before what its handler does). */
@@ -617,6 +646,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       ),
       events: this.events.save(),
       spiRoutes: [...this.#spiRoutes].map(([spi, r]) => [spi, r.domid, r.vspi]),
+      panicked: this.panicked === null ? null : { ...this.panicked },
       log: this.logEntries.map((e) => ({ ...e })),
     };
   }
@@ -698,6 +728,11 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         }
       });
     }
+    const p = s.panicked ?? null;
+    if (p !== null && (typeof p?.reason !== "string" || !Number.isFinite(p?.atNs))) {
+      throw new Error(`snapshot: hypervisor panic record ${JSON.stringify(p)}`);
+    }
+    this.panicked = p === null ? null : { ...p };
     this.#t = s.t;
     this.#nextDomid = s.nextDomid;
     s.pcpus.forEach((p, i) => {
@@ -956,6 +991,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       return { reason, cycles: this.#t - start };
     };
     for (;;) {
+      if (this.panicked !== null) return done("panic");
       if (opts.until?.()) return done("until");
       if (this.#stop) return done(this.stoppedVcpu ? "debug" : "stopped");
       if (![...this.domains.values()].some((d) => d.alive)) return done("all-shutdown");

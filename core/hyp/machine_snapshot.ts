@@ -8,6 +8,7 @@
  */
 import type { CpuState } from "../cpu/cpu_state.ts";
 import type { Pl011State } from "../devices/pl011.ts";
+import type { PlacedDeviceState } from "./dm/placement.ts";
 import type { MemoryState, PhysMemory } from "../mem/phys_memory.ts";
 import type { DomainConfig } from "./builder/domain_config.ts";
 import { wireDomain } from "./builder/domain_builder.ts";
@@ -41,6 +42,8 @@ export interface DomainSnapshot {
   grants: GrantTableState;
   pvConsole: PvConsoleState;
   vpl011: Pl011State | null;
+  /** Where the vpl011's model runs and any fault injected (absent in older snapshots). */
+  vpl011Placed?: PlacedDeviceState | null;
   /** Ioreq servers, requests in flight, stub-domain target (absent in older snapshots). */
   ioreq?: DomainIoreqState;
 }
@@ -76,6 +79,7 @@ function saveAllButMemory(hv: Hypervisor): Omit<MachineSnapshot, "memory"> {
       grants: d.grants.save(),
       pvConsole: rt.backends.console.save(),
       vpl011: rt.backends.vpl011?.save() ?? null,
+      vpl011Placed: rt.backends.vpl011Placed?.save() ?? null,
       ioreq: d.ioreq.save(d.dmTarget),
     };
   });
@@ -147,6 +151,7 @@ function build(
       throw new Error(`snapshot: domain ${d.id}: vpl011 presence differs from its config`);
     }
     if (ds.vpl011) rt.backends.vpl011!.restore(ds.vpl011);
+    if (ds.vpl011Placed) rt.backends.vpl011Placed!.restore(ds.vpl011Placed);
   }
   hv.evtchnHub.checkPeers();
   hv.xenstore.restore(s.xenstore, (domid) => {

@@ -9,6 +9,7 @@
 import assert from "node:assert/strict";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
+import type { Domain } from "../../core/hyp/domain.ts";
 import { buildLinuxDomu, linuxDomuConfig } from "../../tools/linux/linux_domu.ts";
 import { decompressImage, FETCH_COMMANDS, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import {
@@ -36,8 +37,14 @@ function guestInputs() {
   return inputs;
 }
 
-/** Boots one domU to poweroff and checks everything but the console-specific lines. */
-async function bootDomu(over: Partial<DomainConfig>): Promise<string> {
+/**
+ * Boots one domU to poweroff and checks everything but the console-specific lines; `inspect`
+ * looks at the machine afterwards.
+ */
+async function bootDomu(
+  over: Partial<DomainConfig>,
+  inspect?: (hv: Hypervisor, d: Domain) => void,
+): Promise<string> {
   const { image, initrd, reference } = await guestInputs();
   const hv = new Hypervisor({ pcpus: 2 });
   const cfg = linuxDomuConfig(over);
@@ -82,6 +89,7 @@ async function bootDomu(over: Partial<DomainConfig>): Promise<string> {
     [],
     "the guest asked for something hvlab does not implement",
   );
+  inspect?.(hv, d);
   return text;
 }
 
@@ -115,6 +123,26 @@ Deno.test(
       text.includes("22000000.sbsa-uart: ttyAMA0 at MMIO 0x22000000 (irq = 13, base_baud = 0)"),
       text.slice(0, 3000),
     );
+  },
+);
+
+Deno.test(
+  "linux domU: ttyAMA0 with the vpl011's device model as an EL0 app" + skip,
+  { ignore: !files },
+  async () => {
+    const text = await bootDomu(
+      { vuart: "sbsa_uart", vuartPlacement: "el0", cmdline: "console=ttyAMA0 rdinit=/init" },
+      (hv, d) => {
+        const placed = hv.runtimes.get(d.id)!.backends.vpl011Placed!;
+        assert.equal(placed.placement, "el0");
+        // Every register access of the amba-pl011 driver went through the EL0 app, on the
+        // serviced vcpu's time.
+        assert.ok(placed.state.accesses > 10_000, `${placed.state.accesses} accesses`);
+        const charged = d.vcpus.reduce((t, v) => t + v.hypCycles, 0);
+        assert.ok(charged >= placed.state.accesses * hv.costs.el0Switch);
+      },
+    );
+    assert.ok(text.includes("22000000.sbsa-uart: ttyAMA0 at MMIO 0x22000000 (irq = 13"));
   },
 );
 

@@ -8,6 +8,7 @@
  */
 import { writeFdt } from "../../fdt/fdt_writer.ts";
 import { Pl011 } from "../../devices/pl011.ts";
+import { PlacedDevice } from "../dm/placement.ts";
 import { PAGE_SIZE } from "../../mem/phys_memory.ts";
 import { GTF_permit_access } from "../abi/grant_table.ts";
 import {
@@ -131,13 +132,23 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
     () => d.evtchn.notifyHost(port(HVM_PARAM_CONSOLE_EVTCHN)),
   );
   let vpl011: Pl011 | null = null;
+  let placed: PlacedDevice | null = null;
   if (cfg.vuart === "sbsa_uart") {
     const uart = new Pl011("vpl011", {
       tx: (b) => sink.write(Uint8Array.of(b)),
       irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
       rxReady: () => sink.flushInput(),
     });
-    d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), uart);
+    placed = new PlacedDevice(uart, cfg.vuartPlacement ?? "hypervisor", {
+      charge: (cycles, what) => hv.charge(cycles, what),
+      el0SwitchCycles: () => hv.costs.el0Switch,
+      crashDomain: (why) => {
+        hv.log(d, "warn", why);
+        hv.shutdown(d, "crash");
+      },
+      panic: (why) => hv.panic(why),
+    });
+    d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), placed);
     // Typed input goes to the UART the guest's console is on; the PV console keeps it otherwise.
     if (/console=ttyAMA/.test(cfg.cmdline ?? "")) {
       sink.inputHandler = (bytes) => {
@@ -152,7 +163,7 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
     console: { send: () => pv.kick() },
     xenstore: { send: () => hv.xenstore.kick(d.id) },
   };
-  runtime.backends = { console: pv, vpl011, endpoints };
+  runtime.backends = { console: pv, vpl011, vpl011Placed: placed, endpoints };
   return { runtime, console: pv, vpl011, endpoints };
 }
 

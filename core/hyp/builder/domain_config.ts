@@ -5,6 +5,7 @@
  */
 
 /** xl's shutdown actions (xl_parse.c action_on_shutdown_names). */
+import type { InlinePlacement } from "../dm/placement.ts";
 export const SHUTDOWN_ACTIONS = [
   "destroy",
   "restart",
@@ -61,6 +62,11 @@ export interface DomainConfig {
   cmdline?: string;
   /** The emulated SBSA UART (vpl011) when "sbsa_uart". */
   vuart?: "sbsa_uart";
+  /**
+   * Where the vpl011's device model runs: in the hypervisor (Xen's way, the default) or as an
+   * EL0 app (core/hyp/dm/placement.ts). hvlab-only: xl.cfg has no such key.
+   */
+  vuartPlacement?: InlinePlacement;
   /** Emulated GIC: xl's default "native" means the host's; hvlab has no host and uses "v2". */
   gicVersion: "v2" | "v3";
   onPoweroff: ShutdownAction;
