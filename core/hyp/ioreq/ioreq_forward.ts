@@ -26,6 +26,7 @@ import type { ForwardedAccess } from "../mmio_emulation.ts";
 import { advancePc } from "../guest_exceptions.ts";
 import type { HypervisorServices } from "../services.ts";
 import type { Vcpu } from "../vcpu.ts";
+import { hex } from "../xen_error.ts";
 import type { PendingIo } from "./ioreq_server.ts";
 
 const F = (name: string) => abiField(ioreq, name);
@@ -56,7 +57,7 @@ export function forwardMmio(
   const inFlight = io.pending[v.id];
   if (inFlight) {
     if (v.cpu.pc !== inFlight.pc) {
-      hv.log(d, "guest", `vcpu ${v.id}: MMIO at ${hexb(a.ipa)} while an ioreq is in flight`);
+      hv.log(d, "guest", `vcpu ${v.id}: MMIO at ${hex(a.ipa)} while an ioreq is in flight`);
       return "unhandled";
     }
     if (!completeIfAnswered(hv, d, v.id)) hv.block(v);
@@ -65,7 +66,7 @@ export function forwardMmio(
   const s = io.select(a.ipa, a.size);
   if (s === undefined) return "unhandled";
   if (s.ioreqMfn < 0) {
-    hv.log(d, "warn", `ioreq server ${s.id}: no ioreq page acquired, access at ${hexb(a.ipa)}`);
+    hv.log(d, "warn", `ioreq server ${s.id}: no ioreq page acquired, access at ${hex(a.ipa)}`);
     return "unhandled";
   }
   const port = s.vcpuPorts[v.id];
@@ -160,8 +161,4 @@ export function finishIo(hv: HypervisorServices, v: Vcpu, p: PendingIo, data: bi
 /** The endpoint of a target's ioreq ports (kind IOREQ_PORT_KIND): events complete accesses. */
 export function ioreqEndpoint(hv: HypervisorServices, d: Domain): HostEndpoint {
   return { send: (port) => ioreqNotified(hv, d, port) };
-}
-
-function hexb(v: bigint): string {
-  return `0x${v.toString(16)}`;
 }
