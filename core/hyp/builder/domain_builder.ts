@@ -133,13 +133,15 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
   );
   let vpl011: Pl011 | null = null;
   let placed: PlacedDevice | null = null;
-  if (cfg.vuart === "sbsa_uart") {
+  const inline = cfg.vuartPlacement === undefined || cfg.vuartPlacement === "hypervisor" ||
+    cfg.vuartPlacement === "el0";
+  if (cfg.vuart === "sbsa_uart" && inline) {
     const uart = new Pl011("vpl011", {
       tx: (b) => sink.write(Uint8Array.of(b)),
       irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
       rxReady: () => sink.flushInput(),
     });
-    placed = new PlacedDevice(uart, cfg.vuartPlacement ?? "hypervisor", {
+    placed = new PlacedDevice(uart, cfg.vuartPlacement === "el0" ? "el0" : "hypervisor", {
       charge: (cycles, what) => hv.charge(cycles, what),
       el0SwitchCycles: () => hv.costs.el0Switch,
       crashDomain: (why) => {
@@ -232,7 +234,8 @@ function populate(
     vcpus: { count: cfg.maxvcpus },
     gic: cfg.gicVersion,
     hypervisor: {},
-    ...(parts.vpl011 ? { vpl011: {} } : {}),
+    // Where its model runs is invisible to the guest: the node is there in every placement.
+    ...(cfg.vuart === "sbsa_uart" ? { vpl011: {} } : {}),
     chosen: {
       ...(cfg.cmdline !== undefined ? { bootargs: cfg.cmdline } : {}),
       ...(plan.initrdGpa !== undefined

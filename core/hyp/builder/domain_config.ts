@@ -5,7 +5,7 @@
  */
 
 /** xl's shutdown actions (xl_parse.c action_on_shutdown_names). */
-import type { InlinePlacement } from "../dm/placement.ts";
+import type { Placement } from "../dm/placement.ts";
 export const SHUTDOWN_ACTIONS = [
   "destroy",
   "restart",
@@ -63,10 +63,13 @@ export interface DomainConfig {
   /** The emulated SBSA UART (vpl011) when "sbsa_uart". */
   vuart?: "sbsa_uart";
   /**
-   * Where the vpl011's device model runs: in the hypervisor (Xen's way, the default) or as an
-   * EL0 app (core/hyp/dm/placement.ts). hvlab-only: xl.cfg has no such key.
+   * Where the vpl011's device model runs: in the hypervisor (Xen's way, the default), as an EL0
+   * app (core/hyp/dm/placement.ts), or outside the hypervisor ("stubdom", "ioreq"): then the
+   * guest still sees the UART in its device tree, but its accesses go to whichever ioreq server
+   * maps the range (a stub domain or a dom0 device model), and wait for it. hvlab-only: xl.cfg
+   * has no such key.
    */
-  vuartPlacement?: InlinePlacement;
+  vuartPlacement?: Placement;
   /** Emulated GIC: xl's default "native" means the host's; hvlab has no host and uses "v2". */
   gicVersion: "v2" | "v3";
   onPoweroff: ShutdownAction;
