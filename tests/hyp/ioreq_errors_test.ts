@@ -113,6 +113,9 @@ Deno.test("dm_op: unknown and x86-only ops EOPNOTSUPP; padding and flags EINVAL"
   assert.equal(irq(31, 1), -XEN_EINVAL, "a PPI is not an SPI");
   assert.equal(irq(hv.runtimes.get(a.id)!.vgic.numIrqs, 1), -XEN_EINVAL, "past the vGIC's SPIs");
   assert.equal(irq(40, 2), -XEN_EINVAL, "level 0 or 1");
+  assert.equal(irq(32, 1), 0, "no vpl011 in the hypervisor: SPI 32 is free for a model");
+  a.mmio.map(0x2200_0000, 0x1000, { name: "vpl011", access: () => "done" });
+  assert.equal(irq(32, 1), -XEN_EINVAL, "the hypervisor's vpl011 owns SPI 32");
 });
 
 Deno.test("dm_op: servers and ranges — ENOENT, EEXIST, EINVAL, ENOSPC, destroy", () => {

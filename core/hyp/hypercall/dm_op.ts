@@ -10,7 +10,7 @@
 import { __HYPERVISOR_dm_op } from "../abi/hypercalls.ts";
 import { XEN_E2BIG, XEN_EFAULT, XEN_EINVAL, XEN_EOPNOTSUPP } from "../abi/errno.ts";
 import * as D from "../abi/dm_op.ts";
-import { GUEST_VPL011_SPI } from "../abi/arm_memory_map.ts";
+import { GUEST_PL011_BASE, GUEST_VPL011_SPI } from "../abi/arm_memory_map.ts";
 import type { AbiStruct } from "../abi/layout.ts";
 import type { Domain } from "../domain.ts";
 import { finishIo, ioreqEndpoint } from "../ioreq/ioreq_forward.ts";
@@ -123,8 +123,10 @@ function subOps(host: DmOpHost): Map<number, SubOp> {
         }
         if (level !== 0 && level !== 1) throw new XenError(XEN_EINVAL, `level ${level}`);
         // Xen 4.17's pad check only leaves its own loop, so pad is in effect not checked.
-        if (d.config?.vuart === "sbsa_uart" && irq === GUEST_VPL011_SPI) {
-          throw new XenError(XEN_EINVAL, `SPI ${irq} is the vpl011's (allocated)`);
+        // An SPI the hypervisor's own devices drive is allocated (vgic_reserve_virq): the
+        // vpl011's while the hypervisor emulates it, not when a device model serves the UART.
+        if (irq === GUEST_VPL011_SPI && d.mmio.find(Number(GUEST_PL011_BASE)) !== undefined) {
+          throw new XenError(XEN_EINVAL, `SPI ${irq} is the hypervisor's vpl011's (allocated)`);
         }
         // Xen 4.17's vGIC ignores a falling edge: level 0 does nothing.
         if (level === 1) host.injectIrq(d.id, null, irq);
