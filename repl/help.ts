@@ -64,9 +64,10 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
     vcpuPin: { usage: "vcpuPin(d, v, pcpu)", summary: "moves vcpu v of domain d to pCPU pcpu" },
     schedInfo: {
       usage: "schedInfo(d?)",
-      summary: "the scheduler and each domain's parameters (xl sched-credit2, sched-rtds...)",
+      summary: "per cpupool, its scheduler and its domains' parameters (xl sched-credit2...)",
       detail: "credit and credit2 show Weight and Cap, rtds Period, Budget (us) and Extratime, " +
-        "arinc653 its major frame's windows, null only the domains.",
+        "arinc653 its major frame's windows, null only the domains.\n" +
+        "With d: only d's row, under its own pool's scheduler.",
     },
     schedSet: {
       usage: "schedSet(d, {weight, cap} | {period, budget, extratime})",
@@ -74,7 +75,39 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
       detail: "credit, credit2: weight 1..65535 (default 256), cap in % of a pCPU (0 = none).\n" +
         "rtds: period and budget in us (10 us up, budget <= period), extratime true/false.\n" +
         "All are checked before any changes; the scheduler uses them from its next decision.\n" +
-        "  schedSet(1, { weight: 512 })   schedSet(1, { period: 10000, budget: 2000 })",
+        "  schedSet(1, { weight: 512 })   schedSet(1, { period: 10000, budget: 2000 })\n" +
+        "The parameters are those of the scheduler of d's cpupool.",
+    },
+    cpupoolList: {
+      usage: "cpupoolList({cpus, pool}?)",
+      summary: "cpupools: name, pCPU count, scheduler, domain count (xl cpupool-list [-c])",
+      detail:
+        "cpupoolList({ cpus: true }) lists each pool's pCPUs instead (xl cpupool-list -c);\n" +
+        'cpupoolList({ pool: "rt" }) shows one pool.',
+    },
+    cpupoolCreate: {
+      usage: "cpupoolCreate(name, sched?, cpus?)",
+      summary: "a new cpupool under sched (default: Pool-0's), with free pCPUs cpus",
+      detail: "sched: credit2, credit, rtds, arinc653 or null. cpus: a number, an array or a\n" +
+        'list like "2-3"; they must be free (cpupoolCpuRemove them first).\n' +
+        '  cpupoolCpuRemove("Pool-0", 1); cpupoolCreate("rt", "rtds", 1); cpupoolMigrate(1, "rt")',
+    },
+    cpupoolCpuAdd: {
+      usage: "cpupoolCpuAdd(pool, cpus)",
+      summary: "gives free pCPUs to a pool (by name or id), as xl cpupool-cpu-add",
+    },
+    cpupoolCpuRemove: {
+      usage: "cpupoolCpuRemove(pool, cpus)",
+      summary: "frees pCPUs of a pool (what they ran goes back to its queue)",
+      detail: "A pool with domains keeps at least one pCPU. A free pCPU runs nothing.",
+    },
+    cpupoolMigrate: {
+      usage: "cpupoolMigrate(d, pool)",
+      summary: "moves domain d to a pool with pCPUs; its parameters restart at the defaults",
+    },
+    cpupoolDestroy: {
+      usage: "cpupoolDestroy(pool)",
+      summary: "frees a pool's pCPUs and removes it (not Pool-0, not while it has domains)",
     },
     dmesg: {
       usage: "dmesg({domain, level, last})",
@@ -186,8 +219,9 @@ export const OBJECT_HELP: Record<string, string> = {
   hv.domains (Map id -> Domain)   hv.pcpus (physical CPUs: .vcpus, .now, .idleCycles)
   hv.xenstore   hv.logEntries   hv.consoles (Map id -> ConsoleSink)   hv.version   hv.clock
   hv.nowNs()    hv.cycles       hv.run({maxCycles, until}) (prefer runFor/runUntil)
-  hv.scheduler (.name, .getParams(domid), .setParams(domid, p))   hv.timeline
-  Views: info(), list(), vcpuList(), schedInfo(), dmesg().`,
+  hv.scheduler (Pool-0's: .name, .getParams(domid), .setParams(domid, p))   hv.timeline
+  hv.pools (cpupools: .list(), .poolOfDomain(domid), .poolOf(pcpu))   hv.schedulerOfDomain(domid)
+  Views: info(), list(), vcpuList(), schedInfo(), cpupoolList(), dmesg().`,
   Domain: `Domain: one guest.
   .id .name .state (running/paused/shutdown/dying) .shutdownReason .vcpus .p2m .phys (guest
   memory: .read(gpa, len), .u32(gpa)) .evtchn .grants .hvmParams .ramPages .maxPages

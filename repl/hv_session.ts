@@ -26,6 +26,7 @@ import { formatP2m } from "./show_p2m.ts";
 import { formatDisasm, formatRegs } from "./show.ts";
 import { formatSysregs, formatVcpu, formatVcpuList, KEY_SYSREGS } from "./show_vcpus.ts";
 import { formatSchedInfo } from "./show_sched.ts";
+import { type CpupoolListOptions, formatCpupoolList, type PoolArg } from "./show_cpupools.ts";
 import { formatVgic, vgicOf } from "./show_vgic.ts";
 import { formatWatches, formatXenstore } from "./show_xenstore.ts";
 import { hookCommands } from "./hook_commands.ts";
@@ -40,6 +41,14 @@ import {
   xlUnpause,
   xlVcpuPin,
 } from "./xl_commands.ts";
+import {
+  type CpuArg,
+  xlCpupoolCpuAdd,
+  xlCpupoolCpuRemove,
+  xlCpupoolCreate,
+  xlCpupoolDestroy,
+  xlCpupoolMigrate,
+} from "./xl_cpupool.ts";
 
 /** A domain argument: an id, a name or the Domain. */
 type DomArg = number | string | Domain;
@@ -147,6 +156,13 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       print(formatSchedInfo(lab.hv, d === undefined ? undefined : dom(d).id)),
     schedSet: (d: DomArg, params: Record<string, number | boolean>) =>
       print(xlSchedSet(lab, dom(d), params)),
+    cpupoolList: (opts: CpupoolListOptions = {}) => print(formatCpupoolList(lab.hv, opts)),
+    cpupoolCreate: (name: string, sched?: string, cpus?: CpuArg) =>
+      print(xlCpupoolCreate(lab, name, sched, cpus)),
+    cpupoolCpuAdd: (pool: PoolArg, cpus: CpuArg) => print(xlCpupoolCpuAdd(lab, pool, cpus)),
+    cpupoolCpuRemove: (pool: PoolArg, cpus: CpuArg) => print(xlCpupoolCpuRemove(lab, pool, cpus)),
+    cpupoolMigrate: (d: DomArg, pool: PoolArg) => print(xlCpupoolMigrate(lab, dom(d), pool)),
+    cpupoolDestroy: (pool: PoolArg) => print(xlCpupoolDestroy(lab, pool)),
     dmesg: (f: DmesgFilter = {}) => print(formatDmesg(lab.hv.logEntries, f)),
     regs: (v: Vcpu = cur()) => print(formatRegs(v.cpu)),
     sysregs: (v: Vcpu = cur(), names: string[] = [...KEY_SYSREGS]) =>

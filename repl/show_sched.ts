@@ -1,9 +1,11 @@
 /**
- * REPL views of scheduling: `schedInfo()` (the scheduler and each domain's parameters, as xl
- * sched-credit / sched-credit2 / sched-rtds print them) and xl's CPU-set notation for affinities.
+ * REPL views of scheduling: `schedInfo()` (each cpupool's scheduler and its domains' parameters,
+ * as xl sched-credit / sched-credit2 / sched-rtds print them) and xl's CPU-set notation for affinities.
  */
 import type { Hypervisor } from "../core/hyp/hypervisor.ts";
 import type { Arinc653Scheduler } from "../core/hyp/sched/arinc653.ts";
+import type { CpuPoolInfo } from "../core/hyp/sched/cpupool.ts";
+import { poolDomains, poolScheduler, resolvePool } from "./show_cpupools.ts";
 import { fmtNs, formatTable } from "./table.ts";
 
 /** pCPU numbers as ranges ("0-2,5"; "none" when empty). */
@@ -29,20 +31,33 @@ export function formatCpuSet(set: readonly number[] | null, pcpus: number): stri
   return new Set(on).size === pcpus ? "all" : cpuRanges(on);
 }
 
-/** The scheduler line of `info()`, as xl info's xen_scheduler. */
+/**
+ * The scheduler line of `info()`, as xl info's xen_scheduler: Pool-0's, the one Xen booted with.
+ */
 export function schedulerLine(hv: Hypervisor): string {
-  const s = hv.scheduler;
-  return `xen_scheduler: ${s.name} on pCPUs ${cpuRanges(s.pcpus)}`;
+  const p0 = resolvePool(hv, 0);
+  return `xen_scheduler: ${p0.scheduler} on pCPUs ${cpuRanges(p0.pcpus)}`;
 }
 
 /**
- * The pool's scheduler and its options, then one row per domain (or only domain `domid`) with
- * its parameters; ARINC 653 shows its major frame instead (it has no per-domain parameters).
+ * Per cpupool (as xl sched-* prints them): the pool's scheduler and its options, then one row per
+ * domain of that pool (or only domain `domid`, under its own pool) with its parameters; ARINC 653
+ * shows its major frame instead (it has no per-domain parameters).
  */
 export function formatSchedInfo(hv: Hypervisor, domid?: number): string {
-  const s = hv.scheduler, o = s.options;
-  const doms = [...hv.domains.values()].filter((d) => domid === undefined || d.id === domid);
-  const head = (cols: string) => `Cpupool Pool-0: ${cols}`;
+  const pools = hv.pools.list().filter((p) =>
+    domid === undefined || p.id === hv.pools.poolOfDomain(domid)
+  );
+  return pools.map((p) => formatPoolSched(hv, p, domid)).join("\n");
+}
+
+/** One pool's part of {@link formatSchedInfo}. */
+function formatPoolSched(hv: Hypervisor, pool: CpuPoolInfo, domid?: number): string {
+  const head = (cols: string) => `Cpupool ${pool.name}: ${cols}`;
+  const s = poolScheduler(hv, pool);
+  if (s === null) return head(`sched=${pool.scheduler} (no pCPUs, no domains)`);
+  const o = s.options;
+  const doms = poolDomains(hv, pool.id).filter((d) => domid === undefined || d.id === domid);
   switch (s.name) {
     case "credit":
     case "credit2": {

@@ -80,7 +80,7 @@ const SCHED_PARAMS: Record<string, Record<string, string>> = {
 
 /** A domain's parameters in xl's words ("weight 256, cap 0"; rtds periods in µs). */
 function describeParams(lab: HvLab, d: Domain): string {
-  const s = lab.hv.scheduler, names = SCHED_PARAMS[s.name] ?? {};
+  const s = lab.hv.schedulerOfDomain(d.id), names = SCHED_PARAMS[s.name] ?? {};
   const p = s.getParams(d.id);
   return Object.entries(names).map(([xl, own]) => {
     if (xl === "extratime") return `extratime ${p[own] ? "yes" : "no"}`;
@@ -90,8 +90,8 @@ function describeParams(lab: HvLab, d: Domain): string {
 
 /**
  * `xl sched-credit -d d -w W -c C`, `xl sched-credit2 -d d -w W -c C`,
- * `xl sched-rtds -d d -p P -b B -e E`: sets some of domain `d`'s parameters under the running
- * scheduler, by xl's names (weight, cap; period and budget in µs, extratime as a boolean or 0/1).
+ * `xl sched-rtds -d d -p P -b B -e E`: sets some of domain `d`'s parameters under the scheduler
+ * of its cpupool, by xl's names (weight, cap; period and budget in µs, extratime as a boolean or 0/1).
  * The scheduler validates all of them before changing any; it uses them from its next decision.
  */
 export function xlSchedSet(
@@ -99,7 +99,7 @@ export function xlSchedSet(
   d: Domain,
   params: Record<string, number | boolean>,
 ): string {
-  const s = lab.hv.scheduler, names = SCHED_PARAMS[s.name];
+  const s = lab.hv.schedulerOfDomain(d.id), names = SCHED_PARAMS[s.name];
   if (names === undefined) {
     throw new Error(`the ${s.name} scheduler has no per-domain parameters`);
   }
