@@ -109,6 +109,13 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
       usage: "cpupoolDestroy(pool)",
       summary: "frees a pool's pCPUs and removes it (not Pool-0, not while it has domains)",
     },
+    arinc653Set: {
+      usage: "arinc653Set(pool, {major, windows})",
+      summary: "an ARINC 653 pool's major frame: windows of {dom, vcpu, runtime}, from now",
+      detail: "Each window's domain must be in the pool; windows must fit in the frame.\n" +
+        '  arinc653Set("a653", { major: "10ms", windows: [{ dom: 1, runtime: "6ms" },\n' +
+        '    { dom: 2, vcpu: 0, runtime: "3ms" }] })',
+    },
     dmesg: {
       usage: "dmesg({domain, level, last})",
       summary: "the hypervisor log (levels info, guest, warn, unimplemented)",

@@ -41,6 +41,7 @@ import {
   xlUnpause,
   xlVcpuPin,
 } from "./xl_commands.ts";
+import { type Arinc653FrameArg, arinc653Set } from "./xl_arinc653.ts";
 import {
   type CpuArg,
   xlCpupoolCpuAdd,
@@ -163,6 +164,7 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     cpupoolCpuRemove: (pool: PoolArg, cpus: CpuArg) => print(xlCpupoolCpuRemove(lab, pool, cpus)),
     cpupoolMigrate: (d: DomArg, pool: PoolArg) => print(xlCpupoolMigrate(lab, dom(d), pool)),
     cpupoolDestroy: (pool: PoolArg) => print(xlCpupoolDestroy(lab, pool)),
+    arinc653Set: (pool: PoolArg, frame: Arinc653FrameArg) => print(arinc653Set(lab, pool, frame)),
     dmesg: (f: DmesgFilter = {}) => print(formatDmesg(lab.hv.logEntries, f)),
     regs: (v: Vcpu = cur()) => print(formatRegs(v.cpu)),
     sysregs: (v: Vcpu = cur(), names: string[] = [...KEY_SYSREGS]) =>

@@ -206,6 +206,63 @@ Deno.test("REPL cpupoolDestroy: frees the pCPUs; not Pool-0, not with domains", 
   assert.equal(cmd("cpupoolDestroy", "bare"), "cpupool bare (id 1) destroyed");
 });
 
+Deno.test("REPL arinc653Set: a pool's major frame; its windows share one pCPU as set", () => {
+  const { hv, lab, cmd } = poolLab();
+  cmd("cpupoolCpuRemove", "Pool-0", 3);
+  cmd("cpupoolCreate", "a653", "arinc653", 3);
+  cmd("cpupoolMigrate", "rt", "a653");
+  assert.throws(
+    () => cmd("arinc653Set", "Pool-0", { major: "10ms", windows: [] }),
+    /pool Pool-0 runs credit2, not arinc653/,
+  );
+  assert.throws(
+    () => cmd("arinc653Set", "a653", { major: "10ms", windows: [{ dom: "hog", runtime: "1ms" }] }),
+    /window 0: domain 2 "hog" is not in pool a653/,
+  );
+  cmd("cpupoolMigrate", "hog", "a653");
+  assert.throws(
+    () => cmd("arinc653Set", "a653", { major: "10ms", windows: [{ dom: 1, vcpu: 1, runtime: 1 }] }),
+    /window 0: domain 1 has no vcpu 1 \(it has 1\)/,
+  );
+  assert.throws(
+    () => cmd("arinc653Set", "a653", { major: "10 parsecs", windows: [{ dom: 1, runtime: 1 }] }),
+    /bad duration "10 parsecs"/,
+  );
+  assert.throws(
+    () =>
+      cmd("arinc653Set", "a653", {
+        major: "10ms",
+        windows: [{ dom: 1, runtime: "6ms" }, { dom: 2, runtime: "5ms" }],
+      }),
+    /windows total 11000000 ns, more than the major frame 10000000/,
+  );
+  assert.throws(() => cmd("arinc653Set", "a653", "10ms"), /give \{major: "10ms", windows/);
+  assert.equal(
+    cmd("arinc653Set", "a653", {
+      major: "10ms",
+      windows: [{ dom: "rt", runtime: "6ms" }, { dom: 2, vcpu: 0, runtime: 3e6 }],
+    }),
+    "pool a653: ARINC 653 major frame 10.000 ms from now, windows rt.0 6.000 ms, hog.0 3.000 ms",
+  );
+  assert.match(
+    cmd("schedInfo", "hog"),
+    /^Cpupool a653: sched=ARINC653 major frame 10\.000 ms\n.*\n.*\n +1 +hog +2 +0 +3\.000 ms$/,
+  );
+  lab.runFor(20e6);
+  const ran = (id: number) =>
+    Number(new RegExp(`\\n\\S+ +${id} +0 +\\S+ +\\S+ +([\\d.]+)`).exec(cmd("vcpuList"))?.[1]);
+  assert.ok(Math.abs(ran(1) - 0.012) < 0.0005, `rt ran ${ran(1)} s of 0.020 (6 ms per 10)`);
+  assert.ok(Math.abs(ran(2) - 0.006) < 0.0005, `hog ran ${ran(2)} s of 0.020 (3 ms per 10)`);
+  assert.equal(hv.domains.get(2)!.vcpus[0].pcpu, 3);
+  // A new frame takes the pCPU at once, in the middle of rt's window (Xen reschedules on putinfo).
+  lab.runFor(2e6);
+  cmd("arinc653Set", "a653", { major: "10ms", windows: [{ dom: "hog", runtime: "10ms" }] });
+  const [rt0, hog0] = [ran(1), ran(2)];
+  lab.runFor(3e6);
+  assert.equal(ran(1), rt0, "rt's window is gone");
+  assert.ok(Math.abs(ran(2) - hog0 - 0.003) < 0.0002, `hog ran ${ran(2) - hog0} s of 0.003`);
+});
+
 Deno.test("REPL cpupool commands: help and completion", () => {
   const { ctx, cmd } = poolLab();
   assert.deepEqual(complete("cpupool", ctx), [[
@@ -216,6 +273,7 @@ Deno.test("REPL cpupool commands: help and completion", () => {
     "cpupoolList",
     "cpupoolMigrate",
   ], "cpupool"]);
+  assert.deepEqual(complete("arinc", ctx), [["arinc653Set"], "arinc"]);
   assert.match(cmd("help"), /\n {2}cpupoolMigrate\(d, pool\) +moves domain d to a pool/);
   assert.match(cmd("help", "cpupoolCreate"), /cpupoolCreate\("rt", "rtds", 1\)/);
   assert.match(cmd("help", "cpupoolList"), /xl cpupool-list -c/);
