@@ -15,6 +15,8 @@ export interface GuestDef {
   cflags?: string[];
   /** Console input the guest expects (typed into its UART). */
   input?: string;
+  /** An entry file replacing common/crt0.S (relative to guests/). */
+  crt0?: string;
 }
 
 /** Every guest. `bench` is the CPU benchmark, not a correctness test. */
@@ -35,8 +37,19 @@ export const GUESTS: readonly GuestDef[] = [
   { name: "bench", sources: ["bench.c"], cflags: ["-fno-tree-vectorize"] },
 ];
 
+/**
+ * The PL011 stub domain (guests/stubdom/): a Xen domU serving another domain's UART through the
+ * ioreq ABI. Not in GUESTS: it runs only as a domain of hvlab's hypervisor, never on QEMU's board.
+ */
+export const STUBDOM_PL011: GuestDef = {
+  name: "stubdom_pl011",
+  sources: ["stubdom/pl011_dm.c", "stubdom/pl011_model.c", "stubdom/boot_args.c"],
+  crt0: "stubdom/start.S",
+};
+
 const CC = "aarch64-linux-gnu-gcc";
-const COMMON = ["common/crt0.S", "common/lib.c"];
+const CRT0 = "common/crt0.S";
+const LIB = "common/lib.c";
 const CFLAGS = [
   "-O2",
   "-ffreestanding",
@@ -68,7 +81,8 @@ export const GUESTS_DIR = new URL("../guests/", import.meta.url).pathname;
 export async function compileGuest(g: GuestDef): Promise<string> {
   await Deno.mkdir(`${GUESTS_DIR}build`, { recursive: true });
   const elf = `${GUESTS_DIR}build/${g.name}.elf`;
-  const args = [...CFLAGS, ...(g.cflags ?? []), "-o", elf, ...COMMON, ...g.sources, "-lgcc"];
+  const common = [g.crt0 ?? CRT0, LIB];
+  const args = [...CFLAGS, ...(g.cflags ?? []), "-o", elf, ...common, ...g.sources, "-lgcc"];
   const r = await new Deno.Command(CC, { args, cwd: GUESTS_DIR, stderr: "piped" }).output();
   if (!r.success) {
     throw new Error(`building guest ${g.name} failed:\n${new TextDecoder().decode(r.stderr)}`);

@@ -1,0 +1,106 @@
+/**
+ * Stub domains: a device model that runs as its own small domain (Xen's stubdom, libxl's
+ * `device_model_stubdomain_override`), privileged over exactly one target domain — it may drive
+ * only that domain's ioreq servers and interrupt lines (`dmTarget`, Xen's d->target), and as any
+ * domU it can map only what is granted to it and bind only ports offered to it. It is built by the
+ * normal domain builder, so it has its own vcpu, scheduling, runstate accounting and PV console,
+ * and appears in the hypervisor's domain list.
+ *
+ * The target's domid is passed on the stub domain's kernel command line, `target=<domid>`
+ * (/chosen/bootargs of its device tree), which guests/stubdom/pl011_dm.c reads.
+ *
+ * @module
+ */
+import type { Domain } from "../domain.ts";
+import type { Hypervisor } from "../hypervisor.ts";
+import { buildDomain, type BuiltDomain } from "./domain_builder.ts";
+import type { CpuSet, DomainConfig } from "./domain_config.ts";
+import { probeGuestKernel } from "./guest_image.ts";
+
+/** What `spawnStubdom` needs. */
+export interface StubdomOptions {
+  /** The one domain the stub domain serves. */
+  target: Domain;
+  /** The device model's kernel (an AArch64 ELF or arm64 Image, e.g. guests/stubdom's build). */
+  kernel: Uint8Array;
+  /** Domain name (default "<target name>-dm"). */
+  name?: string;
+  /** RAM in MiB (default 16). */
+  memoryMiB?: number;
+  /** Hard affinity of its vcpu, in xl's cpus= form (default: any pCPU). */
+  cpus?: CpuSet[];
+  /**
+   * Virtual cycles to run the machine for while the model sets itself up (default 200 million);
+   * the target stays paused until the model serves.
+   */
+  readyCycles?: number;
+}
+
+/** A stub domain's default RAM: the C model needs under 100 KiB; 16 MiB is the lab's norm. */
+const DEFAULT_MEMORY_MIB = 16;
+const DEFAULT_READY_CYCLES = 200_000_000;
+
+/** The configuration of the stub domain for `opts` (one vcpu, GICv2, no vuart of its own). */
+export function stubdomConfig(opts: Omit<StubdomOptions, "kernel">): DomainConfig {
+  const memory = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
+  return {
+    name: opts.name ?? `${opts.target.name}-dm`,
+    type: "pvh",
+    memory,
+    maxmem: memory,
+    vcpus: 1,
+    maxvcpus: 1,
+    kernel: "stubdom",
+    kernelFormat: "auto",
+    cmdline: `target=${opts.target.id}`,
+    gicVersion: "v2",
+    onPoweroff: "destroy",
+    onReboot: "destroy",
+    onCrash: "destroy",
+    onWatchdog: "destroy",
+    ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
+  };
+}
+
+/** True once a server of `stub` is enabled on `target` and the model waits for requests. */
+export function stubdomServing(stub: Domain, target: Domain): boolean {
+  const enabled = target.ioreq.servers.some((s) => s?.emulator === stub.id && s.enabled);
+  return enabled && stub.vcpus[0]?.pollPorts !== null;
+}
+
+/**
+ * Builds a stub domain serving `opts.target` and brings its device model up, as a toolstack
+ * does: the target is paused, the machine runs (virtual time) until the model's ioreq server is
+ * enabled and the model waits for requests, then the target is unpaused. Call it with the
+ * machine stopped. Throws, naming the stub domain's console output, when the model does not come
+ * up within `readyCycles` (the stub domain is left for inspection; the target stays paused).
+ *
+ * @example
+ * ```ts
+ * const du = buildDomain(hv, { ...cfg, vuart: "sbsa_uart", vuartPlacement: "stubdom" }, images);
+ * const dm = spawnStubdom(hv, { target: du.domain, kernel: Deno.readFileSync(elf) });
+ * hv.run({ maxCycles: 1e9 }); // du's UART output appears on hv.console(dm.domain.id)
+ * ```
+ */
+export function spawnStubdom(hv: Hypervisor, opts: StubdomOptions): BuiltDomain {
+  const { target } = opts;
+  if (!target.alive) throw new Error(`stub domain target ${target.id} is not alive`);
+  const cfg = stubdomConfig(opts);
+  const built = buildDomain(hv, cfg, {
+    kernel: probeGuestKernel(cfg.kernel, opts.kernel, cfg.kernelFormat),
+  });
+  const stub = built.domain;
+  stub.dmTarget = target.id;
+  hv.pauseDomain(target);
+  const budget = opts.readyCycles ?? DEFAULT_READY_CYCLES;
+  const r = hv.run({ maxCycles: budget, until: () => stubdomServing(stub, target) || !stub.alive });
+  if (!stub.alive || !stubdomServing(stub, target)) {
+    const said = hv.console(stub.id).text.trim() || "(nothing)";
+    throw new Error(
+      `stub domain ${stub.id} for domain ${target.id} is not serving after ${r.cycles} cycles ` +
+        `(${r.reason}); its console: ${said}`,
+    );
+  }
+  hv.unpauseDomain(target);
+  return built;
+}

@@ -1,0 +1,274 @@
+/*
+ * A PL011 device model in a stub domain: a bare-metal AArch64 domain that serves one target
+ * domain's SBSA UART (0x22000000, SPI 32) through Xen's ioreq-server ABI and sends what the target
+ * transmits to its own PV console. Its target's domid comes on the kernel command line
+ * (/chosen/bootargs "target=<domid>"), as the toolstack that builds it writes it.
+ *
+ * Set-up, each step a real hypercall (a failure is reported on the console, then the domain
+ * crashes): map shared_info and mask every event port (we wait with SCHEDOP_poll, never with
+ * upcalls: no interrupt handler to get wrong); read the console ring and port from HVM params;
+ * dm_op nr_vcpus, create_ioreq_server (no buffered ioreqs), XENMEM_acquire_resource of the
+ * server's ioreq page into our physmap, get_ioreq_server_info, map_io_range_to_ioreq_server,
+ * set_ioreq_server_state(1); then bind each vcpu's vp_eport (Xen writes them into the page when
+ * the server is enabled) with EVTCHNOP_bind_interdomain.
+ *
+ * Loop: clear our ports' pending bits, move typed console input into the receive FIFO, answer
+ * every slot in STATE_IOREQ_READY (IORESP_READY, then EVTCHNOP_send on the vcpu's port), and
+ * SCHEDOP_poll on the ports. Clearing before scanning means an event that races the clearing is
+ * never lost: its request is seen by the scan that follows.
+ */
+#include "boot_args.h"
+#include "guest.h"
+#include "pl011_model.h"
+#include "xen_abi.h"
+
+#define PL011_BASE 0x22000000UL /* GUEST_PL011_BASE */
+#define PL011_SIZE 0x1000UL
+#define PL011_SPI 32 /* GUEST_VPL011_SPI */
+#define MAX_VCPUS 8  /* one ioreq page holds 128 slots; a small fixed table is enough here */
+/*
+ * Where Xen's pages go in our physmap: the guest ACPI window (0x20000000), which a domain without
+ * ACPI leaves empty, well away from our RAM, magic pages and grant window.
+ */
+#define SHARED_INFO_GFN 0x20000UL
+#define IOREQ_GFN 0x20001UL
+#define PAGE_SHIFT 12
+
+static volatile struct shared_info *const si = (void *)(SHARED_INFO_GFN << PAGE_SHIFT);
+static volatile struct ioreq *const iopage = (void *)(IOREQ_GFN << PAGE_SHIFT);
+static volatile struct xencons_interface *cons;
+static uint32_t cons_port;
+static uint32_t cons_unsent; /* bytes put in the ring since the last notification */
+
+static uint16_t target;
+static uint16_t server;
+static uint32_t nr_vcpus;
+/* Our ports: one per target vcpu (index = vcpu id), then the console's. */
+static uint32_t ports[MAX_VCPUS + 1];
+static uint32_t nr_ports;
+
+static struct pl011 uart;
+/* Counters a debugger or test may read by symbol. */
+volatile uint64_t requests_served, irq_changes, bad_requests;
+
+static void evtchn_send(uint32_t port) {
+	struct evtchn_send s = {.port = port};
+	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (uint64_t)&s, 0, 0);
+}
+
+static void poll_ports(const uint32_t *p, uint32_t n) {
+	struct sched_poll sp = {.ports = (uint64_t)p, .nr_ports = n, .timeout = 0};
+	xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (uint64_t)&sp, 0, 0);
+}
+
+static void console_flush(void) {
+	if (cons_unsent == 0) return;
+	cons_unsent = 0;
+	evtchn_send(cons_port);
+}
+
+/* One byte on our PV console; a full ring is handed to the back end and waited for. */
+static void console_putc(char c) {
+	while (cons->out_prod - cons->out_cons >= sizeof cons->out) {
+		cons_unsent = 1;
+		console_flush();
+		if (cons->out_prod - cons->out_cons >= sizeof cons->out) poll_ports(&cons_port, 1);
+	}
+	cons->out[cons->out_prod % sizeof cons->out] = c;
+	__asm__ volatile("dmb ish" ::: "memory"); /* the byte before the index that publishes it */
+	cons->out_prod++;
+	cons_unsent++;
+}
+
+static void console_puts(const char *s) {
+	while (*s) console_putc(*s++);
+	console_flush();
+}
+
+static void say(const char *fmt, ...) {
+	char buf[128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	if (cons) console_puts(buf);
+}
+
+static void __attribute__((noreturn)) crash(void) {
+	struct sched_shutdown s = {.reason = SHUTDOWN_crash};
+	for (;;) xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_shutdown, (uint64_t)&s, 0, 0);
+}
+
+static void check(long rc, const char *what) {
+	if (rc == 0) return;
+	say("pl011 stubdom: %s failed: %ld\n", what, rc);
+	crash();
+}
+
+void __attribute__((noreturn)) stubdom_fault(uint64_t index, uint64_t esr, uint64_t elr) {
+	say("pl011 stubdom: exception %lu esr=%lx elr=%lx\n", index, esr, elr);
+	crash();
+}
+
+static struct xen_dm_op dmop;
+
+/* dm_op on the target with the sub-op `op` whose argument the caller put in dmop.u. */
+static long dm_op(uint32_t op) {
+	struct xen_dm_op_buf buf = {.h = (uint64_t)&dmop, .size = sizeof dmop};
+	dmop.op = op;
+	dmop.pad = 0;
+	return xen_hypercall(__HYPERVISOR_dm_op, target, 1, (uint64_t)&buf, 0);
+}
+
+static void dm_clear(void) { memset(&dmop, 0, sizeof dmop); }
+
+/* The target's interrupt line follows the UART's output (Xen 4.17 acts on rising levels). */
+static void uart_irq(int level) {
+	dm_clear();
+	dmop.u.set_irq_level.irq = PL011_SPI;
+	dmop.u.set_irq_level.level = (uint8_t)level;
+	check(dm_op(XEN_DMOP_set_irq_level), "set_irq_level");
+	irq_changes++;
+}
+
+static void uart_tx(uint8_t byte) { console_putc((char)byte); }
+
+static uint64_t hvm_param(uint32_t index) {
+	struct xen_hvm_param p = {.domid = DOMID_SELF, .index = index};
+	check(xen_hypercall(__HYPERVISOR_hvm_op, HVMOP_get_param, (uint64_t)&p, 0, 0), "get_param");
+	return p.value;
+}
+
+static void map_shared_info(void) {
+	struct xen_add_to_physmap x = {
+	    .domid = DOMID_SELF, .space = XENMAPSPACE_shared_info, .idx = 0, .gpfn = SHARED_INFO_GFN};
+	check(xen_hypercall(__HYPERVISOR_memory_op, XENMEM_add_to_physmap, (uint64_t)&x, 0, 0),
+	      "add_to_physmap(shared_info)");
+	/* Every port masked: events only set pending bits, which SCHEDOP_poll watches. */
+	for (int i = 0; i < 64; i++) si->evtchn_mask[i] = ~0UL;
+	si->vcpu_info[0].evtchn_pending_sel = 0;
+	si->vcpu_info[0].evtchn_upcall_pending = 0;
+}
+
+static void setup_server(void) {
+	dm_clear();
+	check(dm_op(XEN_DMOP_nr_vcpus), "dm_op nr_vcpus");
+	nr_vcpus = dmop.u.nr_vcpus.vcpus;
+	if (nr_vcpus == 0 || nr_vcpus > MAX_VCPUS) {
+		say("pl011 stubdom: target has %u vcpus (at most %u)\n", nr_vcpus, MAX_VCPUS);
+		crash();
+	}
+
+	dm_clear();
+	dmop.u.create_ioreq_server.handle_bufioreq = HVM_IOREQSRV_BUFIOREQ_OFF;
+	check(dm_op(XEN_DMOP_create_ioreq_server), "dm_op create_ioreq_server");
+	server = dmop.u.create_ioreq_server.id;
+
+	static uint64_t gfn_list[1] = {IOREQ_GFN};
+	struct xen_mem_acquire_resource ar = {
+	    .domid = target,
+	    .type = XENMEM_resource_ioreq_server,
+	    .id = server,
+	    .nr_frames = 1,
+	    .frame = XENMEM_resource_ioreq_server_frame_ioreq(0),
+	    .frame_list = (uint64_t)gfn_list,
+	};
+	check(xen_hypercall(__HYPERVISOR_memory_op, XENMEM_acquire_resource, (uint64_t)&ar, 0, 0),
+	      "acquire_resource");
+
+	/* ARM has no legacy ioreq gfns: the call only confirms the server (no buffered port). */
+	dm_clear();
+	dmop.u.get_ioreq_server_info.id = server;
+	dmop.u.get_ioreq_server_info.flags = XEN_DMOP_no_gfns;
+	check(dm_op(XEN_DMOP_get_ioreq_server_info), "dm_op get_ioreq_server_info");
+
+	dm_clear();
+	dmop.u.map_io_range_to_ioreq_server.id = server;
+	dmop.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
+	dmop.u.map_io_range_to_ioreq_server.start = PL011_BASE;
+	dmop.u.map_io_range_to_ioreq_server.end = PL011_BASE + PL011_SIZE - 1;
+	check(dm_op(XEN_DMOP_map_io_range_to_ioreq_server), "dm_op map_io_range_to_ioreq_server");
+
+	dm_clear();
+	dmop.u.set_ioreq_server_state.id = server;
+	dmop.u.set_ioreq_server_state.enabled = 1;
+	check(dm_op(XEN_DMOP_set_ioreq_server_state), "dm_op set_ioreq_server_state");
+
+	for (uint32_t v = 0; v < nr_vcpus; v++) {
+		struct evtchn_bind_interdomain b = {.remote_dom = target, .remote_port = iopage[v].vp_eport};
+		check(xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_bind_interdomain, (uint64_t)&b,
+		                    0, 0),
+		      "bind_interdomain");
+		ports[v] = b.local_port;
+	}
+	ports[nr_vcpus] = cons_port;
+	nr_ports = nr_vcpus + 1;
+}
+
+static void clear_pending(void) {
+	for (uint32_t i = 0; i < nr_ports; i++) {
+		uint32_t p = ports[i];
+		__atomic_fetch_and(&si->evtchn_pending[p / 64], ~(1UL << (p % 64)), __ATOMIC_SEQ_CST);
+	}
+}
+
+/* Typed input on our console goes into the UART's receive FIFO as far as it has room. */
+static void feed_input(void) {
+	int took = 0;
+	while (cons->in_cons != cons->in_prod && pl011_rx_space(&uart) > 0) {
+		__asm__ volatile("dmb ish" ::: "memory");
+		pl011_input(&uart, (uint8_t)cons->in[cons->in_cons % sizeof cons->in]);
+		cons->in_cons++;
+		took = 1;
+	}
+	if (took) evtchn_send(cons_port); /* the back end may refill the ring */
+}
+
+/* Answers vcpu `v`'s request: emulate the access, IORESP_READY, then the event. */
+static void serve(uint32_t v) {
+	volatile struct ioreq *r = &iopage[v];
+	__asm__ volatile("dmb ish" ::: "memory"); /* read the request after seeing READY */
+	uint64_t off = r->addr - PL011_BASE;
+	int read = IOREQ_DIR(r->flags) == IOREQ_READ;
+	if (r->type != IOREQ_TYPE_COPY || (r->flags & 0x10) || r->count != 1 || off >= PL011_SIZE) {
+		/* Not a plain MMIO access to our page: answer it unchanged (reads see their own data). */
+		bad_requests++;
+	} else if (read) {
+		r->data = pl011_read(&uart, (uint32_t)off, r->size);
+	} else {
+		pl011_write(&uart, (uint32_t)off, r->size, (uint32_t)r->data);
+	}
+	__asm__ volatile("dmb ish" ::: "memory"); /* the data before the state that publishes it */
+	r->flags = (uint8_t)((r->flags & ~0xf) | STATE_IORESP_READY);
+	__asm__ volatile("dmb ish" ::: "memory");
+	evtchn_send(ports[v]);
+	requests_served++;
+}
+
+void stubdom_main(const void *dtb) {
+	map_shared_info();
+	cons = (volatile struct xencons_interface *)(hvm_param(HVM_PARAM_CONSOLE_PFN) << PAGE_SHIFT);
+	cons_port = (uint32_t)hvm_param(HVM_PARAM_CONSOLE_EVTCHN);
+	const char *args = fdt_bootargs(dtb);
+	long t = args ? arg_value(args, "target=") : -1;
+	if (t < 0 || t >= DOMID_SELF) {
+		say("pl011 stubdom: no target=<domid> in bootargs \"%s\"\n", args ? args : "");
+		crash();
+	}
+	target = (uint16_t)t;
+	uart.tx = uart_tx;
+	uart.irq = uart_irq;
+	pl011_reset(&uart);
+	setup_server();
+	say("pl011 stubdom: serving domain %u's PL011 (ioreq server %u, %u vcpus)\n", target, server,
+	    nr_vcpus);
+	for (;;) {
+		clear_pending();
+		feed_input();
+		for (uint32_t v = 0; v < nr_vcpus; v++) {
+			if (IOREQ_STATE(iopage[v].flags) == STATE_IOREQ_READY) serve(v);
+		}
+		console_flush();
+		poll_ports(ports, nr_ports);
+	}
+}
