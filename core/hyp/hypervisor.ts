@@ -35,6 +35,7 @@ import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hook
 import { type CostModel, type CostOverrides, resolveCosts } from "./cost_model.ts";
 import type { Exit } from "../cpu/exit.ts";
 import { CpuPools } from "./sched/cpupool.ts";
+import { waitingForIoreq } from "./ioreq/ioreq_wait.ts";
 import {
   type Scheduler,
   type SchedulerName,
@@ -63,6 +64,19 @@ export interface HypervisorConfig extends ClockConfig {
   scheduler?: SchedulerName;
   /** Its boot options (`sched_ratelimit_us`, `sched_credit_tslice_ms`). */
   schedOptions?: SchedulerOptions;
+}
+
+/**
+ * A measurement of guest accesses to one MMIO window of one domain: each sample is the virtual
+ * time from the access's trap to the vcpu running again past it, whatever served it (the
+ * hypervisor, an EL0 app, a device model in another domain). A measuring tool, not machine
+ * state: snapshots do not keep it.
+ */
+export interface MmioProbe {
+  domid: number;
+  base: number;
+  size: number;
+  samplesNs: number[];
 }
 
 /** Why `run()` returned. */
@@ -161,6 +175,10 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
    * runs), or null. A panicked machine does not run again.
    */
   panicked: { reason: string; atNs: number } | null = null;
+  /** Set to time accesses to an MMIO window (see MmioProbe); null when off. */
+  mmioProbe: MmioProbe | null = null;
+  /** Probed accesses in flight: the vcpu, its PC at the trap and the trap's time (cycles). */
+  readonly #probing = new Map<Vcpu, { pc: bigint; at: number }>();
   readonly table: HypercallTable;
   /** Every domain's event channels, for interdomain binding. */
   readonly evtchnHub: EvtchnHub = new EvtchnHub();
@@ -424,7 +442,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   block(v: Vcpu): void {
     // The trap's cost may have carried the vcpu past its timer's deadline: raise it first.
     v.cpu.timer.update();
-    if (this.runtimes.get(v.domainId)?.hasWork(v)) return;
+    // A vcpu waiting for its device model blocks whatever else is pending (Xen's wait_for_io).
+    const waiting = waitingForIoreq(this.domains.get(v.domainId), v);
+    if (!waiting && this.runtimes.get(v.domainId)?.hasWork(v)) return;
     v.setState("blocked", this.nowNs());
     this.#schedSleep(v);
     v.cpu.requestStop();
@@ -441,6 +461,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   wake(v: Vcpu): void {
     if (v.runstate.state !== "blocked") return;
+    if (waitingForIoreq(this.domains.get(v.domainId), v)) return;
     v.pollPorts = null;
     v.pollTimeoutNs = null;
     v.setState("runnable", this.nowNs());
@@ -955,7 +976,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
           o.resched = true;
         }
       }
+      this.#probing.delete(v);
     }
+    d.ioreq.destroyAll(this.frames, (id) => this.domains.get(id));
     d.evtchn?.destroy();
     if (this.xenstore.isIntroduced(d.id)) this.xenstore.releaseDomain(d.id);
     if (this.xenstore.tryRead(`/local/domain/${d.id}`) !== undefined) {
@@ -1252,8 +1275,20 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         const at = this.clock.cycleOfCount(Number(dl));
         if (at > p.now) budget = Math.min(budget, at - p.now);
       }
+      const probed = this.mmioProbe !== null ? this.#probing.get(v) : undefined;
+      if (probed !== undefined && cpu.pc !== probed.pc) {
+        this.mmioProbe!.samplesNs.push(this.cyclesToNs(p.now - probed.at));
+        this.#probing.delete(v);
+      }
       const x = cpu.run(Math.max(1, budget));
       p.now = cpu.retired + v.timeBase;
+      const probe = this.mmioProbe;
+      if (probe !== null && x.kind === "dabt" && probe.domid === d.id) {
+        const a = Number(x.ipa);
+        if (a >= probe.base && a < probe.base + probe.size) {
+          this.#probing.set(v, { pc: cpu.pc, at: p.now });
+        }
+      }
       rt.vgic.sync(v.id);
       Vcpu.bump(v.exits, x.kind);
       const trap = this.#trapCost(x);
