@@ -1,0 +1,212 @@
+/**
+ * The device-model placement lab (issue 6): the same PL011 (the domU's vpl011, Linux's
+ * amba-pl011 driver on ttyAMA0) served from each placement — in the hypervisor, as an EL0 app,
+ * by a stub domain, by a device model in a privileged domain through the ioreq ABI — and what
+ * each costs and risks, measured, not written down:
+ * - latency of each UART register access, from its trap to the vcpu running past it
+ *   (hv.mmioProbe), mean and tail;
+ * - console throughput: bytes the guest printed per virtual second of its boot;
+ * - CPU time charged to whom: the guest's own running time, the hypervisor's work on its behalf,
+ *   and the device-model domain's running time;
+ * - blast radius: a separate run with a ticking guest, a bystander domain and the device model
+ *   made to crash, and what is still alive and making progress afterwards.
+ */
+import type { BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
+import type { DomainConfig } from "../../core/hyp/builder/domain_config.ts";
+import { buildDomain } from "../../core/hyp/builder/domain_builder.ts";
+import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
+import type { Placement } from "../../core/hyp/dm/placement.ts";
+import type { Domain } from "../../core/hyp/domain.ts";
+import { Hypervisor } from "../../core/hyp/hypervisor.ts";
+import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
+import { labConfig } from "./hyp_lab.ts";
+
+/** The vpl011's window in a domU (GUEST_PL011_BASE, one page). */
+export const UART_BASE = 0x2200_0000;
+const UART_SIZE = 0x1000;
+/** Virtual time of a blast-radius run after the fault (ms). */
+const BLAST_MS = 20;
+
+/**
+ * How a placement is set up around a domain whose vpl011 placement is already in its config:
+ * out-of-hypervisor placements start their device-model domain here and return it.
+ */
+export interface PlacementSetup {
+  placement: Placement;
+  label: string;
+  /** Starts the device model for `target` (null: it runs inline, nothing to start). */
+  start(hv: Hypervisor, target: Domain): Domain | null;
+  /** Makes the device model crash (an injected fault in it, or its domain destroyed). */
+  crash(hv: Hypervisor, target: Domain, dm: Domain | null): void;
+}
+
+/** The inline placements: the model is the target's PlacedDevice. */
+export function inlineSetup(placement: "hypervisor" | "el0", label: string): PlacementSetup {
+  return {
+    placement,
+    label,
+    start: () => null,
+    crash: (hv, target) => {
+      const placed = hv.runtimes.get(target.id)?.backends.vpl011Placed;
+      if (!placed) throw new Error(`${label}: domain ${target.id} has no placed vpl011`);
+      placed.state.fault = "crash";
+    },
+  };
+}
+
+/** What one placement measured booting Linux. */
+export interface PlacementBoot {
+  setup: PlacementSetup;
+  ok: boolean;
+  consoleBytes: number;
+  virtualNs: number;
+  latencyNs: { n: number; mean: number; p99: number; max: number };
+  /** Guest running time, hypervisor time on its behalf, device-model domain running time (ns). */
+  cpu: { guestNs: number; hypNs: number; dmNs: number };
+  tail: string;
+}
+
+/** What a crash of the device model took down. */
+export interface BlastResult {
+  setup: PlacementSetup;
+  panicked: boolean;
+  target: "crashed" | "hung" | "runs";
+  bystander: "dead" | "runs";
+}
+
+function percentile(xs: number[], q: number): number {
+  if (xs.length === 0) return 0;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/**
+ * Boots the Linux domU `build(hv, overrides)` makes (console on ttyAMA0, vpl011 placed per
+ * `setup`) to poweroff, measuring the placement.
+ */
+export async function bootWithPlacement(
+  setup: PlacementSetup,
+  build: (hv: Hypervisor, over: Partial<DomainConfig>) => Promise<BuiltDomain>,
+  opts: { maxVirtualS?: number; marker?: string } = {},
+): Promise<PlacementBoot> {
+  const hv = new Hypervisor({ pcpus: 2 });
+  const target = (await build(hv, { vuartPlacement: setup.placement })).domain;
+  const dm = setup.start(hv, target);
+  hv.mmioProbe = { domid: target.id, base: UART_BASE, size: UART_SIZE, samplesNs: [] };
+  const r = hv.run({ maxCycles: hv.nsToCycles((opts.maxVirtualS ?? 10) * 1e9) });
+  const text = hv.console(target.id).text + (dm === null ? "" : hv.console(dm.id).text);
+  const xs = hv.mmioProbe.samplesNs;
+  const hypCycles = target.vcpus.reduce((t, v) => t + v.hypCycles, 0);
+  const ok = r.reason === "all-shutdown" || (dm !== null && !target.alive);
+  return {
+    setup,
+    ok: ok && target.shutdownReason === "poweroff" &&
+      (opts.marker === undefined || text.includes(opts.marker)),
+    consoleBytes: text.length,
+    virtualNs: hv.nowNs(),
+    latencyNs: {
+      n: xs.length,
+      mean: xs.length === 0 ? 0 : Math.round(xs.reduce((a, b) => a + b, 0) / xs.length),
+      p99: percentile(xs, 0.99),
+      max: xs.length === 0 ? 0 : Math.max(...xs),
+    },
+    cpu: {
+      guestNs: target.vcpus.reduce((t, v) => t + v.runstate.timeNs[0], 0) -
+        hv.cyclesToNs(hypCycles),
+      hypNs: hv.cyclesToNs(hypCycles),
+      dmNs: dm === null ? 0 : dm.vcpus.reduce((t, v) => t + v.runstate.timeNs[0], 0),
+    },
+    tail: text.slice(-1500),
+  };
+}
+
+/** The REPL's ticking guest (a line per virtual ms over its vpl011) as domain `name`. */
+function ticker(hv: Hypervisor, name: string, placement: Placement): BuiltDomain {
+  const cfg = {
+    ...labConfig(name),
+    kernel: "domu_lab.Image",
+    kernelFormat: "auto" as const,
+    vuart: "sbsa_uart" as const,
+    vuartPlacement: placement,
+  };
+  return buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, DOMU_GUEST_IMAGE, "auto") });
+}
+
+/**
+ * A ticking target served per `setup` and a bystander (in-hypervisor UART) run 5 ms; then the
+ * device model crashes and the machine runs BLAST_MS more: who is still alive and printing.
+ */
+export function blastRadius(setup: PlacementSetup): BlastResult {
+  const hv = new Hypervisor({ pcpus: 2 });
+  const target = ticker(hv, "target", setup.placement).domain;
+  const bystander = ticker(hv, "bystander", "hypervisor").domain;
+  const dm = setup.start(hv, target);
+  const ms = hv.nsToCycles(1e6);
+  hv.run({ maxCycles: 5 * ms });
+  const printed = (d: Domain) =>
+    hv.console(d.id).text.length +
+    (d === target && dm !== null ? hv.console(dm.id).text.length : 0);
+  const before = { target: printed(target), bystander: printed(bystander) };
+  setup.crash(hv, target, dm);
+  const r = hv.run({ maxCycles: BLAST_MS * ms });
+  const panicked = r.reason === "panic";
+  return {
+    setup,
+    panicked,
+    target: !target.alive
+      ? "crashed"
+      : !panicked && printed(target) > before.target
+      ? "runs"
+      : "hung",
+    bystander: panicked || !bystander.alive || printed(bystander) <= before.bystander
+      ? "dead"
+      : "runs",
+  };
+}
+
+/** "machine", "the serviced guest (crashed)", ... from a blast result. */
+export function blastText(b: BlastResult): string {
+  if (b.panicked) return "whole machine (hypervisor panic)";
+  if (b.bystander === "dead") return "other domains too";
+  if (b.target === "crashed") return "serviced guest only (crashed)";
+  if (b.target === "hung") return "serviced guest only (its UART waits forever)";
+  return "nothing";
+}
+
+/** The table of boots and blast radii, one row per placement. */
+export function placementTable(boots: readonly PlacementBoot[], blasts: readonly BlastResult[]) {
+  const head = [
+    "placement",
+    "Linux",
+    "accesses",
+    "mean ns",
+    "p99 ns",
+    "max ns",
+    "console B/s",
+    "guest ms",
+    "hyp ms",
+    "DM domain ms",
+    "a DM crash takes down",
+  ];
+  const ms = (ns: number) => (ns / 1e6).toFixed(2);
+  const rows = boots.map((b, i) => [
+    b.setup.label,
+    b.ok ? "ok" : "FAILED",
+    String(b.latencyNs.n),
+    String(b.latencyNs.mean),
+    String(b.latencyNs.p99),
+    String(b.latencyNs.max),
+    String(Math.round(b.consoleBytes / (b.virtualNs / 1e9))),
+    ms(b.cpu.guestNs),
+    ms(b.cpu.hypNs),
+    ms(b.cpu.dmNs),
+    blastText(blasts[i]),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) =>
+      i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])
+    )
+      .join(" | ");
+  return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+}
