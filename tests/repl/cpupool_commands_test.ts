@@ -263,6 +263,21 @@ Deno.test("REPL arinc653Set: a pool's major frame; its windows share one pCPU as
   assert.ok(Math.abs(ran(2) - hog0 - 0.003) < 0.0002, `hog ran ${ran(2) - hog0} s of 0.003`);
 });
 
+Deno.test("REPL cpupools: a fork keeps the pools; after use(f) the commands act on the fork", () => {
+  const { lab, ctx, cmd } = splitLab();
+  cmd("schedSet", "rt", { budget: 3000 });
+  const f = (ctx.fork as () => HvLab)();
+  const before = cmd("schedInfo");
+  (ctx.use as (x: HvLab) => HvLab)(f);
+  assert.equal(lab.hv, f.hv);
+  assert.equal(cmd("schedInfo"), before);
+  assert.match(cmd("cpupoolList", { cpus: true }), /\nPool-0 +0,1\nrt +2,3$/);
+  cmd("cpupoolMigrate", "rt", "Pool-0");
+  assert.equal(f.hv.pools.poolOfDomain(1), 0);
+  assert.match(cmd("cpupoolDestroy", "rt"), /destroyed; pCPUs 2-3 are free/);
+  assert.deepEqual(f.hv.pools.list().map((p) => p.name), ["Pool-0"]);
+});
+
 Deno.test("REPL cpupool commands: help and completion", () => {
   const { ctx, cmd } = poolLab();
   assert.deepEqual(complete("cpupool", ctx), [[
