@@ -15,11 +15,9 @@ export type PoolArg = number | string;
 /** The pool `pool` names; throws naming the bad value and listing the pools. */
 export function resolvePool(hv: Hypervisor, pool: PoolArg): CpuPoolInfo {
   const pools = hv.pools.list();
-  // A name wins over an id written as a string, as libxl looks names up first.
-  const found = typeof pool === "string"
-    ? pools.find((p) => p.name === pool) ??
-      (/^\d+$/.test(pool) ? pools.find((p) => p.id === Number(pool)) : undefined)
-    : pools.find((p) => p.id === pool);
+  // As xl reads its argument: all digits is an id, anything else a name.
+  const byId = typeof pool === "number" || /^\d+$/.test(pool);
+  const found = pools.find((p) => byId ? p.id === Number(pool) : p.name === pool);
   if (found === undefined) {
     throw new Error(
       `no cpupool ${JSON.stringify(pool)} (there are ${

@@ -54,6 +54,7 @@ Deno.test("REPL cpupoolList: xl cpupool-list columns, -c CPU lists, one pool by 
   );
   assert.match(cmd("cpupoolList", { pool: 0 }), /\nPool-0 +4 +credit2/);
   assert.match(cmd("cpupoolList", { pool: "Pool-0" }), /\nPool-0 +4 +credit2/);
+  assert.match(cmd("cpupoolList", { pool: "0" }), /\nPool-0 +4 +credit2/);
   assert.throws(
     () => cmd("cpupoolList", { pool: "rt" }),
     /no cpupool "rt" \(there are Pool-0 \(id 0\)\)/,
