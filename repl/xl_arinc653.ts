@@ -55,7 +55,7 @@ export function arinc653Set(lab: HvLab, pool: PoolArg, frame: Arinc653FrameArg):
     return { domid: d.id, vcpu, runtimeNs };
   });
   const majorFrameNs = parseDuration(frame.major);
-  for (const c of s.setSchedule({ majorFrameNs, entries }, hv.nowNs())) hv.pcpus[c].resched = true;
+  hv.setArinc653Schedule(p.id, { majorFrameNs, entries });
   return `pool ${p.name}: ARINC 653 major frame ${fmtNs(majorFrameNs)} from now, windows ` +
     names.join(", ");
 }

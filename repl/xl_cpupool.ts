@@ -161,8 +161,7 @@ export function xlCpupoolDestroy(lab: HvLab, pool: PoolArg): string {
       }: cpupoolMigrate them out first`,
     );
   }
-  for (const c of p.pcpus) hv.movePcpu(c, null);
-  hv.pools.destroy(p.id);
+  hv.destroyPool(p.id);
   return `cpupool ${p.name} (id ${p.id}) destroyed` +
     (p.pcpus.length > 0 ? `; pCPUs ${cpuRanges(p.pcpus)} are free` : "");
 }

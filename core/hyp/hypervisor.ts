@@ -35,6 +35,7 @@ import { type HookEvents, type HookKind, Hooks, type IrqHookEvent } from "./hook
 import { type CostModel, type CostOverrides, resolveCosts } from "./cost_model.ts";
 import type { Exit } from "../cpu/exit.ts";
 import { CpuPools } from "./sched/cpupool.ts";
+import { type Arinc653Schedule, Arinc653Scheduler } from "./sched/arinc653.ts";
 import { waitingForIoreq } from "./ioreq/ioreq_wait.ts";
 import {
   type Scheduler,
@@ -798,7 +799,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
 
   /** Pool-0's scheduler (every pCPU's until other cpupools are made). */
   get scheduler(): Scheduler {
-    return this.pools.schedulerOfDomain(0);
+    return this.pools.schedulerOfPool(0);
   }
 
   /** The scheduler of the pool domain `domid` is in. */
@@ -820,6 +821,12 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     if (pc === undefined) throw new Error(`no pCPU ${p} (there are ${this.pcpus.length})`);
     const from = this.pools.poolOf(p);
     if (from === poolId) return;
+    if (from !== null && this.pools.schedulerOfPool(from).pcpus.length === 1) {
+      const left = [...this.domains.values()].filter((d) => this.pools.poolOfDomain(d.id) === from);
+      if (left.length > 0) {
+        throw new Error(`pCPU ${p} is the last of pool ${from}, which has domain ${left[0].id}`);
+      }
+    }
     if (from !== null) this.#idleOut(pc);
     for (const i of this.pools.movePcpu(p, poolId)) this.pcpus[i].resched = true;
     pc.resched = true;
@@ -837,6 +844,27 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const tickles = this.pools.moveDomain(d.id, poolId, units, this.nowNs());
     for (const i of tickles) this.pcpus[i].resched = true;
     for (const v of d.vcpus) this.#schedWake(v);
+  }
+
+  /** xl cpupool-destroy: frees the pool's pCPUs and removes it (it must have no domains). */
+  destroyPool(poolId: number): void {
+    if (poolId === 0) throw new Error("Pool-0 cannot be destroyed");
+    const left = [...this.domains.values()].filter((d) => this.pools.poolOfDomain(d.id) === poolId);
+    if (left.length > 0) throw new Error(`pool ${poolId} still has domain ${left[0].id}`);
+    for (const p of [...this.pools.schedulerOfPool(poolId).pcpus]) this.movePcpu(p, null);
+    this.pools.destroy(poolId);
+  }
+
+  /**
+   * Installs an ARINC 653 major frame on pool `poolId` (its scheduler must be arinc653), starting
+   * now; the pool's pCPUs decide again at once.
+   */
+  setArinc653Schedule(poolId: number, frame: Arinc653Schedule): void {
+    const s = this.pools.schedulerOfPool(poolId);
+    if (!(s instanceof Arinc653Scheduler)) {
+      throw new Error(`pool ${poolId} runs ${s.name}, not arinc653`);
+    }
+    for (const i of s.setSchedule(frame, this.nowNs())) this.pcpus[i].resched = true;
   }
 
   /**

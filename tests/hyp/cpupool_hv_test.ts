@@ -85,3 +85,33 @@ Deno.test("cpupools: a machine with pools forks into an identical run", () => {
   const chunk = hv.nsToCycles(5e5);
   assert.equal(traceRun(f, 6, chunk).hash, traceRun(hv, 6, chunk).hash);
 });
+
+Deno.test("cpupools: a pool keeps its last pCPU while it has domains; destroyPool frees the rest", () => {
+  const hv = new Hypervisor({ pcpus: 3 });
+  const [a] = spinners(hv, 1);
+  hv.movePcpu(2, null);
+  hv.movePcpu(1, null);
+  assert.throws(() => hv.movePcpu(0, null), /pCPU 0 is the last of pool 0, which has domain 1/);
+  const rt = hv.createPool("rt", "arinc653");
+  hv.movePcpu(1, rt);
+  hv.movePcpu(2, rt);
+  hv.moveDomain(a.domain, rt);
+  assert.throws(() => hv.destroyPool(rt), /pool 1 still has domain 1/);
+  assert.throws(
+    () => hv.setArinc653Schedule(0, { majorFrameNs: 1e6, entries: [] }),
+    /not arinc653/,
+  );
+  hv.setArinc653Schedule(rt, {
+    majorFrameNs: 1_000_000,
+    entries: [{ domid: a.domain.id, vcpu: 0, runtimeNs: 400_000 }],
+  });
+  hv.timeline.enabled = true;
+  hv.run({ maxCycles: hv.nsToCycles(3e6) });
+  const ran = runsOf(hv, a.domain.id).reduce((t, e) => t + e.endNs - e.startNs, 0);
+  assert.ok(Math.abs(ran - 1.2e6) < 0.05e6, `ran ${ran} ns in 3 frames of 400 us windows`);
+  hv.moveDomain(a.domain, 0);
+  hv.destroyPool(rt);
+  assert.deepEqual(hv.pools.list().map((p) => p.name), ["Pool-0"]);
+  assert.equal(hv.pools.poolOf(1), null);
+  assert.throws(() => hv.destroyPool(0), /Pool-0 cannot be destroyed/);
+});

@@ -146,20 +146,13 @@ export const LATENCY_CONFIGS: readonly LatencyConfig[] = [...PUBLISHED_CONFIGS, 
 
 /** ARINC 653: a 1 ms major frame, the test domain in one window, the neighbour in the other. */
 function arinc653Frame(hv: Hypervisor, d: LabDomains): void {
-  const s = hv.schedulerOfDomain(d.test.domain.id) as unknown as {
-    setSchedule(
-      f: { majorFrameNs: number; entries: { domid: number; vcpu: number; runtimeNs: number }[] },
-      nowNs: number,
-    ): number[];
-  };
-  if (typeof s.setSchedule !== "function") throw new Error("arinc653: no setSchedule");
-  s.setSchedule({
+  hv.setArinc653Schedule(hv.pools.poolOfDomain(d.test.domain.id), {
     majorFrameNs: 1_000_000,
     entries: [
       { domid: d.test.domain.id, vcpu: 0, runtimeNs: 500_000 },
       { domid: d.neighbour!.domain.id, vcpu: 0, runtimeNs: 500_000 },
     ],
-  }, hv.nowNs());
+  });
 }
 
 function pinned(cfg: DomainConfig, pcpu: number): DomainConfig {

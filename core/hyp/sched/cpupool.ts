@@ -129,6 +129,11 @@ export class CpuPools {
     return this.#pool(id).sched;
   }
 
+  /** The scheduler of pool `id`. */
+  schedulerOfPool(id: number): Scheduler {
+    return this.#pool(id).sched;
+  }
+
   /** The scheduler of a domain's pool. */
   schedulerOfDomain(domid: number): Scheduler {
     return this.#pool(this.poolOfDomain(domid)).sched;
