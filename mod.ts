@@ -290,3 +290,38 @@ export { CpuPools } from "./core/hyp/sched/cpupool.ts";
  * ```
  */
 export { Timeline, type TimelineEvent } from "./core/hyp/timeline.ts";
+
+/**
+ * Stub domains: a device model running as its own domain, privileged over exactly one target
+ * (Xen's d->target). `spawnStubdom` builds it with `target=<domid>` in its bootargs, sets its
+ * `dmTarget`, keeps the target paused until the model serves, and returns the BuiltDomain. The
+ * repo's model is guests/stubdom/pl011_dm.c (build it with `compileGuest(STUBDOM_PL011)` from
+ * scripts/build_guests.ts): it serves a domU's PL011 (`vuartPlacement: "stubdom"`) through the
+ * ioreq ABI and prints what the domU transmits on its own PV console.
+ *
+ * @example
+ * ```ts
+ * import { buildDomain, Hypervisor, loadGuestImages, spawnStubdom } from "./mod.ts";
+ * const hv = new Hypervisor({ pcpus: 2 });
+ * const cfg = {
+ *   name: "linux", type: "pvh", memory: 256, maxmem: 256, vcpus: 1, maxvcpus: 1,
+ *   kernel: "Image", kernelFormat: "auto", ramdisk: "initrd.cpio",
+ *   cmdline: "console=ttyAMA0 rdinit=/init", gicVersion: "v2",
+ *   vuart: "sbsa_uart", vuartPlacement: "stubdom",
+ *   onPoweroff: "destroy", onReboot: "destroy", onCrash: "destroy", onWatchdog: "destroy",
+ * } as const;
+ * const du = buildDomain(hv, cfg, await loadGuestImages(cfg, Deno.readFile));
+ * const dm = spawnStubdom(hv, {
+ *   target: du.domain,
+ *   kernel: Deno.readFileSync("guests/build/stubdom_pl011.elf"),
+ * });
+ * hv.run({ maxCycles: 100_000_000 });
+ * console.log(hv.console(dm.domain.id).text);
+ * ```
+ */
+export {
+  spawnStubdom,
+  stubdomConfig,
+  type StubdomOptions,
+  stubdomServing,
+} from "./core/hyp/builder/stubdom.ts";
