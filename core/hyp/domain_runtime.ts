@@ -12,6 +12,7 @@ import type { EvtchnDomain, VcpuInfoRef } from "./evtchn/evtchn_domain.ts";
 import type { GuestPhys } from "./guest_phys.ts";
 import type { Vgic, VgicPorts } from "./vgic/vgic.ts";
 import type { Pl011 } from "../devices/pl011.ts";
+import type { Pl031 } from "../devices/pl031.ts";
 import type { PlacedDevice } from "./dm/placement.ts";
 import type { PvConsoleBackend } from "./console/pv_console.ts";
 import type { HostEndpoint } from "./evtchn/host_endpoint.ts";
@@ -42,6 +43,10 @@ export class XenDomainRuntime implements EvtchnDomain {
     vpl011: Pl011 | null;
     /** The vpl011's device model as placed in the domain's MMIO (null without a vpl011). */
     vpl011Placed: PlacedDevice | null;
+    /** The VM-spec devices by name ("pl031", "flash0", "flash1"), as placed. */
+    vmDevices: Map<string, PlacedDevice>;
+    /** The PL031, for its alarm ticks (null without one). */
+    rtc: Pl031 | null;
     endpoints: { console: HostEndpoint; xenstore: HostEndpoint };
   };
   readonly #host: RuntimeHost;

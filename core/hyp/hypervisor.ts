@@ -626,9 +626,27 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   /** Runs the events that are due at the round's start (delayed interrupts). */
   #runDueEvents(): void {
     for (let e = this.events.popDue(this.#t); e !== undefined; e = this.events.popDue(this.#t)) {
+      if (e.kind === "tick") {
+        const { domid } = parseTickTarget(e.target);
+        // The RTC is the one device with deadlines (its alarm).
+        this.runtimes.get(domid)?.backends.rtc?.tick(this.cyclesToNs(this.#t));
+        continue;
+      }
       if (e.kind !== "irq") throw new Error(`hypervisor: unknown event ${e.kind}/${e.target}`);
       const { domid, vcpu, intid } = parseIrqTarget(e.target);
       if (this.domains.get(domid)?.alive) this.runtimes.get(domid)?.vgic.inject(vcpu, intid);
+    }
+  }
+
+  /**
+   * (Re)schedules domain `domid`'s device `device` to be ticked at virtual `atNs` (undefined:
+   * no deadline), in the machine's event queue.
+   */
+  scheduleDeviceTick(domid: number, device: string, atNs: number | undefined): void {
+    const target = `d${domid}/${device}`;
+    this.events.cancel("tick", target);
+    if (atNs !== undefined && Number.isFinite(atNs)) {
+      this.events.schedule(this.nsToCycles(atNs), "tick", target);
     }
   }
 
@@ -736,8 +754,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       throw new Error(`snapshot: hypervisor SPI routes ${JSON.stringify(s.spiRoutes)}`);
     }
     for (const e of s.events?.heap ?? []) {
-      if (e?.kind !== "irq") throw new Error(`snapshot: unknown event kind ${String(e?.kind)}`);
-      parseIrqTarget(e.target);
+      if (e?.kind === "tick") parseTickTarget(e.target);
+      else if (e?.kind === "irq") parseIrqTarget(e.target);
+      else throw new Error(`snapshot: unknown event kind ${String(e?.kind)}`);
     }
     for (const a of affinity) {
       a.v.unit.hard = a.hard;
@@ -1366,4 +1385,10 @@ function parseIrqTarget(t: string): { domid: number; vcpu: number | null; intid:
   const m = /^d(\d+)\/(\d+|spi)\/(\d+)$/.exec(t);
   if (m === null) throw new Error(`hypervisor: bad irq event target ${JSON.stringify(t)}`);
   return { domid: Number(m[1]), vcpu: m[2] === "spi" ? null : Number(m[2]), intid: Number(m[3]) };
+}
+
+function parseTickTarget(t: string): { domid: number; device: string } {
+  const m = /^d(\d+)\/([a-z0-9]+)$/.exec(t);
+  if (m === null) throw new Error(`hypervisor: bad tick event target ${JSON.stringify(t)}`);
+  return { domid: Number(m[1]), device: m[2] };
 }

@@ -44,6 +44,8 @@ export interface DomainSnapshot {
   vpl011: Pl011State | null;
   /** Where the vpl011's model runs and any fault injected (absent in older snapshots). */
   vpl011Placed?: PlacedDeviceState | null;
+  /** The VM-spec devices (PL031, flash banks): each model's state and its placement's. */
+  vmDevices?: [string, { model: unknown; placed: PlacedDeviceState }][];
   /** Ioreq servers, requests in flight, stub-domain target (absent in older snapshots). */
   ioreq?: DomainIoreqState;
 }
@@ -80,6 +82,10 @@ function saveAllButMemory(hv: Hypervisor): Omit<MachineSnapshot, "memory"> {
       pvConsole: rt.backends.console.save(),
       vpl011: rt.backends.vpl011?.save() ?? null,
       vpl011Placed: rt.backends.vpl011Placed?.save() ?? null,
+      vmDevices: [...rt.backends.vmDevices].map(([name, p]) => [name, {
+        model: p.model.save(),
+        placed: p.save(),
+      }]),
       ioreq: d.ioreq.save(d.dmTarget),
     };
   });
@@ -152,6 +158,16 @@ function build(
     }
     if (ds.vpl011) rt.backends.vpl011!.restore(ds.vpl011);
     if (ds.vpl011Placed) rt.backends.vpl011Placed!.restore(ds.vpl011Placed);
+    const saved = new Map(ds.vmDevices ?? []);
+    if (saved.size !== rt.backends.vmDevices.size) {
+      throw new Error(`snapshot: domain ${d.id}: VM-spec devices differ from its config`);
+    }
+    for (const [name, p] of rt.backends.vmDevices) {
+      const sd = saved.get(name);
+      if (sd === undefined) throw new Error(`snapshot: domain ${d.id}: no saved device ${name}`);
+      p.model.restore(sd.model);
+      p.restore(sd.placed);
+    }
   }
   hv.evtchnHub.checkPeers();
   hv.xenstore.restore(s.xenstore, (domid) => {

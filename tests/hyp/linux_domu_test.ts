@@ -127,11 +127,16 @@ Deno.test(
 );
 
 Deno.test(
-  "linux domU: ttyAMA0 with the vpl011's device model as an EL0 app" + skip,
+  "linux domU: ttyAMA0 with the vpl011's device model as an EL0 app; a PL031 RTC and flash" + skip,
   { ignore: !files },
   async () => {
     const text = await bootDomu(
-      { vuart: "sbsa_uart", vuartPlacement: "el0", cmdline: "console=ttyAMA0 rdinit=/init" },
+      {
+        vuart: "sbsa_uart",
+        vuartPlacement: "el0",
+        cmdline: "console=ttyAMA0 rdinit=/init",
+        vmDevices: { rtc: { placement: "el0" }, flash: {} },
+      },
       (hv, d) => {
         const placed = hv.runtimes.get(d.id)!.backends.vpl011Placed!;
         assert.equal(placed.placement, "el0");
@@ -143,6 +148,12 @@ Deno.test(
       },
     );
     assert.ok(text.includes("22000000.sbsa-uart: ttyAMA0 at MMIO 0x22000000 (irq = 13"));
+    // Linux's rtc-pl031 driver probed the RTC through the AMBA bus and set the clock from it.
+    assert.match(text, /rtc-pl031 22001000\.pl031: registered as rtc0/);
+    assert.match(
+      text,
+      /rtc-pl031 22001000\.pl031: setting system clock to 2026-01-01T00:00:0\d UTC/,
+    );
   },
 );
 

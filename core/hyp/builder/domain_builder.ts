@@ -8,7 +8,10 @@
  */
 import { writeFdt } from "../../fdt/fdt_writer.ts";
 import { Pl011 } from "../../devices/pl011.ts";
-import { PlacedDevice } from "../dm/placement.ts";
+import { PlacedDevice, type PlacementHost } from "../dm/placement.ts";
+import { Pl031 } from "../../devices/pl031.ts";
+import { CfiFlash } from "../../devices/cfi_flash.ts";
+import type { Vgic } from "../vgic/vgic.ts";
 import { PAGE_SIZE } from "../../mem/phys_memory.ts";
 import { GTF_permit_access } from "../abi/grant_table.ts";
 import {
@@ -38,8 +41,13 @@ import type { CpuSet, DomainConfig } from "./domain_config.ts";
 import {
   buildDomuFdt,
   GUEST_EVTCHN_PPI,
+  GUEST_FLASH_BANK_SIZE,
+  GUEST_FLASH_BASE,
   GUEST_PL011_BASE,
   GUEST_PL011_SIZE,
+  GUEST_PL031_BASE,
+  GUEST_PL031_SIZE,
+  GUEST_PL031_SPI,
   GUEST_VPL011_SPI,
   xenDomuRamBanks,
 } from "./domu_fdt.ts";
@@ -131,6 +139,15 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
     sink,
     () => d.evtchn.notifyHost(port(HVM_PARAM_CONSOLE_EVTCHN)),
   );
+  const host: PlacementHost = {
+    charge: (cycles, what) => hv.charge(cycles, what),
+    el0SwitchCycles: () => hv.costs.el0Switch,
+    crashDomain: (why) => {
+      hv.log(d, "warn", why);
+      hv.shutdown(d, "crash");
+    },
+    panic: (why) => hv.panic(why),
+  };
   let vpl011: Pl011 | null = null;
   let placed: PlacedDevice | null = null;
   const inline = cfg.vuartPlacement === undefined || cfg.vuartPlacement === "hypervisor" ||
@@ -141,15 +158,7 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
       irq: (level) => vgic.setLevel(null, GUEST_VPL011_SPI, level),
       rxReady: () => sink.flushInput(),
     });
-    placed = new PlacedDevice(uart, cfg.vuartPlacement === "el0" ? "el0" : "hypervisor", {
-      charge: (cycles, what) => hv.charge(cycles, what),
-      el0SwitchCycles: () => hv.costs.el0Switch,
-      crashDomain: (why) => {
-        hv.log(d, "warn", why);
-        hv.shutdown(d, "crash");
-      },
-      panic: (why) => hv.panic(why),
-    });
+    placed = new PlacedDevice(uart, cfg.vuartPlacement === "el0" ? "el0" : "hypervisor", host);
     d.mmio.map(Number(GUEST_PL011_BASE), Number(GUEST_PL011_SIZE), placed);
     // Typed input goes to the UART the guest's console is on; the PV console keeps it otherwise.
     if (/console=ttyAMA/.test(cfg.cmdline ?? "")) {
@@ -165,8 +174,45 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
     console: { send: () => pv.kick() },
     xenstore: { send: () => hv.xenstore.kick(d.id) },
   };
-  runtime.backends = { console: pv, vpl011, vpl011Placed: placed, endpoints };
+  const vm = vmDevices(hv, d, cfg, host, vgic);
+  runtime.backends = { console: pv, vpl011, vpl011Placed: placed, endpoints, ...vm };
   return { runtime, console: pv, vpl011, endpoints };
+}
+
+/** 2026-01-01 00:00:00 UTC: where a domU's RTC starts counting unless told otherwise. */
+const RTC_EPOCH = 1_767_225_600;
+
+/** The VM-spec devices `cfg.vmDevices` asks for, mapped in `d` where their placement says. */
+function vmDevices(
+  hv: Hypervisor,
+  d: Domain,
+  cfg: DomainConfig,
+  host: PlacementHost,
+  vgic: Vgic,
+): { vmDevices: Map<string, PlacedDevice>; rtc: Pl031 | null } {
+  const out = new Map<string, PlacedDevice>();
+  const want = cfg.vmDevices ?? {};
+  let rtc: Pl031 | null = null;
+  if (want.rtc) {
+    const model = new Pl031("pl031", {
+      nowNs: () => hv.nowNs(),
+      irq: (level) => vgic.setLevel(null, GUEST_PL031_SPI, level),
+      deadlineChanged: () => hv.scheduleDeviceTick(d.id, "pl031", model.nextEventNs()),
+    }, want.rtc.baseSeconds ?? RTC_EPOCH);
+    const placed = new PlacedDevice(model, want.rtc.placement ?? "hypervisor", host);
+    d.mmio.map(Number(GUEST_PL031_BASE), Number(GUEST_PL031_SIZE), placed);
+    out.set("pl031", placed);
+    rtc = model;
+  }
+  if (want.flash) {
+    for (let i = 0; i < 2; i++) {
+      const bank = new CfiFlash(`flash${i}`, { size: Number(GUEST_FLASH_BANK_SIZE) });
+      const placed = new PlacedDevice(bank, want.flash.placement ?? "hypervisor", host);
+      d.mmio.map(Number(GUEST_FLASH_BASE + BigInt(i) * GUEST_FLASH_BANK_SIZE), bank.size, placed);
+      out.set(`flash${i}`, placed);
+    }
+  }
+  return { vmDevices: out, rtc };
 }
 
 function populate(
@@ -236,6 +282,8 @@ function populate(
     hypervisor: {},
     // Where its model runs is invisible to the guest: the node is there in every placement.
     ...(cfg.vuart === "sbsa_uart" ? { vpl011: {} } : {}),
+    ...(cfg.vmDevices?.rtc ? { rtc: true } : {}),
+    ...(cfg.vmDevices?.flash ? { flash: true } : {}),
     chosen: {
       ...(cfg.cmdline !== undefined ? { bootargs: cfg.cmdline } : {}),
       ...(plan.initrdGpa !== undefined

@@ -41,6 +41,19 @@ export const GUEST_TIMER_PHYS_S_PPI = 29;
 export const GUEST_TIMER_PHYS_NS_PPI = 30;
 /** Xen's fixed phandle for a domU's GIC (GUEST_PHANDLE_GIC). */
 export const GUEST_PHANDLE_GIC = 65000;
+/** hvlab's phandle of the fixed APB clock AMBA devices (the PL031) need; Xen has none. */
+export const GUEST_PHANDLE_APB_CLK = 65001;
+
+/**
+ * The VM-spec devices hvlab adds to a domU when asked (Xen's guest map has no RTC or flash): a
+ * PL031 RTC right after the vpl011, on an SPI past virtio-mmio's 33..43, and two 64 MiB CFI
+ * flash banks in the hole between the GICv3 redistributors and the vPCI ECAM window.
+ */
+export const GUEST_PL031_BASE = 0x2200_1000n;
+export const GUEST_PL031_SIZE = 0x1000n;
+export const GUEST_PL031_SPI = 44;
+export const GUEST_FLASH_BASE = 0x0800_0000n;
+export const GUEST_FLASH_BANK_SIZE = 0x0400_0000n;
 /** PSCI 0.1 function ids Xen advertises in the psci node (PSCI_cpu_off, PSCI_cpu_on). */
 export const PSCI_0_1_CPU_OFF = 1;
 export const PSCI_0_1_CPU_ON = 2;
@@ -84,6 +97,10 @@ export interface DomuFdtConfig {
   };
   /** The emulated SBSA UART (vpl011); absent = no node. */
   vpl011?: { base?: bigint; spi?: number };
+  /** A PL031 RTC at GUEST_PL031_BASE (hvlab's VM-spec device); absent = no node. */
+  rtc?: boolean;
+  /** Two CFI flash banks at GUEST_FLASH_BASE (hvlab's VM-spec device); absent = no node. */
+  flash?: boolean;
   chosen: { bootargs?: string; initrd?: { start: bigint; end: bigint } };
 }
 
@@ -266,6 +283,38 @@ export function buildDomuFdt(cfg: DomuFdtConfig): FdtTree {
       ["interrupts", fdtU32(...gicIrq(cfg.vpl011.spi ?? GUEST_VPL011_SPI, IRQ_TYPE_LEVEL_HIGH))],
       ["interrupt-parent", fdtU32(GUEST_PHANDLE_GIC)],
       ["current-speed", fdtU32(115200)],
+    ]));
+  }
+  if (cfg.rtc) {
+    children.push(
+      fdtNode("apb-pclk", [
+        ["compatible", fdtString("fixed-clock")],
+        ["#clock-cells", fdtU32(0)],
+        ["clock-frequency", fdtU32(24_000_000)],
+        ["clock-output-names", fdtString("clk24mhz")],
+        ["phandle", fdtU32(GUEST_PHANDLE_APB_CLK)],
+      ]),
+      fdtNode(`pl031@${hex(GUEST_PL031_BASE)}`, [
+        ["compatible", fdtStrings("arm,pl031", "arm,primecell")],
+        ["reg", reg2([{ base: GUEST_PL031_BASE, size: GUEST_PL031_SIZE }])],
+        ["interrupts", fdtU32(...gicIrq(GUEST_PL031_SPI, IRQ_TYPE_LEVEL_HIGH))],
+        ["interrupt-parent", fdtU32(GUEST_PHANDLE_GIC)],
+        ["clocks", fdtU32(GUEST_PHANDLE_APB_CLK)],
+        ["clock-names", fdtString("apb_pclk")],
+      ]),
+    );
+  }
+  if (cfg.flash) {
+    children.push(fdtNode(`flash@${hex(GUEST_FLASH_BASE)}`, [
+      ["compatible", fdtString("cfi-flash")],
+      [
+        "reg",
+        reg2([
+          { base: GUEST_FLASH_BASE, size: GUEST_FLASH_BANK_SIZE },
+          { base: GUEST_FLASH_BASE + GUEST_FLASH_BANK_SIZE, size: GUEST_FLASH_BANK_SIZE },
+        ]),
+      ],
+      ["bank-width", fdtU32(4)],
     ]));
   }
   if (cfg.hypervisor) children.push(hypervisorNode(cfg, cfg.hypervisor));

@@ -25,6 +25,12 @@ export type InlinePlacement = "hypervisor" | "el0";
 /** A fault injected into a device model on purpose (the REPL's kill / hang). */
 export type InjectedFault = "none" | "crash" | "hang";
 
+/** A device model: MMIO registers and its own state as plain data. */
+export interface DeviceModel extends MmioDevice {
+  save(): unknown;
+  restore(saved: unknown): void;
+}
+
 /** What a placed device needs from the hypervisor. */
 export interface PlacementHost {
   /** Charges cycles of work to the trapping vcpu (its time and its accounting). */
@@ -49,11 +55,11 @@ export interface PlacedDeviceState {
 
 /** A device model in the trap path of the domain it serves. */
 export class PlacedDevice implements MmioDevice {
-  readonly model: MmioDevice;
+  readonly model: DeviceModel;
   readonly #host: PlacementHost;
   state: PlacedDeviceState;
 
-  constructor(model: MmioDevice, placement: InlinePlacement, host: PlacementHost) {
+  constructor(model: DeviceModel, placement: InlinePlacement, host: PlacementHost) {
     this.model = model;
     this.#host = host;
     this.state = { placement, fault: "none", dead: false, accesses: 0 };
