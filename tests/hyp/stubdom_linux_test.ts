@@ -1,9 +1,9 @@
 /**
  * Issue 6's done-when item: Debian's Linux 6.1 as a domU on ttyAMA0 whose PL011 is served by the
  * real AArch64 stub domain (guests/stubdom/pl011_dm.c) through the ioreq ABI. The kernel's
- * amba-pl011 (sbsa-uart) driver binds its interrupt (SPI 32); the boot, the /init workload and
- * poweroff all come out of the stub domain's PV console. (Transmit never backs up and nothing is
- * typed, so the line is never raised here; stubdom_pl011_test.ts covers the interrupt path.)
+ * amba-pl011 (sbsa-uart) driver runs with its interrupt (SPI 32): bytes typed on the stub
+ * domain's console raise it through dm_op set_irq_level and come back as the tty's echo; the
+ * boot, the /init workload and poweroff all come out of the stub domain's PV console.
  * Skips without the Debian files (as linux_domu_test.ts) or the cross compiler.
  */
 import assert from "node:assert/strict";
@@ -34,8 +34,13 @@ Deno.test({
       vuartPlacement: "stubdom",
     })).domain;
     const stub = spawnStubdom(hv, { target: d, kernel }).domain;
+    const out = () => hv.console(stub.id).text;
+    hv.run({ maxCycles: 8_000_000_000, until: () => out().includes(WORK_INIT) || !d.alive });
+    // Typed on the stub domain's console: the RX interrupt (SPI 32 raised by the model's
+    // set_irq_level) takes the bytes into the tty, whose line discipline echoes them.
+    hv.console(stub.id).input("xyzzy");
     const r = hv.run({ maxCycles: 8_000_000_000, until: () => !d.alive });
-    const text = hv.console(stub.id).text;
+    const text = out();
     const tail = text.slice(-2500);
     assert.equal(r.reason, "until", `stopped by ${r.reason}:\n${tail}`);
     assert.equal(d.shutdownReason, "poweroff", tail);
@@ -54,6 +59,10 @@ Deno.test({
     const sends = sv.hypercalls.get("event_channel_op/send") ?? 0;
     assert.ok(sends > 10_000, `${sends} answers`);
     assert.ok(sv.runstate.timeNs[0] > 0 && sv.runstate.timeNs[2] > 0, "ran and blocked on its own");
+    assert.ok(text.split(WORK_INIT)[1]?.includes("xyzzy"), "the typed bytes were echoed");
+    // Set-up made 5 dm_ops; the rest raised and lowered the UART's line.
+    const irqOps = (sv.hypercalls.get("dm_op") ?? 0) - 5;
+    assert.ok(irqOps >= 2, `${irqOps} set_irq_level calls`);
     console.log(
       `stub domain: ${sv.hypercalls.get("event_channel_op/send")} sends, ` +
         `${sv.hypercalls.get("sched_op/poll")} polls, running ${
