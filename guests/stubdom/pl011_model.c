@@ -127,9 +127,9 @@ static void write_reg(struct pl011 *u, uint32_t reg, uint32_t v, uint32_t mask) 
 	}
 }
 
-/* 1-, 2- or 4-byte accesses inside one register; anything else is RAZ/WI and counted. */
+/* Naturally aligned 1-, 2- or 4-byte accesses; anything else is RAZ/WI and counted. */
 static int lane_ok(struct pl011 *u, uint32_t offset, uint32_t size) {
-	if ((size == 1 || size == 2 || size == 4) && offset < 0x1000 && (offset & 3) + size <= 4) return 1;
+	if ((size == 1 || size == 2 || size == 4) && offset < 0x1000 && (offset & (size - 1)) == 0) return 1;
 	u->bad_accesses++;
 	return 0;
 }
