@@ -9,6 +9,7 @@ import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_bui
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
+import { forkMachine } from "../../core/hyp/machine_snapshot.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
 import { haveCrossGcc, labConfig } from "../../tools/lab/hyp_lab.ts";
@@ -67,5 +68,29 @@ Deno.test({
     hv.console(stub.id).input(new TextEncoder().encode("hi"));
     hv.run({ maxCycles: 10 * MS, until: () => /hi/.test(out().split("tick 8\n")[1] ?? "") });
     assert.match(out().split("tick 8\n")[1] ?? "", /hi/, out());
+  },
+});
+
+Deno.test({
+  name: "stubdom: a machine with a stub domain forks mid-run and both copies go on alike",
+  ignore: !haveCrossGcc(),
+  fn: async () => {
+    const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
+    const hv = new Hypervisor({ pcpus: 2 });
+    const du = ticker(hv).domain;
+    const stub = spawnStubdom(hv, { target: du, kernel }).domain;
+    hv.run({ maxCycles: 20 * MS, until: () => /tick 3\n/.test(hv.console(stub.id).text) });
+    const f = forkMachine(hv);
+    assert.equal(f.domain(stub.id)?.dmTarget, du.id, "the fork's stub domain keeps its target");
+    for (const m of [hv, f]) m.run({ maxCycles: 6 * MS });
+    const a = hv.console(stub.id).text, b = f.console(stub.id).text;
+    assert.match(a, /tick 6\n/);
+    assert.equal(b, a, "the fork's stub domain served the same output");
+    // Independent copies: a byte typed into the fork's stub domain is echoed there only.
+    f.console(stub.id).input("q");
+    for (const m of [hv, f]) m.run({ maxCycles: 2 * MS });
+    const after = (m: Hypervisor) => m.console(stub.id).text.slice(a.length);
+    assert.match(after(f), /q/);
+    assert.doesNotMatch(after(hv), /q/);
   },
 });
