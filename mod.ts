@@ -324,4 +324,5 @@ export {
   stubdomConfig,
   type StubdomOptions,
   stubdomServing,
+  stubdomsOf,
 } from "./core/hyp/builder/stubdom.ts";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
-import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
+import { spawnStubdom, stubdomsOf } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { forkMachine } from "../../core/hyp/machine_snapshot.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
@@ -40,6 +40,8 @@ Deno.test({
     assert.match(out(), /pl011 stubdom: serving domain \d+'s PL011 \(ioreq server 0, 1 vcpus\)\n/);
     assert.ok([...hv.domains.values()].includes(stub), "the stub domain is a listed domain");
     assert.equal(stub.dmTarget, du.id);
+    assert.deepEqual(stubdomsOf(hv, du), [stub]);
+    assert.deepEqual(stubdomsOf(hv, stub), []);
     assert.equal(du.ioreq.servers[0]?.emulator, stub.id);
 
     hv.run({ maxCycles: 40 * MS, until: () => /tick 5\n/.test(out()) });

@@ -104,3 +104,11 @@ export function spawnStubdom(hv: Hypervisor, opts: StubdomOptions): BuiltDomain 
   hv.unpauseDomain(target);
   return built;
 }
+
+/**
+ * The live stub domains serving `target` (a toolstack destroys them with it, as libxl does its
+ * device-model stub domains).
+ */
+export function stubdomsOf(hv: Hypervisor, target: Domain): Domain[] {
+  return [...hv.domains.values()].filter((d) => d.dmTarget === target.id && d.alive);
+}
