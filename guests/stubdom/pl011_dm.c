@@ -61,6 +61,11 @@ static void poll_ports(const uint32_t *p, uint32_t n) {
 	xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (uint64_t)&sp, 0, 0);
 }
 
+/* Our ports are masked: an event only sets the port's pending bit, which we clear here. */
+static void clear_port(uint32_t p) {
+	__atomic_fetch_and(&si->evtchn_pending[p / 64], ~(1UL << (p % 64)), __ATOMIC_SEQ_CST);
+}
+
 static void console_flush(void) {
 	if (cons_unsent == 0) return;
 	cons_unsent = 0;
@@ -70,6 +75,7 @@ static void console_flush(void) {
 /* One byte on our PV console; a full ring is handed to the back end and waited for. */
 static void console_putc(char c) {
 	while (cons->out_prod - cons->out_cons >= sizeof cons->out) {
+		clear_port(cons_port); /* so the poll below waits for the back end's next event */
 		cons_unsent = 1;
 		console_flush();
 		if (cons->out_prod - cons->out_cons >= sizeof cons->out) poll_ports(&cons_port, 1);
@@ -206,10 +212,7 @@ static void setup_server(void) {
 }
 
 static void clear_pending(void) {
-	for (uint32_t i = 0; i < nr_ports; i++) {
-		uint32_t p = ports[i];
-		__atomic_fetch_and(&si->evtchn_pending[p / 64], ~(1UL << (p % 64)), __ATOMIC_SEQ_CST);
-	}
+	for (uint32_t i = 0; i < nr_ports; i++) clear_port(ports[i]);
 }
 
 /* Typed input on our console goes into the UART's receive FIFO as far as it has room. */
