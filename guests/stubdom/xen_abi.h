@@ -166,7 +166,10 @@ struct ioreq {
 #define IOREQ_STATE(f) ((f) & 0xf)
 #define IOREQ_DIR(f) (((f) >> 5) & 1)
 
-/* ARM's shared_info: one legacy vcpu_info (48 bytes), then the 2-level event bitmaps. */
+/*
+ * ARM's shared_info up to what we use: one legacy vcpu_info (48 bytes), then the 2-level event
+ * bitmaps (the wallclock fields that follow are left out).
+ */
 struct vcpu_info {
 	uint8_t evtchn_upcall_pending;
 	uint8_t pad0;
