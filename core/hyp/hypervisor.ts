@@ -1112,6 +1112,9 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   /** The cycle at which blocked vcpu `v` must be looked at again (timer, poll timeout). */
   #wakeCycle(v: Vcpu, p: Pcpu): number {
     if (v.runstate.state !== "blocked" || v.paused) return Infinity;
+    // A poller whose port another pCPU made pending since its pCPU last looked wakes now.
+    const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
+    if (polled && ec && polled.some((port) => ec.isPending(port))) return p.now;
     let w = Infinity;
     // A blocked vcpu's clock stands where its timer was last looked at: a deadline up to there
     // has raised its interrupt (or a hook dropped it); a later one is still to come, even if

@@ -122,18 +122,9 @@ write:
   .ltorg
 `;
 
-/**
- * Ignored until the hypervisor's run loop wakes a vcpu blocked in SCHEDOP_poll whose polled port
- * became pending after its pCPU last looked (Hypervisor#wakeCycle does not count it, so with no
- * timer pending the machine stops as "idle-forever" with the stub domain's ports pending). With
- * `if (polled && ec && polled.some((port) => ec.isPending(port))) return p.now;` in #wakeCycle
- * this test passes.
- */
-const POLL_WAKE_FIXED = false;
-
 Deno.test({
   name: "stubdom: a two-vcpu target's concurrent accesses each use their own slot and port",
-  ignore: !haveCrossGcc() || !POLL_WAKE_FIXED,
+  ignore: !haveCrossGcc(),
   fn: async () => {
     const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
     const hv = new Hypervisor({ pcpus: 2 });
