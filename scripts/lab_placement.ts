@@ -8,12 +8,15 @@
  */
 import { WORK_END } from "../tools/linux/domu_workload.ts";
 import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
+import { compileGuest, STUBDOM_PL011 } from "./build_guests.ts";
 import {
   blastRadius,
   bootWithPlacement,
+  dom0Setup,
   inlineSetup,
   type PlacementSetup,
   placementTable,
+  stubdomSetup,
 } from "../tools/lab/placement_lab.ts";
 
 const inputs = await linuxInputs();
@@ -21,9 +24,12 @@ if ("missing" in inputs) {
   console.error(`lab:placement: ${inputs.missing}`);
   Deno.exit(2);
 }
+const dm = await Deno.readFile(await compileGuest(STUBDOM_PL011));
 const setups: PlacementSetup[] = [
   inlineSetup("hypervisor", "in the hypervisor"),
   inlineSetup("el0", "EL0 app"),
+  stubdomSetup(dm),
+  dom0Setup(dm),
 ];
 const boots = [];
 const blasts = [];

@@ -20,6 +20,7 @@ import type { Domain } from "../../core/hyp/domain.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { labConfig } from "./hyp_lab.ts";
+import { spawnStubdom, stubdomConfig, stubdomServing } from "../../core/hyp/builder/stubdom.ts";
 
 /** The vpl011's window in a domU (GUEST_PL011_BASE, one page). */
 export const UART_BASE = 0x2200_0000;
@@ -51,6 +52,45 @@ export function inlineSetup(placement: "hypervisor" | "el0", label: string): Pla
       if (!placed) throw new Error(`${label}: domain ${target.id} has no placed vpl011`);
       placed.state.fault = "crash";
     },
+  };
+}
+
+/**
+ * The C PL011 model (guests/stubdom, `kernel`) in a stub domain privileged over the target only.
+ * Its crash: the stub domain crashes (its ioreq server answers no more).
+ */
+export function stubdomSetup(kernel: Uint8Array): PlacementSetup {
+  return {
+    placement: "stubdom",
+    label: "stub domain",
+    start: (hv, target) => spawnStubdom(hv, { target, kernel }).domain,
+    crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
+  };
+}
+
+/**
+ * The same C model behind an ioreq server in a privileged domain (dom0's role, or a driver
+ * domain's): started as a toolstack starts QEMU for a guest, the guest paused until it serves.
+ */
+export function dom0Setup(kernel: Uint8Array): PlacementSetup {
+  return {
+    placement: "ioreq",
+    label: "ioreq server in dom0",
+    start: (hv, target) => {
+      const cfg = { ...stubdomConfig({ target }), name: "dom0-dm", privileged: true };
+      const dm = buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, kernel, "auto") });
+      hv.pauseDomain(target);
+      hv.run({
+        maxCycles: 200_000_000,
+        until: () => stubdomServing(dm.domain, target) || !dm.domain.alive,
+      });
+      if (!stubdomServing(dm.domain, target)) {
+        throw new Error(`dom0 device model is not serving: ${hv.console(dm.domain.id).text}`);
+      }
+      hv.unpauseDomain(target);
+      return dm.domain;
+    },
+    crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
   };
 }
 

@@ -81,7 +81,7 @@ export function buildDomain(
 ): BuiltDomain {
   const banks = xenDomuRamBanks(BigInt(cfg.memory) << 20n);
   const plan = planGuestBoot(images.kernel, images.initrd, banks);
-  const d = hv.createDomain(cfg.name);
+  const d = hv.createDomain(cfg.name, { privileged: cfg.privileged ?? false });
   try {
     return populate(hv, d, cfg, banks, plan);
   } catch (e) {

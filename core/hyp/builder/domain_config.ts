@@ -71,6 +71,11 @@ export interface DomainConfig {
    */
   vuartPlacement?: Placement;
   /**
+   * A control domain (dom0's privilege: it may act on any domain, e.g. as its device model
+   * through dm_op). hvlab-only: Xen gives it to dom0, which hvlab's builder does not make.
+   */
+  privileged?: boolean;
+  /**
    * The devices Arm's VM spec asks for that Xen's guest map lacks (hvlab-only): a PL031 RTC
    * (counting from `baseSeconds`, default 2026-01-01 00:00:00 UTC) and two blank CFI flash banks
    * for UEFI variables, each run in the hypervisor or as an EL0 app.
