@@ -1,10 +1,11 @@
 /**
  * `deno task lab:placement`: the device-model placement lab (tools/lab/placement_lab.ts). Debian's
  * Linux boots as a domU with its console on ttyAMA0, the PL011 served from each placement in
- * turn, to its workload and poweroff; a ticking guest's device model is made to crash in each
- * placement beside a bystander domain. Prints one row per placement — UART access latency (mean,
- * p99, max), console throughput, CPU time by whom, and what a crash of the device model takes
- * down — and ends with `hvlab-lab placement placements=<n> linux_ok=<n booted and printed>`.
+ * turn, to its workload and poweroff; a ticking guest's device model is made to crash, and to
+ * hang, in each placement beside a bystander domain. Prints one row per placement — UART access
+ * latency (mean, p99, max), console throughput, CPU time by whom, and what a crash or a hang of
+ * the device model takes down — and ends with
+ * `hvlab-lab placement placements=<n> linux_ok=<n booted and printed>`.
  */
 import { WORK_END } from "../tools/linux/domu_workload.ts";
 import { buildLinuxDomu, consoleOn, linuxInputs } from "../tools/linux/linux_domu.ts";
@@ -32,7 +33,8 @@ const setups: PlacementSetup[] = [
   dom0Setup(dm),
 ];
 const boots = [];
-const blasts = [];
+const crashes = [];
+const hangs = [];
 for (const s of setups) {
   boots.push(
     await bootWithPlacement(
@@ -41,10 +43,11 @@ for (const s of setups) {
       { marker: WORK_END },
     ),
   );
-  blasts.push(blastRadius(s));
+  crashes.push(blastRadius(s, "crash"));
+  hangs.push(blastRadius(s, "hang"));
 }
 console.log("PL011 (Linux amba-pl011 on ttyAMA0) by device-model placement:");
-console.log(placementTable(boots, blasts));
+console.log(placementTable(boots, crashes, hangs));
 for (const b of boots) if (!b.ok) console.log(`${b.setup.label}: Linux did not finish:\n${b.tail}`);
 console.log(
   `hvlab-lab placement placements=${setups.length} linux_ok=${boots.filter((b) => b.ok).length}`,

@@ -5,7 +5,8 @@
  * wherever the model runs; each placement's latency comes from its path (the trap alone, plus an
  * EL0 switch, plus a round trip through another domain); only out-of-hypervisor placements charge
  * a device-model domain; a crash panics the machine from the hypervisor, crashes the served guest
- * from an EL0 app, and leaves it waiting from another domain (tests/hyp/dm_placement_test.ts).
+ * from an EL0 app, and leaves it waiting from another domain; a hang panics from the hypervisor
+ * (watchdog) and holds only the served guest elsewhere (tests/hyp/dm_placement_test.ts).
  */
 import assert from "node:assert/strict";
 import { findLinuxFiles } from "../../tools/linux/guest_files.ts";
@@ -28,7 +29,7 @@ Deno.test({
     assert.match(out, /^hvlab-lab placement placements=4 linux_ok=4$/m, out);
     const rows = new Map(
       out.split("\n").map((l) => l.split(" | ").map((c) => c.trim())).filter((c) =>
-        c.length === 11 && (c[1] === "ok" || c[1] === "FAILED")
+        c.length === 12 && (c[1] === "ok" || c[1] === "FAILED")
       ).map((c) => [c[0], c]),
     );
     assert.deepEqual([...rows.keys()], [
@@ -59,5 +60,8 @@ Deno.test({
     assert.match(rows.get("EL0 app")![10], /serviced guest only \(crashed\)/);
     assert.match(rows.get("stub domain")![10], /serviced guest only \(its UART waits forever\)/);
     assert.match(rows.get("ioreq server in dom0")![10], /serviced guest only/);
+    // A hang: Xen's watchdog panics a pCPU stuck in EL2; elsewhere only the served guest waits.
+    assert.match(rows.get("in the hypervisor")![11], /whole machine \(hypervisor panic\)/);
+    for (const l of labels.slice(1)) assert.match(rows.get(l)![11], /serviced guest only/, l);
   },
 });

@@ -37,8 +37,16 @@ export interface PlacementSetup {
   label: string;
   /** Starts the device model for `target` (null: it runs inline, nothing to start). */
   start(hv: Hypervisor, target: Domain): Domain | null;
-  /** Makes the device model crash (an injected fault in it, or its domain destroyed). */
+  /** Makes the device model crash (an injected fault in it, or its domain crashed). */
   crash(hv: Hypervisor, target: Domain, dm: Domain | null): void;
+  /** Makes the device model hang (an injected fault in it, or its domain paused). */
+  hang(hv: Hypervisor, target: Domain, dm: Domain | null): void;
+}
+
+function placedUart(hv: Hypervisor, target: Domain, label: string) {
+  const placed = hv.runtimes.get(target.id)?.backends.vpl011Placed;
+  if (!placed) throw new Error(`${label}: domain ${target.id} has no placed vpl011`);
+  return placed;
 }
 
 /** The inline placements: the model is the target's PlacedDevice. */
@@ -48,9 +56,10 @@ export function inlineSetup(placement: "hypervisor" | "el0", label: string): Pla
     label,
     start: () => null,
     crash: (hv, target) => {
-      const placed = hv.runtimes.get(target.id)?.backends.vpl011Placed;
-      if (!placed) throw new Error(`${label}: domain ${target.id} has no placed vpl011`);
-      placed.state.fault = "crash";
+      placedUart(hv, target, label).state.fault = "crash";
+    },
+    hang: (hv, target) => {
+      placedUart(hv, target, label).state.fault = "hang";
     },
   };
 }
@@ -65,6 +74,7 @@ export function stubdomSetup(kernel: Uint8Array): PlacementSetup {
     label: "stub domain",
     start: (hv, target) => spawnStubdom(hv, { target, kernel }).domain,
     crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
+    hang: (hv, _target, dm) => hv.pauseDomain(dm!),
   };
 }
 
@@ -91,6 +101,7 @@ export function dom0Setup(kernel: Uint8Array): PlacementSetup {
       return dm.domain;
     },
     crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
+    hang: (hv, _target, dm) => hv.pauseDomain(dm!),
   };
 }
 
@@ -106,9 +117,10 @@ export interface PlacementBoot {
   tail: string;
 }
 
-/** What a crash of the device model took down. */
+/** What a fault of the device model took down. */
 export interface BlastResult {
   setup: PlacementSetup;
+  fault: "crash" | "hang";
   panicked: boolean;
   target: "crashed" | "hung" | "runs";
   bystander: "dead" | "runs";
@@ -176,7 +188,7 @@ function ticker(hv: Hypervisor, name: string, placement: Placement): BuiltDomain
  * A ticking target served per `setup` and a bystander (in-hypervisor UART) run 5 ms; then the
  * device model crashes and the machine runs BLAST_MS more: who is still alive and printing.
  */
-export function blastRadius(setup: PlacementSetup): BlastResult {
+export function blastRadius(setup: PlacementSetup, fault: "crash" | "hang"): BlastResult {
   const hv = new Hypervisor({ pcpus: 2 });
   const target = ticker(hv, "target", setup.placement).domain;
   const bystander = ticker(hv, "bystander", "hypervisor").domain;
@@ -187,11 +199,12 @@ export function blastRadius(setup: PlacementSetup): BlastResult {
     hv.console(d.id).text.length +
     (d === target && dm !== null ? hv.console(dm.id).text.length : 0);
   const before = { target: printed(target), bystander: printed(bystander) };
-  setup.crash(hv, target, dm);
+  setup[fault](hv, target, dm);
   const r = hv.run({ maxCycles: BLAST_MS * ms });
   const panicked = r.reason === "panic";
   return {
     setup,
+    fault,
     panicked,
     target: !target.alive
       ? "crashed"
@@ -214,7 +227,11 @@ export function blastText(b: BlastResult): string {
 }
 
 /** The table of boots and blast radii, one row per placement. */
-export function placementTable(boots: readonly PlacementBoot[], blasts: readonly BlastResult[]) {
+export function placementTable(
+  boots: readonly PlacementBoot[],
+  crashes: readonly BlastResult[],
+  hangs: readonly BlastResult[],
+) {
   const head = [
     "placement",
     "Linux",
@@ -227,6 +244,7 @@ export function placementTable(boots: readonly PlacementBoot[], blasts: readonly
     "hyp ms",
     "DM domain ms",
     "a DM crash takes down",
+    "a DM hang takes down",
   ];
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   const rows = boots.map((b, i) => [
@@ -240,12 +258,13 @@ export function placementTable(boots: readonly PlacementBoot[], blasts: readonly
     ms(b.cpu.guestNs),
     ms(b.cpu.hypNs),
     ms(b.cpu.dmNs),
-    blastText(blasts[i]),
+    blastText(crashes[i]),
+    blastText(hangs[i]),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) =>
-      i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])
+      i === 0 || i >= cells.length - 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])
     )
       .join(" | ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
