@@ -67,6 +67,8 @@ export class HvLab {
   readonly onMachineChange: ((hv: Hypervisor, old: Hypervisor) => void)[] = [];
   /** Called when a background run stops at a breakpoint, watchpoint or step. */
   onDebugStop: ((v: Vcpu | null) => void) | undefined;
+  /** Called when a background run stops because the hypervisor panicked (it stays stopped). */
+  onPanic: (() => void) | undefined;
   /** Where progress of long foreground runs goes (default: stderr, one rewritten line). */
   progress: (line: string | null) => void = writeProgress;
   /** Foreground runs report progress once they took this much wall time, ms. */
@@ -198,6 +200,13 @@ export class HvLab {
           this.#timer = undefined;
           this.lastStop = r.reason;
           this.onDebugStop?.(this.hv.stoppedVcpu);
+          return;
+        }
+        // A panicked machine never runs again: stop instead of retrying at once forever.
+        if (r.reason === "panic") {
+          this.#timer = undefined;
+          this.lastStop = r.reason;
+          this.onPanic?.();
           return;
         }
         // Nothing can run (all shut down, paused or idle forever): look again later.

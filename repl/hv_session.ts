@@ -18,6 +18,8 @@ import { HvLab, type LabRunResult } from "./hv_lab.ts";
 import { formatConsoles, tailLines } from "./show_consoles.ts";
 import { type DmesgFilter, formatDmesg } from "./show_dmesg.ts";
 import { formatDomain, formatDomainList } from "./show_domains.ts";
+import { formatDevices } from "./show_devices.ts";
+import { dmFault, dmSpawnStubdom, placeDevice } from "./dm_commands.ts";
 import { formatEvtchn } from "./show_evtchn.ts";
 import { formatGrants } from "./show_grants.ts";
 import { formatExits, formatHypercalls } from "./show_hypercalls.ts";
@@ -96,6 +98,16 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     ) ?? lab.hv;
   const snap = snapshotCommands(lab, print);
   const hooks = hookCommands(lab, print, () => session.afterAsyncOutput?.());
+  /** The panic record already reported, so a panic is told once. */
+  let panicTold: Hypervisor["panicked"] = null;
+  /** The panic reason, in full the first time, then briefly. */
+  const panicLine = (): string | null => {
+    const p = lab.hv.panicked;
+    if (p === null) return null;
+    if (p === panicTold) return `(the hypervisor panicked at ${fmtNs(p.atNs)}; it runs no more)`;
+    panicTold = p;
+    return `hypervisor panic at ${fmtNs(p.atNs)}: ${p.reason}`;
+  };
   const consoleText = () => new Map([...lab.hv.consoles].map(([id, c]) => [id, c.text.length]));
 
   /** Prints what a foreground run did and the console output it produced. */
@@ -110,6 +122,7 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       print(`debug stop on vcpu ${v.domainId}.${v.id} (now the current vcpu):`);
       print(formatDisasm(v.cpu, 0, 0));
     }
+    if (r.reason === "panic") print(panicLine()!);
     for (const [id, c] of lab.hv.consoles) {
       const from = before.get(id) ?? 0;
       if (c.text.length === from) continue;
@@ -185,7 +198,23 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     hypercalls: (d?: DomArg) =>
       print(formatHypercalls(lab.hv, d === undefined ? undefined : dom(d).id)),
     exits: (d?: DomArg) => print(formatExits(lab.hv, d === undefined ? undefined : dom(d).id)),
+    devices: (d?: DomArg) => print(formatDevices(lab.hv, d === undefined ? undefined : dom(d))),
+    placeDevice: (d: DomArg, device: string, placement: string) =>
+      print(placeDevice(lab, dom(d), device, placement)),
+    spawnStubdom: async (d: DomArg) => {
+      const target = dom(d);
+      const stub = await dmSpawnStubdom(lab, target);
+      print(
+        `stub domain ${stub.id} "${stub.name}" serves domain ${target.id}'s vpl011; ` +
+          `its output appears on con(${stub.id}), typed input goes to console(${stub.id})`,
+      );
+      print(formatDomain(lab.hv, stub));
+    },
+    dmFault: (d: DomArg, device: string, fault: string) =>
+      print(dmFault(lab, dom(d), device, fault)),
     run: () => {
+      const told = panicLine();
+      if (told !== null) return print(told);
       lab.resume();
       print("running in the background (paced to wall-clock time); stop() stops");
     },
@@ -308,6 +337,12 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
       `\n[debug stop${v ? ` on vcpu ${v.domainId}.${v.id} at pc ${v.cpu.pc.toString(16)}` : ""}` +
         ` at ${fmtNs(lab.hv.nowNs())}${v ? " (now the current vcpu)" : ""}; run() continues]`,
     );
+    session.afterAsyncOutput?.();
+  };
+  lab.onPanic = () => {
+    const told = panicLine();
+    if (told === null) return;
+    print(`\n[${told}; the background run stopped]`);
     session.afterAsyncOutput?.();
   };
 
