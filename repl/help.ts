@@ -145,32 +145,35 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
   ["device models (where they run, faults on purpose)", {
     devices: {
       usage: "devices(d?)",
-      summary: "device models: guest address, placement, accesses, injected fault, dead",
+      summary: "device models: address, placement, accesses, injected fault, dead",
       detail:
         "Placements: hypervisor, EL0 app (inline, in the trapping vcpu's path), stub domain N\n" +
         "or ioreq server in domain N (found from the domain's ioreq servers and the ranges they\n" +
         "map). For a model in another domain, Fault is that domain's state (paused = hung).",
     },
     placeDevice: {
-      usage: 'placeDevice(d, device, "hypervisor"|"el0")',
-      summary: "moves an inline model (vpl011, pl031, flash0, flash1); its registers are kept",
-      detail: 'Refused for a model in another domain, and for a move to "stubdom" or "ioreq" at\n' +
+      usage: "placeDevice(d, dev, where)",
+      summary: 'moves an inline model to where = "hypervisor" | "el0", keeping its registers',
+      detail: "dev: vpl011, pl031, flash0 or flash1 (those the domain has; see devices(d)).\n" +
+        'Refused for a model in another domain, and for a move to "stubdom" or "ioreq" at\n' +
         "run time: the C model cannot take over the TypeScript model's register state. Those\n" +
         'placements are chosen at creation (DomainConfig vuartPlacement "stubdom" / "ioreq").',
     },
     spawnStubdom: {
       usage: "spawnStubdom(d)",
       summary: "builds the C PL011 model and starts a stub domain serving d's vpl011",
-      detail:
-        'd must have been built with vuart "sbsa_uart", vuartPlacement "stubdom" (the guest\n' +
-        "waits on its UART until then). Needs aarch64-linux-gnu-gcc. From a script:\n" +
+      detail: 'd must have been built with vuart "sbsa_uart", vuartPlacement "stubdom" (not an\n' +
+        "xl.cfg key) and have no server yet; until one serves it, d's UART accesses abort, so\n" +
+        "spawn it before running d further:\n" +
+        '  const d = lab.build({ ...cfg, vuartPlacement: "stubdom" }, images); // a DomainConfig\n' +
+        "  spawnStubdom(d.domain)   // needs aarch64-linux-gnu-gcc. From a script, the same is:\n" +
         '  import { spawnStubdom } from "./core/hyp/builder/stubdom.ts";\n' +
-        "  const dm = spawnStubdom(hv, { target: dom(2), kernel: Deno.readFileSync(elf) });\n" +
+        "  const dm = spawnStubdom(hv, { target: d.domain, kernel: Deno.readFileSync(elf) });\n" +
         "(elf from scripts/build_guests.ts compileGuest(STUBDOM_PL011)).",
     },
     dmFault: {
-      usage: 'dmFault(d, device, "crash"|"hang")',
-      summary: "kills or hangs a device model on purpose; prints what to expect",
+      usage: "dmFault(d, dev, fault)",
+      summary: 'kills ("crash") or hangs ("hang") a device model; says what to expect',
       detail: "Inline: armed for the next access. In the hypervisor, crash or hang panics the\n" +
         "machine; as an EL0 app, crash crashes d and hang leaves d's vcpu retrying forever.\n" +
         "In a stub domain: crash crashes it (d waits forever on the device), hang pauses it\n" +

@@ -12,6 +12,7 @@ import { COMMAND_NAMES } from "../../repl/help.ts";
 import { domuLabConfig } from "../../repl/hv_lab.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { haveCrossGcc } from "../../tools/lab/hyp_lab.ts";
+import { dom0Setup } from "../../tools/lab/placement_lab.ts";
 import { type ReplLab, replLab } from "../support/repl_lab.ts";
 
 /** Adds the ticking guest as domain `name` with `over` on top of the REPL's lab config. */
@@ -52,7 +53,10 @@ Deno.test("REPL devices: every domain's models with address, placement, accesses
     assert.ok(COMMAND_NAMES.includes(c), `${c} has help`);
     assert.match(await r.cmd("help", c), new RegExp(`^${c}\\(`));
   }
-  assert.match(await r.cmd("help", "spawnStubdom"), /spawnStubdom\(hv, \{ target: dom\(2\)/);
+  assert.match(
+    await r.cmd("help", "spawnStubdom"),
+    /spawnStubdom\(hv, \{ target: d\.domain, kernel/,
+  );
 });
 
 Deno.test("REPL placeDevice: moves an inline model keeping its registers; refusals say why", async () => {
@@ -213,7 +217,16 @@ Deno.test({
   fn: async () => {
     const r = replLab();
     const far = addTicker(r, "far", { vuartPlacement: "stubdom" });
-    const said = await r.cmd("spawnStubdom", "far");
+    // Paused, so its UART accesses do not abort while the model compiles and the machine runs.
+    await r.cmd("pause", "far");
+    r.lab.resume();
+    let said: string;
+    try {
+      said = await r.cmd("spawnStubdom", "far");
+      assert.ok(r.lab.running, "the background run goes on after the model came up");
+    } finally {
+      r.lab.pause();
+    }
     assert.match(
       said,
       /^stub domain 3 "far-dm" serves domain 2's vpl011; its output appears on con\(3\)/,
@@ -261,5 +274,34 @@ Deno.test({
       r.cmd("dmFault", 2, "vpl011", "crash"),
       /domain 3 serving domain 2's vpl011 is already/,
     );
+  },
+});
+
+Deno.test({
+  name: "REPL devices and dmFault: the C model behind an ioreq server in a privileged domain",
+  ignore: !haveCrossGcc(),
+  fn: async () => {
+    const r = replLab();
+    const far = addTicker(r, "far", { vuartPlacement: "ioreq" });
+    const dm = dom0Setup(await buildStubdomKernel()).start(r.lab.hv, far)!;
+    assert.equal(dm.id, 3);
+    assert.equal(dm.dmTarget, null, "not a stub domain: a control domain");
+    assert.match(
+      await r.cmd("devices", 2),
+      /\n +2 +vpl011 +0x22000000 +ioreq server in domain 3 \(server 0\) +- +none +no$/,
+    );
+    await assert.rejects(
+      r.cmd("spawnStubdom", 2),
+      /has its vpl011 placed "ioreq": a stub domain serves only a domain built with/,
+    );
+    await assert.rejects(
+      r.cmd("placeDevice", 2, "vpl011", "el0"),
+      /served by domain 3 \(ioreq server 0\): its registers are in that domain's C model/,
+    );
+    assert.match(
+      await r.cmd("dmFault", "far", "vpl011", "hang"),
+      /^domain 3 paused \(a hung device model\): domain 2 waits on its next vpl011 access until unpause\(3\); every other domain it serves waits likewise$/,
+    );
+    assert.equal(dm.state, "paused");
   },
 });
