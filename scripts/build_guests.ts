@@ -38,12 +38,17 @@ export const GUESTS: readonly GuestDef[] = [
 ];
 
 /**
- * The PL011 stub domain (guests/stubdom/): a Xen domU serving another domain's UART through the
- * ioreq ABI. Not in GUESTS: it runs only as a domain of hvlab's hypervisor, never on QEMU's board.
+ * The device-model stub domain (guests/stubdom/): a Xen domU serving another domain's UART and, on
+ * request, its PL031 RTC through the ioreq ABI. Not in GUESTS: it runs only as a domain of hvlab's hypervisor, never on QEMU's board.
  */
 export const STUBDOM_PL011: GuestDef = {
   name: "stubdom_pl011",
-  sources: ["stubdom/pl011_dm.c", "stubdom/pl011_model.c", "stubdom/boot_args.c"],
+  sources: [
+    "stubdom/pl011_dm.c",
+    "stubdom/pl011_model.c",
+    "stubdom/pl031_model.c",
+    "stubdom/boot_args.c",
+  ],
   crt0: "stubdom/start.S",
 };
 

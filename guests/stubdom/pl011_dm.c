@@ -1,8 +1,13 @@
 /*
- * A PL011 device model in a stub domain: a bare-metal AArch64 domain that serves one target
- * domain's SBSA UART (0x22000000, SPI 32) through Xen's ioreq-server ABI and sends what the target
- * transmits to its own PV console. Its target's domid comes on the kernel command line
- * (/chosen/bootargs "target=<domid>"), as the toolstack that builds it writes it.
+ * A device model in a stub domain: a bare-metal AArch64 domain that serves one target domain's
+ * SBSA UART (0x22000000, SPI 32) and, when asked, its PL031 RTC (0x22001000, SPI 44) through
+ * Xen's ioreq-server ABI, sending what the target transmits to its own PV console. The kernel
+ * command line (/chosen/bootargs), as the toolstack that builds it writes it, says what to serve:
+ * "target=<domid>" always; "uart=0" leaves the UART out; "rtc=1" adds the RTC, which then needs
+ * "rtc_base=<s>" (RTCDR at system time 0) and "rtc_cntoff=<ticks>" (the system counter when our
+ * virtual counter read 0, i.e. our CNTVOFF: Xen starts a domain's virtual counter at its
+ * creation). System time is then (CNTVCT + rtc_cntoff) / CNTFRQ, the time base Xen's NOW() and
+ * SCHEDOP_poll's timeout use, so the RTC counts as the hypervisor's own PL031 would.
  *
  * Set-up, each step a real hypercall (a failure is reported on the console, then the domain
  * crashes): map shared_info and mask every event port (we wait with SCHEDOP_poll, never with
@@ -13,18 +18,24 @@
  * the server is enabled) with EVTCHNOP_bind_interdomain.
  *
  * Loop: clear our ports' pending bits, move typed console input into the receive FIFO, answer
- * every slot in STATE_IOREQ_READY (IORESP_READY, then EVTCHNOP_send on the vcpu's port), and
- * SCHEDOP_poll on the ports. Clearing before scanning means an event that races the clearing is
- * never lost: its request is seen by the scan that follows.
+ * every slot in STATE_IOREQ_READY (IORESP_READY, then EVTCHNOP_send on the vcpu's port), raise a
+ * due RTC match, and SCHEDOP_poll on the ports, with the RTC match's time as the poll's timeout
+ * (so the match is raised in its second even when the target is idle). Clearing before scanning
+ * means an event that races the clearing is never lost: its request is seen by the scan that
+ * follows.
  */
 #include "boot_args.h"
 #include "guest.h"
 #include "pl011_model.h"
+#include "pl031_model.h"
 #include "xen_abi.h"
 
 #define PL011_BASE 0x22000000UL /* GUEST_PL011_BASE */
 #define PL011_SIZE 0x1000UL
 #define PL011_SPI 32 /* GUEST_VPL011_SPI */
+#define PL031_BASE 0x22001000UL /* GUEST_PL031_BASE */
+#define PL031_SIZE 0x1000UL
+#define PL031_SPI 44 /* GUEST_PL031_SPI */
 #define MAX_VCPUS 8  /* one ioreq page holds 128 slots; a small fixed table is enough here */
 /*
  * Where Xen's pages go in our physmap: the guest ACPI window (0x20000000), which a domain without
@@ -48,6 +59,9 @@ static uint32_t ports[MAX_VCPUS + 1];
 static uint32_t nr_ports;
 
 static struct pl011 uart;
+static struct pl031 rtc;
+static int have_uart, have_rtc;
+static uint64_t rtc_cntoff; /* the system counter when our virtual counter read 0 */
 /* Counters a debugger or test may read by symbol. */
 volatile uint64_t requests_served, irq_changes, bad_requests;
 
@@ -56,8 +70,9 @@ static void evtchn_send(uint32_t port) {
 	xen_hypercall(__HYPERVISOR_event_channel_op, EVTCHNOP_send, (uint64_t)&s, 0, 0);
 }
 
-static void poll_ports(const uint32_t *p, uint32_t n) {
-	struct sched_poll sp = {.ports = (uint64_t)p, .nr_ports = n, .timeout = 0};
+/* Waits for an event on one of the ports, or until system time `timeout` (ns; 0: no limit). */
+static void poll_ports(const uint32_t *p, uint32_t n, uint64_t timeout) {
+	struct sched_poll sp = {.ports = (uint64_t)p, .nr_ports = n, .timeout = timeout};
 	xen_hypercall(__HYPERVISOR_sched_op, SCHEDOP_poll, (uint64_t)&sp, 0, 0);
 }
 
@@ -78,7 +93,7 @@ static void console_putc(char c) {
 		clear_port(cons_port); /* so the poll below waits for the back end's next event */
 		cons_unsent = 1;
 		console_flush();
-		if (cons->out_prod - cons->out_cons >= sizeof cons->out) poll_ports(&cons_port, 1);
+		if (cons->out_prod - cons->out_cons >= sizeof cons->out) poll_ports(&cons_port, 1, 0);
 	}
 	cons->out[cons->out_prod % sizeof cons->out] = c;
 	__asm__ volatile("dmb ish" ::: "memory"); /* the byte before the index that publishes it */
@@ -128,13 +143,25 @@ static long dm_op(uint32_t op) {
 
 static void dm_clear(void) { memset(&dmop, 0, sizeof dmop); }
 
-/* The target's interrupt line follows the UART's output (Xen 4.17 acts on rising levels). */
-static void uart_irq(int level) {
+/* The target's interrupt lines follow the devices' outputs (Xen 4.17 acts on rising levels). */
+static void set_irq_level(uint32_t spi, int level) {
 	dm_clear();
-	dmop.u.set_irq_level.irq = PL011_SPI;
+	dmop.u.set_irq_level.irq = spi;
 	dmop.u.set_irq_level.level = (uint8_t)level;
 	check(dm_op(XEN_DMOP_set_irq_level), "set_irq_level");
 	irq_changes++;
+}
+
+static void uart_irq(int level) { set_irq_level(PL011_SPI, level); }
+static void rtc_irq(int level) { set_irq_level(PL031_SPI, level); }
+
+/* System time in ns: our virtual counter plus its offset, in CNTFRQ ticks (split: no overflow). */
+static uint64_t now_ns(void) {
+	uint64_t cnt, frq;
+	__asm__ volatile("isb; mrs %0, cntvct_el0" : "=r"(cnt));
+	__asm__ volatile("mrs %0, cntfrq_el0" : "=r"(frq));
+	cnt += rtc_cntoff;
+	return cnt / frq * 1000000000ull + cnt % frq * 1000000000ull / frq;
 }
 
 static void uart_tx(uint8_t byte) { console_putc((char)byte); }
@@ -154,6 +181,15 @@ static void map_shared_info(void) {
 	for (int i = 0; i < 64; i++) si->evtchn_mask[i] = ~0UL;
 	si->vcpu_info[0].evtchn_pending_sel = 0;
 	si->vcpu_info[0].evtchn_upcall_pending = 0;
+}
+
+static void map_range(uint64_t base, uint64_t size) {
+	dm_clear();
+	dmop.u.map_io_range_to_ioreq_server.id = server;
+	dmop.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
+	dmop.u.map_io_range_to_ioreq_server.start = base;
+	dmop.u.map_io_range_to_ioreq_server.end = base + size - 1;
+	check(dm_op(XEN_DMOP_map_io_range_to_ioreq_server), "dm_op map_io_range_to_ioreq_server");
 }
 
 static void setup_server(void) {
@@ -188,12 +224,8 @@ static void setup_server(void) {
 	dmop.u.get_ioreq_server_info.flags = XEN_DMOP_no_gfns;
 	check(dm_op(XEN_DMOP_get_ioreq_server_info), "dm_op get_ioreq_server_info");
 
-	dm_clear();
-	dmop.u.map_io_range_to_ioreq_server.id = server;
-	dmop.u.map_io_range_to_ioreq_server.type = XEN_DMOP_IO_RANGE_MEMORY;
-	dmop.u.map_io_range_to_ioreq_server.start = PL011_BASE;
-	dmop.u.map_io_range_to_ioreq_server.end = PL011_BASE + PL011_SIZE - 1;
-	check(dm_op(XEN_DMOP_map_io_range_to_ioreq_server), "dm_op map_io_range_to_ioreq_server");
+	if (have_uart) map_range(PL011_BASE, PL011_SIZE);
+	if (have_rtc) map_range(PL031_BASE, PL031_SIZE);
 
 	dm_clear();
 	dmop.u.set_ioreq_server_state.id = server;
@@ -217,6 +249,7 @@ static void clear_pending(void) {
 
 /* Typed input on our console goes into the UART's receive FIFO as far as it has room. */
 static void feed_input(void) {
+	if (!have_uart) return;
 	int took = 0;
 	while (cons->in_cons != cons->in_prod && pl011_rx_space(&uart) > 0) {
 		__asm__ volatile("dmb ish" ::: "memory");
@@ -231,15 +264,20 @@ static void feed_input(void) {
 static void serve(uint32_t v) {
 	volatile struct ioreq *r = &iopage[v];
 	__asm__ volatile("dmb ish" ::: "memory"); /* read the request after seeing READY */
-	uint64_t off = r->addr - PL011_BASE;
+	uint64_t uoff = r->addr - PL011_BASE, roff = r->addr - PL031_BASE;
 	int read = IOREQ_DIR(r->flags) == IOREQ_READ;
-	if (r->type != IOREQ_TYPE_COPY || (r->flags & 0x10) || r->count != 1 || off >= PL011_SIZE) {
-		/* Not a plain MMIO access to our page: answer it unchanged (reads see their own data). */
+	int is_uart = have_uart && uoff < PL011_SIZE, is_rtc = have_rtc && roff < PL031_SIZE;
+	if (r->type != IOREQ_TYPE_COPY || (r->flags & 0x10) || r->count != 1 || !(is_uart || is_rtc)) {
+		/* Not a plain MMIO access to one of our pages: answer it unchanged (reads see their data). */
 		bad_requests++;
+	} else if (is_rtc && read) {
+		r->data = pl031_read(&rtc, (uint32_t)roff, r->size, now_ns());
+	} else if (is_rtc) {
+		pl031_write(&rtc, (uint32_t)roff, r->size, (uint32_t)r->data, now_ns());
 	} else if (read) {
-		r->data = pl011_read(&uart, (uint32_t)off, r->size);
+		r->data = pl011_read(&uart, (uint32_t)uoff, r->size);
 	} else {
-		pl011_write(&uart, (uint32_t)off, r->size, (uint32_t)r->data);
+		pl011_write(&uart, (uint32_t)uoff, r->size, (uint32_t)r->data);
 	}
 	__asm__ volatile("dmb ish" ::: "memory"); /* the data before the state that publishes it */
 	r->flags = (uint8_t)((r->flags & ~0xf) | STATE_IORESP_READY);
@@ -259,12 +297,28 @@ void stubdom_main(const void *dtb) {
 		crash();
 	}
 	target = (uint16_t)t;
+	have_uart = arg_value(args, "uart=") != 0;
+	have_rtc = arg_value(args, "rtc=") == 1;
+	if (have_rtc) {
+		long base = arg_value(args, "rtc_base="), cntoff = arg_value(args, "rtc_cntoff=");
+		if (base < 0 || base > 0xffffffffL || cntoff < 0) {
+			say("pl011 stubdom: rtc=1 needs rtc_base=<s> and rtc_cntoff=<ticks> in \"%s\"\n", args);
+			crash();
+		}
+		rtc_cntoff = (uint64_t)cntoff;
+		rtc.irq = rtc_irq;
+		pl031_reset(&rtc, (uint32_t)base);
+	}
+	if (!have_uart && !have_rtc) {
+		say("pl011 stubdom: nothing to serve (uart=0 and no rtc=1)\n");
+		crash();
+	}
 	uart.tx = uart_tx;
 	uart.irq = uart_irq;
 	pl011_reset(&uart);
 	setup_server();
-	say("pl011 stubdom: serving domain %u's PL011 (ioreq server %u, %u vcpus)\n", target, server,
-	    nr_vcpus);
+	say("pl011 stubdom: serving domain %u's %s (ioreq server %u, %u vcpus)\n", target,
+	    have_uart && have_rtc ? "PL011 and PL031" : have_uart ? "PL011" : "PL031", server, nr_vcpus);
 	for (;;) {
 		clear_pending();
 		feed_input();
@@ -272,6 +326,11 @@ void stubdom_main(const void *dtb) {
 			if (IOREQ_STATE(iopage[v].flags) == STATE_IOREQ_READY) serve(v);
 		}
 		console_flush();
-		poll_ports(ports, nr_ports);
+		uint64_t alarm = 0;
+		if (have_rtc) {
+			pl031_tick(&rtc, now_ns());
+			alarm = pl031_next_event_ns(&rtc);
+		}
+		poll_ports(ports, nr_ports, alarm);
 	}
 }

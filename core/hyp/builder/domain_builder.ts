@@ -8,7 +8,12 @@
  */
 import { writeFdt } from "../../fdt/fdt_writer.ts";
 import { Pl011 } from "../../devices/pl011.ts";
-import { PlacedDevice, type PlacementHost } from "../dm/placement.ts";
+import {
+  type InlinePlacement,
+  PlacedDevice,
+  type Placement,
+  type PlacementHost,
+} from "../dm/placement.ts";
 import { Pl031 } from "../../devices/pl031.ts";
 import { CfiFlash } from "../../devices/cfi_flash.ts";
 import type { Vgic } from "../vgic/vgic.ts";
@@ -179,10 +184,22 @@ export function wireDomain(hv: Hypervisor, d: Domain, cfg: DomainConfig): Domain
   return { runtime, console: pv, vpl011, endpoints };
 }
 
-/** 2026-01-01 00:00:00 UTC: where a domU's RTC starts counting unless told otherwise. */
-const RTC_EPOCH = 1_767_225_600;
+/**
+ * 2026-01-01 00:00:00 UTC: what a domU's RTC reads at virtual time 0 unless its config says
+ * otherwise (`vmDevices.rtc.baseSeconds`).
+ */
+export const RTC_EPOCH = 1_767_225_600;
 
-/** The VM-spec devices `cfg.vmDevices` asks for, mapped in `d` where their placement says. */
+/** True when a device placed at `p` is emulated by a model the hypervisor maps (not an ioreq). */
+function inlinePlacement(p: Placement | undefined): p is InlinePlacement | undefined {
+  return p === undefined || p === "hypervisor" || p === "el0";
+}
+
+/**
+ * The VM-spec devices `cfg.vmDevices` asks for, mapped in `d` where their placement says. A device
+ * placed in a stub domain or behind an ioreq server is left unmapped (as the vpl011 is), so its
+ * accesses go to the ioreq server that maps its range.
+ */
 function vmDevices(
   hv: Hypervisor,
   d: Domain,
@@ -193,7 +210,7 @@ function vmDevices(
   const out = new Map<string, PlacedDevice>();
   const want = cfg.vmDevices ?? {};
   let rtc: Pl031 | null = null;
-  if (want.rtc) {
+  if (want.rtc && inlinePlacement(want.rtc.placement)) {
     const model = new Pl031("pl031", {
       nowNs: () => hv.nowNs(),
       irq: (level) => vgic.setLevel(null, GUEST_PL031_SPI, level),
@@ -204,7 +221,7 @@ function vmDevices(
     out.set("pl031", placed);
     rtc = model;
   }
-  if (want.flash) {
+  if (want.flash && inlinePlacement(want.flash.placement)) {
     for (let i = 0; i < 2; i++) {
       const bank = new CfiFlash(`flash${i}`, { size: Number(GUEST_FLASH_BANK_SIZE) });
       const placed = new PlacedDevice(bank, want.flash.placement ?? "hypervisor", host);

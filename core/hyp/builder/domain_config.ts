@@ -5,7 +5,7 @@
  */
 
 /** xl's shutdown actions (xl_parse.c action_on_shutdown_names). */
-import type { InlinePlacement, Placement } from "../dm/placement.ts";
+import type { Placement } from "../dm/placement.ts";
 export const SHUTDOWN_ACTIONS = [
   "destroy",
   "restart",
@@ -78,11 +78,13 @@ export interface DomainConfig {
   /**
    * The devices Arm's VM spec asks for that Xen's guest map lacks (hvlab-only): a PL031 RTC
    * (counting from `baseSeconds`, default 2026-01-01 00:00:00 UTC) and two blank CFI flash banks
-   * for UEFI variables, each run in the hypervisor or as an EL0 app.
+   * for UEFI variables, each run in the hypervisor, as an EL0 app, or outside the hypervisor
+   * ("stubdom", "ioreq", as `vuartPlacement`): then the device tree still has the node, but no
+   * model is mapped and accesses go to whichever ioreq server maps the range.
    */
   vmDevices?: {
-    rtc?: { placement?: InlinePlacement; baseSeconds?: number };
-    flash?: { placement?: InlinePlacement };
+    rtc?: { placement?: Placement; baseSeconds?: number };
+    flash?: { placement?: Placement };
   };
   /** Emulated GIC: xl's default "native" means the host's; hvlab has no host and uses "v2". */
   gicVersion: "v2" | "v3";

@@ -7,15 +7,23 @@
  * and appears in the hypervisor's domain list.
  *
  * The target's domid is passed on the stub domain's kernel command line, `target=<domid>`
- * (/chosen/bootargs of its device tree), which guests/stubdom/pl011_dm.c reads.
+ * (/chosen/bootargs of its device tree), which guests/stubdom/pl011_dm.c reads, with what to
+ * serve: `uart=0` without the PL011; `rtc=1 rtc_base=<s> rtc_cntoff=<ticks>` with the PL031,
+ * where rtc_base is what RTCDR reads at virtual time 0 (the target's `vmDevices.rtc.baseSeconds`,
+ * as the in-hypervisor PL031 counts) and rtc_cntoff is the stub domain's CNTVOFF (the system
+ * counter at its creation, where its virtual counter starts), so CNTVCT + rtc_cntoff is the
+ * system counter and the C model counts exactly as the hypervisor's own PL031 would.
  *
  * @module
  */
 import type { Domain } from "../domain.ts";
 import type { Hypervisor } from "../hypervisor.ts";
-import { buildDomain, type BuiltDomain } from "./domain_builder.ts";
+import { buildDomain, type BuiltDomain, RTC_EPOCH } from "./domain_builder.ts";
 import type { CpuSet, DomainConfig } from "./domain_config.ts";
 import { probeGuestKernel } from "./guest_image.ts";
+
+/** A device the C model in guests/stubdom/ can serve. */
+export type StubdomDevice = "pl011" | "pl031";
 
 /** What `spawnStubdom` needs. */
 export interface StubdomOptions {
@@ -23,6 +31,11 @@ export interface StubdomOptions {
   target: Domain;
   /** The device model's kernel (an AArch64 ELF or arm64 Image, e.g. guests/stubdom's build). */
   kernel: Uint8Array;
+  /**
+   * The target's devices the model serves (default ["pl011"]): the SBSA UART (the target needs
+   * `vuartPlacement` "stubdom") and the PL031 RTC (`vmDevices.rtc.placement` "stubdom").
+   */
+  devices?: readonly StubdomDevice[];
   /** Domain name (default "<target name>-dm"). */
   name?: string;
   /** RAM in MiB (default 16). */
@@ -40,8 +53,16 @@ export interface StubdomOptions {
 const DEFAULT_MEMORY_MIB = 16;
 const DEFAULT_READY_CYCLES = 200_000_000;
 
-/** The configuration of the stub domain for `opts` (one vcpu, GICv2, no vuart of its own). */
-export function stubdomConfig(opts: Omit<StubdomOptions, "kernel">): DomainConfig {
+/**
+ * The configuration of the stub domain for `opts` (one vcpu, GICv2, no vuart of its own).
+ * `cntvoff` is the system counter value at which the stub domain's virtual counter will start
+ * (needed with "pl031": the counter when it is built, `hv.clock.counter()` with the machine
+ * stopped).
+ */
+export function stubdomConfig(
+  opts: Omit<StubdomOptions, "kernel">,
+  cntvoff = 0,
+): DomainConfig {
   const memory = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
   return {
     name: opts.name ?? `${opts.target.name}-dm`,
@@ -52,7 +73,7 @@ export function stubdomConfig(opts: Omit<StubdomOptions, "kernel">): DomainConfi
     maxvcpus: 1,
     kernel: "stubdom",
     kernelFormat: "auto",
-    cmdline: `target=${opts.target.id}`,
+    cmdline: stubdomCmdline(opts, cntvoff),
     gicVersion: "v2",
     onPoweroff: "destroy",
     onReboot: "destroy",
@@ -60,6 +81,24 @@ export function stubdomConfig(opts: Omit<StubdomOptions, "kernel">): DomainConfi
     onWatchdog: "destroy",
     ...(opts.cpus !== undefined ? { cpus: opts.cpus } : {}),
   };
+}
+
+/** The stub domain's bootargs: its target and what to serve of it (see the module comment). */
+function stubdomCmdline(opts: Omit<StubdomOptions, "kernel">, cntvoff: number): string {
+  const devices = opts.devices ?? ["pl011"];
+  for (const dev of devices) {
+    if (dev !== "pl011" && dev !== "pl031") {
+      throw new Error(`stub domain device "${dev}" is not one of pl011, pl031`);
+    }
+  }
+  if (devices.length === 0) throw new Error("a stub domain needs a device to serve (devices: [])");
+  const args = [`target=${opts.target.id}`];
+  if (!devices.includes("pl011")) args.push("uart=0");
+  if (devices.includes("pl031")) {
+    const base = opts.target.config?.vmDevices?.rtc?.baseSeconds ?? RTC_EPOCH;
+    args.push("rtc=1", `rtc_base=${base}`, `rtc_cntoff=${cntvoff}`);
+  }
+  return args.join(" ");
 }
 
 /** True once a server of `stub` is enabled on `target` and the model waits for requests. */
@@ -85,11 +124,20 @@ export function stubdomServing(stub: Domain, target: Domain): boolean {
 export function spawnStubdom(hv: Hypervisor, opts: StubdomOptions): BuiltDomain {
   const { target } = opts;
   if (!target.alive) throw new Error(`stub domain target ${target.id} is not alive`);
-  const cfg = stubdomConfig(opts);
+  // The machine is stopped: the counter now is where the new domain's virtual counter starts.
+  const cntvoff = hv.clock.counter();
+  const cfg = stubdomConfig(opts, cntvoff);
   const built = buildDomain(hv, cfg, {
     kernel: probeGuestKernel(cfg.kernel, opts.kernel, cfg.kernelFormat),
   });
   const stub = built.domain;
+  if (stub.vcpus[0].el2.cntvoff !== cntvoff) {
+    hv.destroyDomain(stub);
+    throw new Error(
+      `stub domain ${stub.id}'s CNTVOFF ${stub.vcpus[0].el2.cntvoff} is not the counter ` +
+        `${cntvoff} it was told (is the machine running?)`,
+    );
+  }
   stub.dmTarget = target.id;
   hv.pauseDomain(target);
   const budget = opts.readyCycles ?? DEFAULT_READY_CYCLES;
