@@ -251,6 +251,7 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
         `vcpu ${v.domainId}.${v.id}: ${executed} instruction(s) in ${fmtNs(result.ns)} ` +
           `(${result.reason === "until" ? "done" : result.reason})`,
       );
+      if (result.reason === "panic") print(panicLine()!);
       print(formatDisasm(v.cpu, 2, 3));
     },
     brk: (va: bigint | number, v: Vcpu = cur()) => {

@@ -134,6 +134,10 @@ Deno.test("REPL dmFault in the hypervisor: the next access panics; the reason pr
   );
   assert.doesNotMatch(again, /crashed on purpose/, "the reason is told once");
   assert.match(await r.cmd("run"), /^\(the hypervisor panicked at .*; it runs no more\)$/);
+  assert.match(
+    await r.cmd("step"),
+    /\(panic\)\n\(the hypervisor panicked at .*; it runs no more\)/,
+  );
   assert.equal(r.lab.running, false, "run() does not start a panicked machine");
   await assert.rejects(r.cmd("dmFault", 1, "vpl011", "hang"), /domain 1's vpl011 is already dead/);
   await assert.rejects(
