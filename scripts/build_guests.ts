@@ -38,8 +38,9 @@ export const GUESTS: readonly GuestDef[] = [
 ];
 
 /**
- * The device-model stub domain (guests/stubdom/): a Xen domU serving another domain's UART and, on
- * request, its PL031 RTC through the ioreq ABI. Not in GUESTS: it runs only as a domain of hvlab's hypervisor, never on QEMU's board.
+ * The device-model stub domain (guests/stubdom/): a Xen domU serving another domain's UART and,
+ * on request, its PL031 RTC through the ioreq ABI. Not in GUESTS: it runs only as a domain of
+ * hvlab's hypervisor, never on QEMU's board.
  */
 export const STUBDOM_PL011: GuestDef = {
   name: "stubdom_pl011",
