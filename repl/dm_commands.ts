@@ -3,13 +3,13 @@
  * an EL0 app, start a stub domain for a domain built to have one, and kill or hang a device model
  * on purpose. Each returns the message the REPL prints and throws an Error naming a bad value.
  */
-import { spawnStubdom, stubdomsOf } from "../core/hyp/builder/stubdom.ts";
+import { spawnStubdom, type StubdomDevice } from "../core/hyp/builder/stubdom.ts";
 import { type InlinePlacement, PLACEMENTS } from "../core/hyp/dm/placement.ts";
 import type { Domain } from "../core/hyp/domain.ts";
 import type { Hypervisor } from "../core/hyp/hypervisor.ts";
 import { compileGuest, STUBDOM_PL011 } from "../scripts/build_guests.ts";
 import type { HvLab } from "./hv_lab.ts";
-import { type DeviceRow, deviceRows } from "./show_devices.ts";
+import { type DeviceRow, deviceRows, outsidePlacements } from "./show_devices.ts";
 
 /** The cross compiler the C model needs (scripts/build_guests.ts uses it). */
 const CROSS_CC = "aarch64-linux-gnu-gcc";
@@ -140,41 +140,78 @@ export async function buildStubdomKernel(): Promise<Uint8Array> {
   }
 }
 
+/** The C model's name of each device it can serve, by the REPL's names (pl011 as an alias). */
+const C_MODEL_DEVICES: Record<string, StubdomDevice> = {
+  vpl011: "pl011",
+  pl011: "pl011",
+  pl031: "pl031",
+};
+
+/** How device `name` of `d` was placed at creation (its config's words). */
+function configuredPlacement(d: Domain, name: string): string {
+  const c = d.config;
+  if (name === "pl031") {
+    return c.vmDevices?.rtc ? c.vmDevices.rtc.placement ?? "hypervisor" : "absent";
+  }
+  if (c.vuart !== "sbsa_uart") return "absent";
+  return c.vuartPlacement ?? "hypervisor";
+}
+
 /**
- * Spawns a stub domain serving `d`'s vpl011, which must have been built with vuartPlacement
- * "stubdom" and have no device model yet. The background run stops while the model comes up
- * (virtual time runs, `d` paused) and goes on after.
+ * Spawns a stub domain serving `devices` of `d` (REPL names: "vpl011", "pl031"; default: every
+ * one of them `d` was built to have served by a stub domain, e.g. vuartPlacement "stubdom"), none
+ * of them served yet. The background run stops while the model comes up (virtual time runs, `d`
+ * paused) and goes on after. Returns the stub domain and the devices it serves.
  */
 export async function dmSpawnStubdom(
   lab: HvLab,
   d: Domain,
+  devices?: readonly string[],
   kernel: () => Promise<Uint8Array> = buildStubdomKernel,
-): Promise<Domain> {
-  const p = d.config.vuartPlacement ?? "hypervisor";
-  if (d.config.vuart !== "sbsa_uart" || p !== "stubdom") {
+): Promise<{ stub: Domain; devices: string[] }> {
+  const outside = outsidePlacements(d);
+  const stubbed = [...outside].filter(([n, p]) => p === "stubdom" && n in C_MODEL_DEVICES);
+  const want = devices === undefined ? stubbed.map(([n]) => n) : [...devices];
+  if (want.length === 0) {
+    const said = devices === undefined
+      ? `has no device built to be served by a stub domain (its vpl011: ${
+        JSON.stringify(configuredPlacement(d, "vpl011"))
+      }, pl031: ${JSON.stringify(configuredPlacement(d, "pl031"))})`
+      : "gets no devices to serve (devices: [])";
     throw new Error(
-      `domain ${d.id} "${d.name}" has ${
-        d.config.vuart === "sbsa_uart" ? `its vpl011 placed "${p}"` : "no vpl011"
-      }: a stub domain serves only a domain built with vuart "sbsa_uart", vuartPlacement "stubdom"`,
+      `domain ${d.id} "${d.name}" ${said}: a stub domain serves a domain built with ` +
+        `vuartPlacement "stubdom" and/or vmDevices.rtc.placement "stubdom"`,
     );
+  }
+  const hv = lab.hv, rows = deviceRows(hv, d);
+  for (const name of want) {
+    if (!(name in C_MODEL_DEVICES)) {
+      throw new Error(
+        `the stub domain's C model serves vpl011 and pl031, not ${JSON.stringify(name)}`,
+      );
+    }
+    const own = name === "pl011" ? "vpl011" : name;
+    const placed = configuredPlacement(d, own);
+    if (placed !== "stubdom") {
+      throw new Error(
+        `domain ${d.id}'s ${own} is placed ${JSON.stringify(placed)}, not "stubdom": a stub ` +
+          `domain serves only devices the domain was built to have served by one`,
+      );
+    }
+    const row = rows.find((r) => r.device === own);
+    if (row?.server.kind === "ioreq") {
+      throw new Error(`domain ${d.id}'s ${own} is already served by ${servedBy(row)}`);
+    }
   }
   if (!d.alive) throw new Error(`domain ${d.id} is ${d.state}: no stub domain for it`);
-  const hv = lab.hv;
-  const served = deviceRows(hv, d).find((r) => r.device === "vpl011");
-  const already = stubdomsOf(hv, d)[0];
-  if (already !== undefined || served?.server.kind === "ioreq") {
-    throw new Error(
-      `domain ${d.id}'s vpl011 is already served by ${
-        already ? `stub domain ${already.id}` : servedBy(served!)
-      }`,
-    );
-  }
   const image = await kernel();
   if (lab.hv !== hv) throw new Error(`spawnStubdom: the machine changed while building the model`);
   const wasRunning = lab.running;
   lab.pause();
   try {
-    return spawnStubdom(hv, { target: d, kernel: image }).domain;
+    const cDevices = [...new Set(want.map((n) => C_MODEL_DEVICES[n]))];
+    const stub = spawnStubdom(hv, { target: d, kernel: image, devices: cDevices }).domain;
+    return { stub, devices: cDevices.map((c) => c === "pl011" ? "vpl011" : c) };
   } finally {
     if (wasRunning) lab.resume();
   }

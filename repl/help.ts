@@ -160,15 +160,16 @@ export const COMMAND_GROUPS: [string, Record<string, CommandHelp>][] = [
         'placements are chosen at creation (DomainConfig vuartPlacement "stubdom" / "ioreq").',
     },
     spawnStubdom: {
-      usage: "spawnStubdom(d)",
-      summary: "builds the C PL011 model and starts a stub domain serving d's vpl011",
-      detail: 'd must have been built with vuart "sbsa_uart", vuartPlacement "stubdom" (not an\n' +
-        "xl.cfg key) and have no server yet; until one serves it, d's UART accesses abort, so\n" +
-        "spawn it before running d further:\n" +
+      usage: "spawnStubdom(d, devices?)",
+      summary: "builds the C model and starts a stub domain serving d's vpl011 and/or pl031",
+      detail: 'devices: "vpl011", "pl031" (default: each d was built to have served by a stub\n' +
+        'domain: DomainConfig vuartPlacement "stubdom", vmDevices.rtc.placement "stubdom"; not\n' +
+        "xl.cfg keys). Until a server maps a device, d's accesses to it abort, so spawn it\n" +
+        "before running d further (or pause(d) first; spawnStubdom unpauses it):\n" +
         '  const d = lab.build({ ...cfg, vuartPlacement: "stubdom" }, images); // a DomainConfig\n' +
         "  spawnStubdom(d.domain)   // needs aarch64-linux-gnu-gcc. From a script, the same is:\n" +
         '  import { spawnStubdom } from "./core/hyp/builder/stubdom.ts";\n' +
-        "  const dm = spawnStubdom(hv, { target: d.domain, kernel: Deno.readFileSync(elf) });\n" +
+        '  spawnStubdom(hv, { target: d.domain, devices: ["pl011"], kernel: Deno.readFileSync(elf) })\n' +
         "(elf from scripts/build_guests.ts compileGuest(STUBDOM_PL011)).",
     },
     dmFault: {

@@ -201,12 +201,14 @@ export function hvSession(lab: HvLab, print: (s: string) => void = console.log):
     devices: (d?: DomArg) => print(formatDevices(lab.hv, d === undefined ? undefined : dom(d))),
     placeDevice: (d: DomArg, device: string, placement: string) =>
       print(placeDevice(lab, dom(d), device, placement)),
-    spawnStubdom: async (d: DomArg) => {
+    spawnStubdom: async (d: DomArg, devices?: string[]) => {
       const target = dom(d);
-      const stub = await dmSpawnStubdom(lab, target);
+      const { stub, devices: served } = await dmSpawnStubdom(lab, target, devices);
       print(
-        `stub domain ${stub.id} "${stub.name}" serves domain ${target.id}'s vpl011; ` +
-          `its output appears on con(${stub.id}), typed input goes to console(${stub.id})`,
+        `stub domain ${stub.id} "${stub.name}" serves domain ${target.id}'s ${served.join(", ")}` +
+          (served.includes("vpl011")
+            ? `; the UART's output appears on con(${stub.id}), typed input goes to console(${stub.id})`
+            : ""),
       );
       print(formatDomain(lab.hv, stub));
     },

@@ -41,11 +41,6 @@ export interface DeviceRow {
   server: DeviceServer;
 }
 
-/** The name of the device window holding guest address `gpa`, or undefined. */
-export function windowAt(gpa: bigint): string | undefined {
-  return DEVICE_WINDOWS.find((w) => gpa >= w.base && gpa < w.base + w.size)?.name;
-}
-
 /** The inline (in-hypervisor or EL0 app) device models of domain `d`, by name. */
 export function inlineDevices(hv: Hypervisor, d: Domain): Map<string, PlacedDevice> {
   const b = hv.runtimes.get(d.id)?.backends;
@@ -53,6 +48,24 @@ export function inlineDevices(hv: Hypervisor, d: Domain): Map<string, PlacedDevi
   if (b === undefined) return out;
   if (b.vpl011Placed) out.set("vpl011", b.vpl011Placed);
   for (const [name, p] of b.vmDevices) out.set(name, p);
+  return out;
+}
+
+/**
+ * The devices `d` was built to have served outside the hypervisor ("stubdom" or "ioreq"), by
+ * name, with that placement: they have no model of their own until an ioreq server maps them.
+ */
+export function outsidePlacements(d: Domain): Map<string, "stubdom" | "ioreq"> {
+  const out = new Map<string, "stubdom" | "ioreq">();
+  const c = d.config, rtc = c.vmDevices?.rtc?.placement, flash = c.vmDevices?.flash?.placement;
+  const outside = (p: string | undefined) => p === "stubdom" || p === "ioreq";
+  if (c.vuart === "sbsa_uart" && outside(c.vuartPlacement)) {
+    out.set("vpl011", c.vuartPlacement as "stubdom" | "ioreq");
+  }
+  if (outside(rtc)) out.set("pl031", rtc as "stubdom" | "ioreq");
+  if (outside(flash)) {
+    for (const f of ["flash0", "flash1"]) out.set(f, flash as "stubdom" | "ioreq");
+  }
   return out;
 }
 
@@ -68,25 +81,27 @@ export function deviceRows(hv: Hypervisor, d: Domain): DeviceRow[] {
   for (const s of d.ioreq.servers) {
     if (s === null) continue;
     const stub = hv.domains.get(s.emulator)?.dmTarget === d.id;
-    for (const [start] of s.ranges[XEN_DMOP_IO_RANGE_MEMORY]) {
-      rows.push({
-        domain: d.id,
-        device: windowAt(start) ?? "mmio",
-        base: start,
-        server: { kind: "ioreq", server: s.id, emulator: s.emulator, stub, enabled: s.enabled },
-      });
+    const server: DeviceServer = {
+      kind: "ioreq",
+      server: s.id,
+      emulator: s.emulator,
+      stub,
+      enabled: s.enabled,
+    };
+    // Adjacent windows (the UART's and the RTC's pages) merge into one range of the server.
+    for (const [start, end] of s.ranges[XEN_DMOP_IO_RANGE_MEMORY]) {
+      const ws = DEVICE_WINDOWS.filter((w) => w.base <= end && start < w.base + w.size);
+      if (ws.length === 0) rows.push({ domain: d.id, device: "mmio", base: start, server });
+      for (const w of ws) rows.push({ domain: d.id, device: w.name, base: w.base, server });
     }
   }
-  const p = d.config.vuartPlacement;
-  if (
-    d.config.vuart === "sbsa_uart" && (p === "stubdom" || p === "ioreq") &&
-    !rows.some((r) => r.device === "vpl011")
-  ) {
+  for (const [device, placement] of outsidePlacements(d)) {
+    if (rows.some((r) => r.device === device)) continue;
     rows.push({
       domain: d.id,
-      device: "vpl011",
-      base: base("vpl011"),
-      server: { kind: "unserved", placement: p },
+      device,
+      base: base(device),
+      server: { kind: "unserved", placement },
     });
   }
   return rows;

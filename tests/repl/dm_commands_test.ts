@@ -55,7 +55,7 @@ Deno.test("REPL devices: every domain's models with address, placement, accesses
   }
   assert.match(
     await r.cmd("help", "spawnStubdom"),
-    /spawnStubdom\(hv, \{ target: d\.domain, kernel/,
+    /spawnStubdom\(hv, \{ target: d\.domain, devices: \["pl011"\], kernel/,
   );
 });
 
@@ -199,10 +199,19 @@ Deno.test("REPL spawnStubdom: refused for a domain not built for it; a missing c
   const r = replLab();
   await assert.rejects(
     r.cmd("spawnStubdom", 1),
-    /domain 1 "lab" has its vpl011 placed "hypervisor": a stub domain serves only a domain built with vuart "sbsa_uart", vuartPlacement "stubdom"/,
+    /domain 1 "lab" has no device built to be served by a stub domain \(its vpl011: "hypervisor", pl031: "absent"\): a stub domain serves a domain built with vuartPlacement "stubdom" and\/or vmDevices.rtc.placement "stubdom"/,
   );
-  addTicker(r, "el0", { vuartPlacement: "el0" });
-  await assert.rejects(r.cmd("spawnStubdom", 2), /has its vpl011 placed "el0"/);
+  addTicker(r, "el0", { vuartPlacement: "el0", vmDevices: { rtc: { placement: "stubdom" } } });
+  assert.match(await r.cmd("devices", 2), /\n +2 +pl031 +0x22001000 +stubdom: none yet/);
+  await assert.rejects(
+    r.cmd("spawnStubdom", 2, ["vpl011"]),
+    /domain 2's vpl011 is placed "el0", not "stubdom": a stub domain serves only devices/,
+  );
+  await assert.rejects(
+    r.cmd("spawnStubdom", 2, ["flash0"]),
+    /the stub domain's C model serves vpl011 and pl031, not "flash0"/,
+  );
+  await assert.rejects(r.cmd("spawnStubdom", 2, []), /domain 2 "el0" gets no devices to serve/);
   const path = Deno.env.get("PATH") ?? "";
   Deno.env.set("PATH", "/nonexistent");
   try {
@@ -233,7 +242,7 @@ Deno.test({
     }
     assert.match(
       said,
-      /^stub domain 3 "far-dm" serves domain 2's vpl011; its output appears on con\(3\)/,
+      /^stub domain 3 "far-dm" serves domain 2's vpl011; the UART's output appears on con\(3\)/,
     );
     assert.match(said, /domain 3 "far-dm" +state running/);
     const stub = r.lab.domain(3);
@@ -296,7 +305,7 @@ Deno.test({
     );
     await assert.rejects(
       r.cmd("spawnStubdom", 2),
-      /has its vpl011 placed "ioreq": a stub domain serves only a domain built with/,
+      /its vpl011: "ioreq", pl031: "absent"\): a stub domain serves a domain built with/,
     );
     await assert.rejects(
       r.cmd("placeDevice", 2, "vpl011", "el0"),
@@ -307,5 +316,42 @@ Deno.test({
       /^domain 3 paused \(a hung device model\): domain 2 waits on its next vpl011 access until unpause\(3\); every other domain it serves waits likewise$/,
     );
     assert.equal(dm.state, "paused");
+  },
+});
+
+Deno.test({
+  name:
+    "REPL spawnStubdom: the C model serves the UART and the RTC a domain was built to have served",
+  ignore: !haveCrossGcc(),
+  fn: async () => {
+    const r = replLab();
+    addTicker(r, "both", {
+      vuartPlacement: "stubdom",
+      vmDevices: { rtc: { placement: "stubdom" } },
+    });
+    const before = await r.cmd("devices", 2);
+    assert.match(before, /vpl011 +0x22000000 +stubdom: none yet/);
+    assert.match(before, /pl031 +0x22001000 +stubdom: none yet/);
+    assert.match(
+      await r.cmd("spawnStubdom", "both"),
+      /^stub domain 3 "both-dm" serves domain 2's vpl011, pl031;/,
+    );
+    const t = await r.cmd("devices", 2);
+    assert.match(t, /\n +2 +vpl011 +0x22000000 +stub domain 3 \(server 0\) +- +none +no/);
+    assert.match(t, /\n +2 +pl031 +0x22001000 +stub domain 3 \(server 0\) +- +none +no/);
+    assert.doesNotMatch(t, /none yet/);
+    await assert.rejects(
+      r.cmd("spawnStubdom", 2, ["pl031"]),
+      /domain 2's pl031 is already served by stub domain 3/,
+    );
+
+    addTicker(r, "rtc", { vuartPlacement: "el0", vmDevices: { rtc: { placement: "stubdom" } } });
+    assert.match(
+      await r.cmd("spawnStubdom", 4),
+      /^stub domain 5 "rtc-dm" serves domain 4's pl031$/m,
+    );
+    const t4 = await r.cmd("devices", 4);
+    assert.match(t4, /vpl011 +0x22000000 +EL0 app/);
+    assert.match(t4, /pl031 +0x22001000 +stub domain 5 \(server 0\)/);
   },
 });
