@@ -170,7 +170,9 @@ export async function dmSpawnStubdom(
   kernel: () => Promise<Uint8Array> = buildStubdomKernel,
 ): Promise<{ stub: Domain; devices: string[] }> {
   const outside = outsidePlacements(d);
-  const stubbed = [...outside].filter(([n, p]) => p === "stubdom" && n in C_MODEL_DEVICES);
+  const stubbed = [...outside].filter(([n, p]) =>
+    p === "stubdom" && Object.hasOwn(C_MODEL_DEVICES, n)
+  );
   const want = devices === undefined ? stubbed.map(([n]) => n) : [...devices];
   if (want.length === 0) {
     const said = devices === undefined
@@ -185,7 +187,7 @@ export async function dmSpawnStubdom(
   }
   const hv = lab.hv, rows = deviceRows(hv, d);
   for (const name of want) {
-    if (!(name in C_MODEL_DEVICES)) {
+    if (!Object.hasOwn(C_MODEL_DEVICES, name)) {
       throw new Error(
         `the stub domain's C model serves vpl011 and pl031, not ${JSON.stringify(name)}`,
       );

@@ -211,6 +211,10 @@ Deno.test("REPL spawnStubdom: refused for a domain not built for it; a missing c
     r.cmd("spawnStubdom", 2, ["flash0"]),
     /the stub domain's C model serves vpl011 and pl031, not "flash0"/,
   );
+  await assert.rejects(
+    r.cmd("spawnStubdom", 2, ["toString"]),
+    /the stub domain's C model serves vpl011 and pl031, not "toString"/,
+  );
   await assert.rejects(r.cmd("spawnStubdom", 2, []), /domain 2 "el0" gets no devices to serve/);
   const path = Deno.env.get("PATH") ?? "";
   Deno.env.set("PATH", "/nonexistent");
