@@ -39,7 +39,7 @@ export const GUESTS: readonly GuestDef[] = [
 
 /**
  * The device-model stub domain (guests/stubdom/): a Xen domU serving another domain's UART and,
- * on request, its PL031 RTC through the ioreq ABI. Not in GUESTS: it runs only as a domain of
+ * on request, its PL031 RTC and CFI flash through the ioreq ABI. Not in GUESTS: it runs only as a domain of
  * hvlab's hypervisor, never on QEMU's board.
  */
 export const STUBDOM_PL011: GuestDef = {
@@ -48,6 +48,7 @@ export const STUBDOM_PL011: GuestDef = {
     "stubdom/pl011_dm.c",
     "stubdom/pl011_model.c",
     "stubdom/pl031_model.c",
+    "stubdom/cfi_flash_model.c",
     "stubdom/boot_args.c",
   ],
   crt0: "stubdom/start.S",

@@ -1,9 +1,10 @@
 /*
  * A device model in a stub domain: a bare-metal AArch64 domain that serves one target domain's
- * SBSA UART (0x22000000, SPI 32) and, when asked, its PL031 RTC (0x22001000, SPI 44) through
- * Xen's ioreq-server ABI, sending what the target transmits to its own PV console. The kernel
- * command line (/chosen/bootargs), as the toolstack that builds it writes it, says what to serve:
- * "target=<domid>" always; "uart=0" leaves the UART out; "rtc=1" adds the RTC, which then needs
+ * SBSA UART (0x22000000, SPI 32) and, when asked, its PL031 RTC (0x22001000, SPI 44) and its two
+ * CFI flash banks (0x08000000, 2 x 64 MiB) through Xen's ioreq-server ABI, sending what the target
+ * transmits to its own PV console. The kernel command line (/chosen/bootargs), as the toolstack
+ * that builds it writes it, says what to serve: "target=<domid>" always; "uart=0" leaves the
+ * UART out; "flash=1" adds the flash; "rtc=1" adds the RTC, which then needs
  * "rtc_base=<s>" (RTCDR at system time 0) and "rtc_cntoff=<ticks>" (the system counter when our
  * virtual counter read 0, i.e. our CNTVOFF: Xen starts a domain's virtual counter at its
  * creation). System time is then (CNTVCT + rtc_cntoff) / CNTFRQ, the time base Xen's NOW() and
@@ -25,6 +26,7 @@
  * follows.
  */
 #include "boot_args.h"
+#include "cfi_flash_model.h"
 #include "guest.h"
 #include "pl011_model.h"
 #include "pl031_model.h"
@@ -36,6 +38,8 @@
 #define PL031_BASE 0x22001000UL /* GUEST_PL031_BASE */
 #define PL031_SIZE 0x1000UL
 #define PL031_SPI 44 /* GUEST_PL031_SPI */
+#define FLASH_BASE 0x08000000UL /* GUEST_FLASH_BASE: bank 0, then bank 1 */
+#define FLASH_SIZE (2UL * CFI_BANK_SIZE)
 #define MAX_VCPUS 8  /* one ioreq page holds 128 slots; a small fixed table is enough here */
 /*
  * Where Xen's pages go in our physmap: the guest ACPI window (0x20000000), which a domain without
@@ -60,7 +64,8 @@ static uint32_t nr_ports;
 
 static struct pl011 uart;
 static struct pl031 rtc;
-static int have_uart, have_rtc;
+static struct cfi_flash flash[2];
+static int have_uart, have_rtc, have_flash;
 static uint64_t rtc_cntoff; /* the system counter when our virtual counter read 0 */
 /* Counters a debugger or test may read by symbol. */
 volatile uint64_t requests_served, irq_changes, bad_requests;
@@ -226,6 +231,7 @@ static void setup_server(void) {
 
 	if (have_uart) map_range(PL011_BASE, PL011_SIZE);
 	if (have_rtc) map_range(PL031_BASE, PL031_SIZE);
+	if (have_flash) map_range(FLASH_BASE, FLASH_SIZE);
 
 	dm_clear();
 	dmop.u.set_ioreq_server_state.id = server;
@@ -264,12 +270,19 @@ static void feed_input(void) {
 static void serve(uint32_t v) {
 	volatile struct ioreq *r = &iopage[v];
 	__asm__ volatile("dmb ish" ::: "memory"); /* read the request after seeing READY */
-	uint64_t uoff = r->addr - PL011_BASE, roff = r->addr - PL031_BASE;
+	uint64_t uoff = r->addr - PL011_BASE, roff = r->addr - PL031_BASE, foff = r->addr - FLASH_BASE;
 	int read = IOREQ_DIR(r->flags) == IOREQ_READ;
 	int is_uart = have_uart && uoff < PL011_SIZE, is_rtc = have_rtc && roff < PL031_SIZE;
-	if (r->type != IOREQ_TYPE_COPY || (r->flags & 0x10) || r->count != 1 || !(is_uart || is_rtc)) {
+	int is_flash = have_flash && foff < FLASH_SIZE;
+	if (r->type != IOREQ_TYPE_COPY || (r->flags & 0x10) || r->count != 1 ||
+	    !(is_uart || is_rtc || is_flash)) {
 		/* Not a plain MMIO access to one of our pages: answer it unchanged (reads see their data). */
 		bad_requests++;
+	} else if (is_flash) {
+		struct cfi_flash *bank = &flash[foff / CFI_BANK_SIZE];
+		uint32_t off = (uint32_t)(foff % CFI_BANK_SIZE);
+		if (read) r->data = cfi_read(bank, off, r->size);
+		else cfi_write(bank, off, r->size, r->data);
 	} else if (is_rtc && read) {
 		r->data = pl031_read(&rtc, (uint32_t)roff, r->size, now_ns());
 	} else if (is_rtc) {
@@ -299,6 +312,11 @@ void stubdom_main(const void *dtb) {
 	target = (uint16_t)t;
 	have_uart = arg_value(args, "uart=") != 0;
 	have_rtc = arg_value(args, "rtc=") == 1;
+	have_flash = arg_value(args, "flash=") == 1;
+	if (have_flash) {
+		cfi_reset(&flash[0]);
+		cfi_reset(&flash[1]);
+	}
 	if (have_rtc) {
 		long base = arg_value(args, "rtc_base="), cntoff = arg_value(args, "rtc_cntoff=");
 		if (base < 0 || base > 0xffffffffL || cntoff < 0) {
@@ -309,16 +327,18 @@ void stubdom_main(const void *dtb) {
 		rtc.irq = rtc_irq;
 		pl031_reset(&rtc, (uint32_t)base);
 	}
-	if (!have_uart && !have_rtc) {
-		say("pl011 stubdom: nothing to serve (uart=0 and no rtc=1)\n");
+	if (!have_uart && !have_rtc && !have_flash) {
+		say("pl011 stubdom: nothing to serve (uart=0, no rtc=1, no flash=1)\n");
 		crash();
 	}
 	uart.tx = uart_tx;
 	uart.irq = uart_irq;
 	pl011_reset(&uart);
 	setup_server();
-	say("pl011 stubdom: serving domain %u's %s (ioreq server %u, %u vcpus)\n", target,
-	    have_uart && have_rtc ? "PL011 and PL031" : have_uart ? "PL011" : "PL031", server, nr_vcpus);
+	say("pl011 stubdom: serving domain %u's %s%s%s%s%s (ioreq server %u, %u vcpus)\n", target,
+	    have_uart ? "PL011" : "", have_uart && have_rtc ? " and " : "", have_rtc ? "PL031" : "",
+	    (have_uart || have_rtc) && have_flash ? " and " : "", have_flash ? "flash" : "", server,
+	    nr_vcpus);
 	for (;;) {
 		clear_pending();
 		feed_input();

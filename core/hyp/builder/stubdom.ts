@@ -8,7 +8,8 @@
  *
  * The target's domid is passed on the stub domain's kernel command line, `target=<domid>`
  * (/chosen/bootargs of its device tree), which guests/stubdom/pl011_dm.c reads, with what to
- * serve: `uart=0` without the PL011; `rtc=1 rtc_base=<s> rtc_cntoff=<ticks>` with the PL031,
+ * serve: `uart=0` without the PL011; `flash=1` with the two CFI flash banks (blank at start);
+ * `rtc=1 rtc_base=<s> rtc_cntoff=<ticks>` with the PL031,
  * where rtc_base is what RTCDR reads at virtual time 0 (the target's `vmDevices.rtc.baseSeconds`,
  * as the in-hypervisor PL031 counts) and rtc_cntoff is the stub domain's CNTVOFF (the system
  * counter at its creation, where its virtual counter starts), so CNTVCT + rtc_cntoff is the
@@ -23,7 +24,7 @@ import type { CpuSet, DomainConfig } from "./domain_config.ts";
 import { probeGuestKernel } from "./guest_image.ts";
 
 /** A device the C model in guests/stubdom/ can serve. */
-export type StubdomDevice = "pl011" | "pl031";
+export type StubdomDevice = "pl011" | "pl031" | "flash";
 
 /** What `spawnStubdom` needs. */
 export interface StubdomOptions {
@@ -33,7 +34,8 @@ export interface StubdomOptions {
   kernel: Uint8Array;
   /**
    * The target's devices the model serves (default ["pl011"]): the SBSA UART (the target needs
-   * `vuartPlacement` "stubdom") and the PL031 RTC (`vmDevices.rtc.placement` "stubdom").
+   * `vuartPlacement` "stubdom"), the PL031 RTC (`vmDevices.rtc.placement` "stubdom") and the CFI
+   * flash banks (`vmDevices.flash.placement` "stubdom").
    */
   devices?: readonly StubdomDevice[];
   /** Domain name (default "<target name>-dm"). */
@@ -87,13 +89,14 @@ export function stubdomConfig(
 function stubdomCmdline(opts: Omit<StubdomOptions, "kernel">, cntvoff: number): string {
   const devices = opts.devices ?? ["pl011"];
   for (const dev of devices) {
-    if (dev !== "pl011" && dev !== "pl031") {
-      throw new Error(`stub domain device "${dev}" is not one of pl011, pl031`);
+    if (dev !== "pl011" && dev !== "pl031" && dev !== "flash") {
+      throw new Error(`stub domain device "${dev}" is not one of pl011, pl031, flash`);
     }
   }
   if (devices.length === 0) throw new Error("a stub domain needs a device to serve (devices: [])");
   const args = [`target=${opts.target.id}`];
   if (!devices.includes("pl011")) args.push("uart=0");
+  if (devices.includes("flash")) args.push("flash=1");
   if (devices.includes("pl031")) {
     const base = opts.target.config?.vmDevices?.rtc?.baseSeconds ?? RTC_EPOCH;
     args.push("rtc=1", `rtc_base=${base}`, `rtc_cntoff=${cntvoff}`);
