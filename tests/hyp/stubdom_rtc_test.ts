@@ -14,6 +14,7 @@ import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_bui
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
+import { forkMachine } from "../../core/hyp/machine_snapshot.ts";
 import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
 import { assembleRaw, haveCrossGcc, labConfig, SCRATCH } from "../../tools/lab/hyp_lab.ts";
 
@@ -227,7 +228,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "stubdom: the C PL031's match raises SPI 44 at the start of its second, target asleep",
+  name: "stubdom: the C PL031's match raises SPI 44 at the start of its second, target asleep, " +
+    "also in a fork made while the stub domain waits for it",
   ignore: !haveCrossGcc(),
   fn: async () => {
     // At 1.3 s the counter reads 100 after the load; the match at 103 is due at 4 s.
@@ -237,19 +239,30 @@ Deno.test({
       w(MR, 103),
       r(RIS),
     ]);
-    const seen: number[] = [];
-    hv.on("irq", (e) => {
-      if (e.domain === du.domain && e.intid === SPI_PL031) seen.push(hv.nowNs());
-    });
     const v = du.domain.vcpus[0];
-    hv.run({ maxCycles: hv.nsToCycles(3.5e9), until: () => v.cpu.getX(4) === 1n });
+    const sv = stub!.vcpus[0];
+    hv.run({
+      maxCycles: hv.nsToCycles(3.5e9),
+      until: () => v.cpu.getX(4) === 1n && sv.pollTimeoutNs !== null,
+    });
     assert.equal(v.cpu.getX(4), 1n, "the target set the match and sleeps in WFI");
-    const stubRetired = stub!.vcpus[0].cpu.retired;
-    hv.run({ maxCycles: hv.nsToCycles(3.5e9), until: () => seen.length > 0 });
-    assert.equal(seen.length, 1, `SPI 44 was raised once (at ${seen.join(", ")} ns)`);
-    assert.ok(seen[0] >= 4e9 && seen[0] < 4e9 + 1e6, `SPI 44 at ${seen[0]} ns, not 4 s`);
-    // The stub domain slept in SCHEDOP_poll until then rather than spinning on its counter.
-    const spent = stub!.vcpus[0].cpu.retired - stubRetired;
-    assert.ok(spent < 100_000, `the stub domain ran ${spent} instructions while waiting`);
+    assert.equal(sv.pollTimeoutNs, 4e9, "the stub domain polls with the match time as timeout");
+    // The wait (the stub domain's poll and its timeout) is machine state: a fork has it too.
+    const f = forkMachine(hv);
+    for (const m of [hv, f]) {
+      const target = m.domain(du.domain.id)!, sv = m.domain(stub!.id)!.vcpus[0];
+      const seen: number[] = [];
+      m.on("irq", (e) => {
+        if (e.domain === target && e.intid === SPI_PL031) seen.push(m.nowNs());
+      });
+      const stubRetired = sv.cpu.retired;
+      m.run({ maxCycles: m.nsToCycles(3.5e9), until: () => seen.length > 0 });
+      const which = m === hv ? "original" : "fork";
+      assert.equal(seen.length, 1, `${which}: SPI 44 was raised once (at ${seen.join(", ")} ns)`);
+      assert.ok(seen[0] >= 4e9 && seen[0] < 4e9 + 1e6, `${which}: SPI 44 at ${seen[0]} ns`);
+      // The stub domain slept in SCHEDOP_poll until then rather than spinning on its counter.
+      const spent = sv.cpu.retired - stubRetired;
+      assert.ok(spent < 100_000, `${which}: the stub domain ran ${spent} instructions waiting`);
+    }
   },
 });
