@@ -63,7 +63,7 @@ const DEFAULT_READY_CYCLES = 200_000_000;
  */
 export function stubdomConfig(
   opts: Omit<StubdomOptions, "kernel">,
-  cntvoff = 0,
+  cntvoff?: number,
 ): DomainConfig {
   const memory = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
   return {
@@ -86,7 +86,10 @@ export function stubdomConfig(
 }
 
 /** The stub domain's bootargs: its target and what to serve of it (see the module comment). */
-function stubdomCmdline(opts: Omit<StubdomOptions, "kernel">, cntvoff: number): string {
+function stubdomCmdline(
+  opts: Omit<StubdomOptions, "kernel">,
+  cntvoff: number | undefined,
+): string {
   const devices = opts.devices ?? ["pl011"];
   for (const dev of devices) {
     if (dev !== "pl011" && dev !== "pl031" && dev !== "flash") {
@@ -99,6 +102,10 @@ function stubdomCmdline(opts: Omit<StubdomOptions, "kernel">, cntvoff: number): 
   if (devices.includes("flash")) args.push("flash=1");
   if (devices.includes("pl031")) {
     const base = opts.target.config?.vmDevices?.rtc?.baseSeconds ?? RTC_EPOCH;
+    // Without the offset the RTC would count from the stub domain's creation, silently wrong.
+    if (cntvoff === undefined || !Number.isSafeInteger(cntvoff) || cntvoff < 0) {
+      throw new Error(`a stub domain serving the PL031 needs its CNTVOFF (got ${cntvoff})`);
+    }
     args.push("rtc=1", `rtc_base=${base}`, `rtc_cntoff=${cntvoff}`);
   }
   return args.join(" ");
