@@ -215,14 +215,20 @@ ${rows}
 `);
 }
 
-async function reads(where: "hypervisor" | "stubdom", table = PROGRAM): Promise<bigint[]> {
+async function reads(
+  where: "hypervisor" | "stubdom" | "ioreq",
+  table = PROGRAM,
+): Promise<bigint[]> {
   const hv = new Hypervisor({ pcpus: 2 });
   const cfg = { ...labConfig("flash"), vmDevices: { flash: { placement: where } } };
   const du = buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, program(table), "raw") });
-  if (where === "stubdom") {
+  if (where !== "hypervisor") {
     assert.equal(du.domain.mmio.find(Number(GUEST_FLASH_BASE)), undefined);
     const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    const stub = spawnStubdom(hv, { target: du.domain, kernel, devices: ["flash"] }).domain;
+    // "ioreq": the same model in a control domain (dom0's role) rather than a stub domain.
+    const privileged = where === "ioreq";
+    const stub = spawnStubdom(hv, { target: du.domain, kernel, devices: ["flash"], privileged })
+      .domain;
     assert.match(hv.console(stub.id).text, /serving domain \d+'s flash \(/);
   }
   const v = du.domain.vcpus[0];
@@ -234,13 +240,16 @@ async function reads(where: "hypervisor" | "stubdom", table = PROGRAM): Promise<
 }
 
 Deno.test({
-  name: "stubdom: the C CFI flash model reads exactly what hvlab's in-hypervisor flash does",
+  name: "stubdom: the C CFI flash model (stub domain, or dom0's ioreq server) reads exactly " +
+    "what hvlab's in-hypervisor flash does",
   ignore: !haveCrossGcc(),
   fn: async () => {
     const ref = await reads("hypervisor");
     const stub = await reads("stubdom");
+    const dom0 = await reads("ioreq");
     const named = (x: bigint[]) => x.map((val, i) => `${READS[i].join(":")}=${val.toString(16)}`);
     assert.deepEqual(named(stub), named(ref));
+    assert.deepEqual(named(dom0), named(ref), "served from a control domain's ioreq server");
     // The reference really answered: IDs, "QRY", a programmed word, status with errors.
     assert.deepEqual(ref.slice(0, 3), [0xffff_ffffn, 0x0089_0089n, 0x0018_0018n]);
     assert.ok(ref.includes(0x0051_0051n) && ref.includes(0x1234_5678n));

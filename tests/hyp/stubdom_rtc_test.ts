@@ -170,7 +170,7 @@ ${rows}
 `);
 }
 
-type Where = "hypervisor" | "stubdom";
+type Where = "hypervisor" | "stubdom" | "ioreq";
 
 /**
  * A machine whose target runs `table` on its RTC placed `where` from 1.3 s of virtual time; with
@@ -190,9 +190,13 @@ async function machine(where: Where, table: Access[]) {
   assert.equal(v.cpu.getX(21), 1n, `${where}: the target slept until 1.2 s`);
   assert.ok(hv.nowNs() >= 1.2e9 && hv.nowNs() < 1.25e9, `${where}: now ${hv.nowNs()} ns`);
   let stub = null;
-  if (where === "stubdom") {
+  if (where !== "hypervisor") {
     const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    stub = spawnStubdom(hv, { target: du.domain, kernel, devices: ["pl031"] }).domain;
+    // "ioreq": the same model in a control domain (dom0's role) rather than a stub domain.
+    const privileged = where === "ioreq";
+    stub = spawnStubdom(hv, { target: du.domain, kernel, devices: ["pl031"], privileged }).domain;
+    assert.equal(stub.privileged, privileged);
+    assert.equal(stub.dmTarget === du.domain.id, !privileged);
     assert.match(hv.console(stub.id).text, /serving domain \d+'s PL031 \(/);
   }
   return { hv, du, stub };
@@ -210,14 +214,17 @@ async function registerReads(where: Where): Promise<number[]> {
 }
 
 Deno.test({
-  name: "stubdom: the C PL031 model reads exactly what hvlab's in-hypervisor PL031 does",
+  name: "stubdom: the C PL031 model (stub domain, or dom0's ioreq server) reads exactly what " +
+    "hvlab's in-hypervisor PL031 does",
   ignore: !haveCrossGcc(),
   fn: async () => {
     const ref = await registerReads("hypervisor");
     const stub = await registerReads("stubdom");
+    const dom0 = await registerReads("ioreq");
     const reads = REGISTERS.filter(([k]) => k[0] === "r");
     const named = (x: number[]) => x.map((val, i) => `${reads[i].join(":")}=${val.toString(16)}`);
     assert.deepEqual(named(stub), named(ref));
+    assert.deepEqual(named(dom0), named(ref), "served from a control domain's ioreq server");
     // The reference really counted from BASE at time 0 (1 s in), and saw the IDs and the match.
     assert.equal(ref[0], BASE + 1);
     assert.equal(ref[1], 1, "RTCCR reads RTCEN");

@@ -20,7 +20,7 @@ import type { Domain } from "../../core/hyp/domain.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { labConfig } from "./hyp_lab.ts";
-import { spawnStubdom, stubdomConfig, stubdomServing } from "../../core/hyp/builder/stubdom.ts";
+import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 
 /** The vpl011's window in a domU (GUEST_PL011_BASE, one page). */
 export const UART_BASE = 0x2200_0000;
@@ -86,20 +86,8 @@ export function dom0Setup(kernel: Uint8Array): PlacementSetup {
   return {
     placement: "ioreq",
     label: "ioreq server in dom0",
-    start: (hv, target) => {
-      const cfg = { ...stubdomConfig({ target }), name: "dom0-dm", privileged: true };
-      const dm = buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, kernel, "auto") });
-      hv.pauseDomain(target);
-      hv.run({
-        maxCycles: 200_000_000,
-        until: () => stubdomServing(dm.domain, target) || !dm.domain.alive,
-      });
-      if (!stubdomServing(dm.domain, target)) {
-        throw new Error(`dom0 device model is not serving: ${hv.console(dm.domain.id).text}`);
-      }
-      hv.unpauseDomain(target);
-      return dm.domain;
-    },
+    start: (hv, target) =>
+      spawnStubdom(hv, { target, kernel, privileged: true, name: "dom0-dm" }).domain,
     crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
     hang: (hv, _target, dm) => hv.pauseDomain(dm!),
   };

@@ -40,6 +40,12 @@ export interface StubdomOptions {
   devices?: readonly StubdomDevice[];
   /** Domain name (default "<target name>-dm"). */
   name?: string;
+  /**
+   * Run the model in a control domain instead (dom0's privilege over every domain, no
+   * `dmTarget`): the "ioreq server in dom0" placement; the target's devices are then placed
+   * "ioreq" rather than "stubdom". Default false: a stub domain privileged over its target only.
+   */
+  privileged?: boolean;
   /** RAM in MiB (default 16). */
   memoryMiB?: number;
   /** Hard affinity of its vcpu, in xl's cpus= form (default: any pCPU). */
@@ -67,6 +73,7 @@ export function stubdomConfig(
 ): DomainConfig {
   const memory = opts.memoryMiB ?? DEFAULT_MEMORY_MIB;
   return {
+    ...(opts.privileged ? { privileged: true } : {}),
     name: opts.name ?? `${opts.target.name}-dm`,
     type: "pvh",
     memory,
@@ -148,7 +155,7 @@ export function spawnStubdom(hv: Hypervisor, opts: StubdomOptions): BuiltDomain 
         `${cntvoff} it was told (is the machine running?)`,
     );
   }
-  stub.dmTarget = target.id;
+  if (!opts.privileged) stub.dmTarget = target.id;
   hv.pauseDomain(target);
   const budget = opts.readyCycles ?? DEFAULT_READY_CYCLES;
   const r = hv.run({ maxCycles: budget, until: () => stubdomServing(stub, target) || !stub.alive });
