@@ -5,25 +5,10 @@
  * host exception) but only the domain it serves as an EL0 app; placement and faults snapshot.
  */
 import assert from "node:assert/strict";
-import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
-import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import type { InlinePlacement } from "../../core/hyp/dm/placement.ts";
 import { forkMachine } from "../../core/hyp/machine_snapshot.ts";
-import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
-import { labConfig } from "../../tools/lab/hyp_lab.ts";
-
-/** The REPL's ticking guest (a line per virtual ms over the vpl011) as domain `name`. */
-function ticker(hv: Hypervisor, name: string, placement: InlinePlacement): BuiltDomain {
-  const cfg = {
-    ...labConfig(name),
-    kernel: "domu_lab.Image",
-    kernelFormat: "auto" as const,
-    vuart: "sbsa_uart" as const,
-    vuartPlacement: placement,
-  };
-  return buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, DOMU_GUEST_IMAGE, "auto") });
-}
+import { ticker } from "../../tools/lab/placement_lab.ts";
 
 const MS = 1_200_000;
 

@@ -161,7 +161,7 @@ export async function bootWithPlacement(
 }
 
 /** The REPL's ticking guest (a line per virtual ms over its vpl011) as domain `name`. */
-function ticker(hv: Hypervisor, name: string, placement: Placement): BuiltDomain {
+export function ticker(hv: Hypervisor, name: string, placement: Placement): BuiltDomain {
   const cfg = {
     ...labConfig(name),
     kernel: "domu_lab.Image",
