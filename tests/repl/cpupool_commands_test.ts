@@ -4,31 +4,13 @@
  * domain's own pool scheduler, info()'s xen_scheduler staying Pool-0's.
  */
 import assert from "node:assert/strict";
-import vm from "node:vm";
-import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { complete } from "../../repl/completer.ts";
 import { HvLab } from "../../repl/hv_lab.ts";
-import { hvSession } from "../../repl/hv_session.ts";
-import { addLabDomain } from "../../tools/lab/hyp_lab.ts";
-
-/** `b .`: a CPU-bound guest. */
-const SPIN = new Uint8Array(new Uint32Array([0x14000000]).buffer);
+import { spinReplLab } from "../support/spin_repl_lab.ts";
 
 /** A REPL session on a 4-pCPU credit2 machine with spinning domUs "rt" (1) and "hog" (2). */
 function poolLab() {
-  const hv = new Hypervisor({ scheduler: "credit2", pcpus: 4 });
-  for (const n of ["rt", "hog"]) addLabDomain(hv, n, { kernel: SPIN });
-  const lab = new HvLab(hv);
-  lab.progress = () => {};
-  const out: string[] = [];
-  const ctx = vm.createContext({});
-  Object.defineProperties(ctx, hvSession(lab, (s) => out.push(s)).globals);
-  const cmd = (name: string, ...args: unknown[]): string => {
-    out.length = 0;
-    (ctx[name] as (...a: unknown[]) => unknown)(...args);
-    return out.splice(0).join("\n");
-  };
-  return { hv, lab, ctx, cmd };
+  return spinReplLab({ scheduler: "credit2", pcpus: 4, names: ["rt", "hog"] });
 }
 
 /** Pool-0 keeps pCPUs 0-1, pool "rt" (rtds) gets 2-3 and domain "rt". */

@@ -4,38 +4,19 @@
  * xl sched-* -d sets them (with their effect on a running guest), vcpuList()'s affinity columns.
  */
 import assert from "node:assert/strict";
-import vm from "node:vm";
-import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import type { Arinc653Scheduler } from "../../core/hyp/sched/arinc653.ts";
 import type { SchedulerName } from "../../core/hyp/sched/scheduler.ts";
 import { complete } from "../../repl/completer.ts";
-import { HvLab } from "../../repl/hv_lab.ts";
-import { hvSession } from "../../repl/hv_session.ts";
 import { cpuRanges, formatCpuSet } from "../../repl/show_sched.ts";
-import { addLabDomain } from "../../tools/lab/hyp_lab.ts";
+import { spinReplLab } from "../support/spin_repl_lab.ts";
 import { replLab } from "../support/repl_lab.ts";
-
-/** `b .`: a CPU-bound guest. */
-const SPIN = new Uint8Array(new Uint32Array([0x14000000]).buffer);
 
 /**
  * A REPL session on a 2-pCPU machine under `scheduler` with spinning domUs `names` of `vcpus`
- * vcpus each (only vcpu 0 started, as the domain builder does).
+ * vcpus each.
  */
 function schedLab(scheduler: SchedulerName, names: string[], vcpus = 1) {
-  const hv = new Hypervisor({ scheduler, pcpus: 2 });
-  for (const n of names) addLabDomain(hv, n, { kernel: SPIN, vcpus });
-  const lab = new HvLab(hv);
-  lab.progress = () => {};
-  const out: string[] = [];
-  const ctx = vm.createContext({});
-  Object.defineProperties(ctx, hvSession(lab, (s) => out.push(s)).globals);
-  const cmd = (name: string, ...args: unknown[]): string => {
-    out.length = 0;
-    (ctx[name] as (...a: unknown[]) => unknown)(...args);
-    return out.splice(0).join("\n");
-  };
-  return { hv, lab, ctx, cmd };
+  return spinReplLab({ scheduler, pcpus: 2, names, vcpus });
 }
 
 Deno.test("CPU sets print as xl prints bitmaps: all, none, ranges", () => {
