@@ -7,20 +7,23 @@
  */
 import assert from "node:assert/strict";
 import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
+import { GUEST_PL011_BASE } from "../../core/hyp/builder/domu_fdt.ts";
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
-import { assembleRaw, haveCrossGcc, labConfig, SCRATCH } from "../../tools/lab/hyp_lab.ts";
-
-/** One access: kind (w/r and size), register offset, value written. */
-type Access = [kind: "w32" | "r32" | "w16" | "r16" | "w8" | "r8", offset: number, value?: number];
-const KIND = { w32: 1, r32: 2, w8: 3, r8: 4, w16: 5, r16: 6 } as const;
+import { haveCrossGcc, labConfig } from "../../tools/lab/hyp_lab.ts";
+import {
+  type Access,
+  accessTableProgram,
+  namedReads,
+  r,
+  runAccessTable,
+  w,
+} from "./mmio_access_table.ts";
 
 const DR = 0x00, RSR = 0x04, FR = 0x18, ILPR = 0x20, IBRD = 0x24, FBRD = 0x28, LCRH = 0x2c;
 const CR = 0x30, IFLS = 0x34, IMSC = 0x38, RIS = 0x3c, MIS = 0x40, ICR = 0x44, DMACR = 0x48;
-const r = (o: number): Access => ["r32", o];
-const w = (o: number, v: number): Access => ["w32", o, v];
 
 const PROGRAM: Access[] = [
   ...[FR, CR, IFLS, IMSC, RIS, MIS, LCRH, IBRD, FBRD, ILPR, DMACR, RSR].map(r),
@@ -86,61 +89,8 @@ const PROGRAM: Access[] = [
   ["w8", DR, 0x42],
   r(ICR),
 ];
-const READS = PROGRAM.filter(([k]) => k[0] === "r").length;
 
-/** The domU: runs the access table, storing each read at SCRATCH; x4 = 1 when done. */
-function program(): Uint8Array {
-  const table = PROGRAM.map(([k, o, v]) => `  .quad ${KIND[k]}, ${o}, ${v ?? 0}`).join("\n");
-  return assembleRaw(`
-  adr x10, table
-  movz x9, #0x2200, lsl #16
-  movz x11, #${SCRATCH >>> 16}, lsl #16
-next:
-  ldp x1, x2, [x10], #16
-  ldr x3, [x10], #8
-  cbz x1, done
-  add x5, x9, x2
-  cmp x1, #1
-  b.eq w32
-  cmp x1, #2
-  b.eq r32
-  cmp x1, #3
-  b.eq w8
-  cmp x1, #4
-  b.eq r8
-  cmp x1, #5
-  b.eq w16
-  ldrh w6, [x5]
-  b store
-w32:
-  str w3, [x5]
-  b next
-w16:
-  strh w3, [x5]
-  b next
-w8:
-  strb w3, [x5]
-  b next
-r32:
-  ldr w6, [x5]
-  b store
-r8:
-  ldrb w6, [x5]
-store:
-  str x6, [x11], #8
-  b next
-done:
-  mov x4, #1
-1:
-  wfi
-  b 1b
-  .balign 8
-table:
-${table}
-  .quad 0, 0, 0
-`);
-}
-
+/** The domU runs PROGRAM on its UART. */
 function target(hv: Hypervisor, placement: "hypervisor" | "stubdom"): BuiltDomain {
   const cfg = {
     ...labConfig("uart"),
@@ -149,7 +99,9 @@ function target(hv: Hypervisor, placement: "hypervisor" | "stubdom"): BuiltDomai
     vuart: "sbsa_uart" as const,
     vuartPlacement: placement,
   };
-  return buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, program(), "raw") });
+  return buildDomain(hv, cfg, {
+    kernel: probeGuestKernel(cfg.kernel, accessTableProgram(PROGRAM, GUEST_PL011_BASE), "raw"),
+  });
 }
 
 async function run(placement: "hypervisor" | "stubdom") {
@@ -163,11 +115,7 @@ async function run(placement: "hypervisor" | "stubdom") {
   const sink = hv.console(consoleId);
   const banner = sink.text;
   sink.input("typed bytes!");
-  const v = du.vcpus[0];
-  hv.run({ maxCycles: 100_000_000, until: () => v.cpu.getX(4) === 1n });
-  assert.equal(v.cpu.getX(4), 1n, `${placement}: the program finished`);
-  const dv = v.guest.readStruct(BigInt(SCRATCH), 8 * READS);
-  const reads = Array.from({ length: READS }, (_, i) => Number(dv.getBigUint64(8 * i, true)));
+  const reads = runAccessTable(hv, du.vcpus[0], PROGRAM, 100_000_000, placement).map(Number);
   return { reads, sent: sink.text.slice(banner.length) };
 }
 
@@ -177,11 +125,7 @@ Deno.test({
   fn: async () => {
     const ref = await run("hypervisor");
     const stub = await run("stubdom");
-    const named = (x: number[]) =>
-      x.map((val, i) =>
-        `${PROGRAM.filter(([k]) => k[0] === "r")[i].join(":")}=${val.toString(16)}`
-      );
-    assert.deepEqual(named(stub.reads), named(ref.reads));
+    assert.deepEqual(namedReads(PROGRAM, stub.reads), namedReads(PROGRAM, ref.reads));
     assert.equal(ref.sent, "AB");
     assert.equal(stub.sent, ref.sent);
     // The reference really saw the IDs and the typed bytes (a table of zeros would agree too).
