@@ -11,20 +11,25 @@
  */
 import assert from "node:assert/strict";
 import { buildDomain, type BuiltDomain } from "../../core/hyp/builder/domain_builder.ts";
+import { GUEST_PL031_BASE } from "../../core/hyp/builder/domu_fdt.ts";
 import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { forkMachine } from "../../core/hyp/machine_snapshot.ts";
 import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
-import { assembleRaw, haveCrossGcc, labConfig, SCRATCH } from "../../tools/lab/hyp_lab.ts";
-
-type Access = [kind: "w32" | "r32" | "w16" | "r16" | "w8" | "r8", offset: number, value?: number];
-const KIND = { w32: 1, r32: 2, w8: 3, r8: 4, w16: 5, r16: 6 } as const;
+import { haveCrossGcc, labConfig } from "../../tools/lab/hyp_lab.ts";
+import {
+  type Access,
+  accessTableProgram,
+  namedReads,
+  r,
+  readsOf,
+  runAccessTable,
+  w,
+} from "./mmio_access_table.ts";
 
 const DR = 0x00, MR = 0x04, LR = 0x08, CR = 0x0c, IMSC = 0x10, RIS = 0x14, MIS = 0x18;
 const ICR = 0x1c;
-const r = (o: number): Access => ["r32", o];
-const w = (o: number, v: number): Access => ["w32", o, v];
 
 /** What RTCDR reads at virtual time 0 (not the default epoch: the base must be passed on). */
 const BASE = 0x7000_0000;
@@ -99,12 +104,10 @@ ${label}:
 }
 
 /**
- * The domU: sleeps until 1.2 s (then x21 = 1) and 1.3 s, runs an access table on the RTC,
- * storing each read at SCRATCH; x4 = 1 when done.
+ * What the domU does before its access table on the RTC (mmio_access_table.ts): enables the GIC
+ * and PPI 27, then sleeps until 1.2 s (then x21 = 1) and 1.3 s.
  */
-function program(table: Access[]): Uint8Array {
-  const rows = table.map(([k, o, v]) => `  .quad ${KIND[k]}, ${o}, ${v ?? 0}`).join("\n");
-  return assembleRaw(`
+const PROLOGUE = `
   msr daifset, #0xf
   movz x12, #0x0300, lsl #16
   movk x12, #0x1000
@@ -119,56 +122,7 @@ function program(table: Access[]): Uint8Array {
   str w0, [x13, #4]
 ${sleepUntil(SPAWN_TICKS, "sleep1")}
   mov x21, #1
-${sleepUntil(START_TICKS, "sleep2")}
-  adr x10, table
-  movz x9, #0x2200, lsl #16
-  movk x9, #0x1000
-  movz x11, #${SCRATCH >>> 16}, lsl #16
-next:
-  ldp x1, x2, [x10], #16
-  ldr x3, [x10], #8
-  cbz x1, done
-  add x5, x9, x2
-  cmp x1, #1
-  b.eq w32
-  cmp x1, #2
-  b.eq r32
-  cmp x1, #3
-  b.eq w8
-  cmp x1, #4
-  b.eq r8
-  cmp x1, #5
-  b.eq w16
-  ldrh w6, [x5]
-  b store
-w32:
-  str w3, [x5]
-  b next
-w16:
-  strh w3, [x5]
-  b next
-w8:
-  strb w3, [x5]
-  b next
-r32:
-  ldr w6, [x5]
-  b store
-r8:
-  ldrb w6, [x5]
-store:
-  str x6, [x11], #8
-  b next
-done:
-  mov x4, #1
-1:
-  wfi
-  b 1b
-  .balign 8
-table:
-${rows}
-  .quad 0, 0, 0
-`);
-}
+${sleepUntil(START_TICKS, "sleep2")}`;
 
 type Where = "hypervisor" | "stubdom" | "ioreq";
 
@@ -183,7 +137,11 @@ async function machine(where: Where, table: Access[]) {
     vmDevices: { rtc: { placement: where, baseSeconds: BASE } },
   };
   const du: BuiltDomain = buildDomain(hv, cfg, {
-    kernel: probeGuestKernel(cfg.kernel, program(table), "raw"),
+    kernel: probeGuestKernel(
+      cfg.kernel,
+      accessTableProgram(table, GUEST_PL031_BASE, PROLOGUE),
+      "raw",
+    ),
   });
   const v = du.domain.vcpus[0];
   hv.run({ maxCycles: hv.nsToCycles(1.25e9), until: () => v.cpu.getX(21) === 1n });
@@ -204,13 +162,9 @@ async function machine(where: Where, table: Access[]) {
 
 async function registerReads(where: Where): Promise<number[]> {
   const { hv, du } = await machine(where, REGISTERS);
-  const v = du.domain.vcpus[0];
-  hv.run({ maxCycles: 200_000_000, until: () => v.cpu.getX(4) === 1n });
-  assert.equal(v.cpu.getX(4), 1n, `${where}: the program finished`);
+  const reads = runAccessTable(hv, du.domain.vcpus[0], REGISTERS, 200_000_000, where);
   assert.ok(hv.nowNs() < 2e9, `${where}: the program ran within second 1 (${hv.nowNs()} ns)`);
-  const n = REGISTERS.filter(([k]) => k[0] === "r").length;
-  const dv = v.guest.readStruct(BigInt(SCRATCH), 8 * n);
-  return Array.from({ length: n }, (_, i) => Number(dv.getBigUint64(8 * i, true)));
+  return reads.map(Number);
 }
 
 Deno.test({
@@ -221,15 +175,14 @@ Deno.test({
     const ref = await registerReads("hypervisor");
     const stub = await registerReads("stubdom");
     const dom0 = await registerReads("ioreq");
-    const reads = REGISTERS.filter(([k]) => k[0] === "r");
-    const named = (x: number[]) => x.map((val, i) => `${reads[i].join(":")}=${val.toString(16)}`);
+    const named = (x: number[]) => namedReads(REGISTERS, x);
     assert.deepEqual(named(stub), named(ref));
     assert.deepEqual(named(dom0), named(ref), "served from a control domain's ioreq server");
     // The reference really counted from BASE at time 0 (1 s in), and saw the IDs and the match.
     assert.equal(ref[0], BASE + 1);
     assert.equal(ref[1], 1, "RTCCR reads RTCEN");
     assert.deepEqual(ref.slice(7, 15), [0x31, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1]);
-    assert.equal(ref[reads.findIndex(([k, o]) => k === "r32" && o === MIS)], 0);
+    assert.equal(ref[readsOf(REGISTERS).findIndex(([k, o]) => k === "r32" && o === MIS)], 0);
     assert.ok(ref.includes(0x1000) && ref.includes(0xffff_ffff));
   },
 });
