@@ -12,14 +12,16 @@ import { probeGuestKernel } from "../../core/hyp/builder/guest_image.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
-import { assembleRaw, haveCrossGcc, labConfig, SCRATCH } from "../../tools/lab/hyp_lab.ts";
+import { haveCrossGcc, labConfig } from "../../tools/lab/hyp_lab.ts";
+import {
+  type Access,
+  accessTableProgram,
+  namedReads,
+  r,
+  runAccessTable,
+  w,
+} from "./mmio_access_table.ts";
 
-type Kind = "w64" | "r64" | "w32" | "r32" | "w16" | "r16" | "w8" | "r8";
-type Access = [kind: Kind, offset: number, value?: bigint | number];
-const KIND = { w32: 1, r32: 2, w8: 3, r8: 4, w16: 5, r16: 6, w64: 7, r64: 8 } as const;
-
-const r = (o: number): Access => ["r32", o];
-const w = (o: number, v: number): Access => ["w32", o, v];
 /** A command as drivers send it to a bank of two x16 devices: in each device's low lane. */
 const cmd = (o: number, c: number): Access => w(o, c * 0x10001);
 const BLOCK = 0x40000, BANK = 0x400_0000;
@@ -150,78 +152,17 @@ const PROGRAM: Access[] = [
   arrayMode,
   r(2 * BANK - 4),
 ];
-const READS = PROGRAM.filter(([k]) => k[0] === "r");
 
-/** The domU: runs an access table on the flash, storing each read at SCRATCH; x4 = 1 at end. */
-function program(table: Access[]): Uint8Array {
-  const rows = table.map(([k, o, v]) => `  .quad ${KIND[k]}, ${o}, ${v ?? 0}`).join("\n");
-  return assembleRaw(`
-  adr x10, table
-  movz x9, #${Number(GUEST_FLASH_BASE) >>> 16}, lsl #16
-  movz x11, #${SCRATCH >>> 16}, lsl #16
-next:
-  ldp x1, x2, [x10], #16
-  ldr x3, [x10], #8
-  cbz x1, done
-  add x5, x9, x2
-  cmp x1, #1
-  b.eq w32
-  cmp x1, #2
-  b.eq r32
-  cmp x1, #3
-  b.eq w8
-  cmp x1, #4
-  b.eq r8
-  cmp x1, #5
-  b.eq w16
-  cmp x1, #7
-  b.eq w64
-  cmp x1, #8
-  b.eq r64
-  ldrh w6, [x5]
-  b store
-w64:
-  str x3, [x5]
-  b next
-w32:
-  str w3, [x5]
-  b next
-w16:
-  strh w3, [x5]
-  b next
-w8:
-  strb w3, [x5]
-  b next
-r64:
-  ldr x6, [x5]
-  b store
-r32:
-  ldr w6, [x5]
-  b store
-r8:
-  ldrb w6, [x5]
-store:
-  str x6, [x11], #8
-  b next
-done:
-  mov x4, #1
-1:
-  wfi
-  b 1b
-  .balign 8
-table:
-${rows}
-  .quad 0, 0, 0
-`);
-}
-
+/** What the domU reads running `table` on its flash placed `where`. */
 async function reads(
   where: "hypervisor" | "stubdom" | "ioreq",
   table = PROGRAM,
 ): Promise<bigint[]> {
   const hv = new Hypervisor({ pcpus: 2 });
   const cfg = { ...labConfig("flash"), vmDevices: { flash: { placement: where } } };
-  const du = buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, program(table), "raw") });
+  const du = buildDomain(hv, cfg, {
+    kernel: probeGuestKernel(cfg.kernel, accessTableProgram(table, GUEST_FLASH_BASE), "raw"),
+  });
   if (where !== "hypervisor") {
     assert.equal(du.domain.mmio.find(Number(GUEST_FLASH_BASE)), undefined);
     const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
@@ -231,12 +172,7 @@ async function reads(
       .domain;
     assert.match(hv.console(stub.id).text, /serving domain \d+'s flash \(/);
   }
-  const v = du.domain.vcpus[0];
-  hv.run({ maxCycles: 400_000_000, until: () => v.cpu.getX(4) === 1n });
-  assert.equal(v.cpu.getX(4), 1n, `${where}: the program finished`);
-  const n = table.filter(([k]) => k[0] === "r").length;
-  const dv = v.guest.readStruct(BigInt(SCRATCH), 8 * n);
-  return Array.from({ length: n }, (_, i) => dv.getBigUint64(8 * i, true));
+  return runAccessTable(hv, du.domain.vcpus[0], table, 400_000_000, where);
 }
 
 Deno.test({
@@ -247,7 +183,7 @@ Deno.test({
     const ref = await reads("hypervisor");
     const stub = await reads("stubdom");
     const dom0 = await reads("ioreq");
-    const named = (x: bigint[]) => x.map((val, i) => `${READS[i].join(":")}=${val.toString(16)}`);
+    const named = (x: bigint[]) => namedReads(PROGRAM, x);
     assert.deepEqual(named(stub), named(ref));
     assert.deepEqual(named(dom0), named(ref), "served from a control domain's ioreq server");
     // The reference really answered: IDs, "QRY", a programmed word, status with errors.
