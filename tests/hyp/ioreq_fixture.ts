@@ -3,6 +3,7 @@
  * ioreq ports, as a device model's domain does) and domUs built from raw kernels, plus the calls
  * a device model makes, laid out in the caller's RAM as the real ABI structures.
  */
+import assert from "node:assert/strict";
 import { GUEST_MAGIC_BASE, GUEST_MAGIC_NR_PAGES } from "../../core/hyp/abi/arm_memory_map.ts";
 import * as D from "../../core/hyp/abi/dm_op.ts";
 import * as E from "../../core/hyp/abi/event_channel.ts";
@@ -80,6 +81,54 @@ export function ioreqLab(
 /** A domU kernel assembled from `source`. */
 export function guestKernel(source: string): Uint8Array {
   return assembleRaw(source);
+}
+
+/**
+ * A domU that reads a word of the device (DEV_BASE + 0x10) into x1, which holds 7 before (what
+ * an access finished without an answer leaves), then sets x4 = 1 and sleeps; IRQs stay masked.
+ */
+export const READ_GUEST = `
+  movz x9, #0x1000, lsl #16
+  mov x1, #7
+  ldr w1, [x9, #0x10]
+  mov x4, #1
+1:
+  wfi
+  b 1b
+`;
+
+/** A domU that reads a word, writes 0x5a, reads a signed byte (x1, -, x3), then x4 = 1. */
+export const READ_WRITE_GUEST = `
+  movz x9, #0x1000, lsl #16
+  ldr w1, [x9, #0x10]
+  mov w2, #0x5a
+  str w2, [x9, #0x20]
+  ldrsb x3, [x9, #0x33]
+  mov x4, #1
+1:
+  wfi
+  b 1b
+`;
+
+/**
+ * dom0 as `du`'s device model for the page at DEV_BASE: creates a server, acquires its ioreq page
+ * at `gfn` of its physmap, maps the range and enables the server, asserting each step; the id.
+ */
+export function serveDevice(lab: IoreqLab, du: Domain, gfn = IOREQ_GFN): number {
+  const { hv, v0 } = lab;
+  const [created, id] = createServer(hv, v0, du.id);
+  assert.equal(created, 0, `create_ioreq_server for domain ${du.id}`);
+  assert.equal(acquire(hv, v0, du.id, id, 1, [gfn])[0], 0, `acquire server ${id}'s page`);
+  assert.equal(mapRange(hv, v0, du.id, id, DEV_BASE, DEV_BASE + 0xfffn), 0, "map the range");
+  assert.equal(setState(hv, v0, du.id, id, true), 0, `enable server ${id}`);
+  return id;
+}
+
+/** dom0 binds the port in vcpu `vcpu`'s slot of the page at IOREQ_GFN: its local port. */
+export function bindSlotPort(lab: IoreqLab, du: Domain, vcpu = 0): number {
+  const [r, port] = bindInterdomain(lab.hv, lab.v0, du.id, Number(slot(lab.v0, vcpu, "vp_eport")));
+  assert.equal(r, 0, `bind vcpu ${vcpu}'s port`);
+  return port;
 }
 
 /** Result of a dm_op: rc and the xen_dm_op buffer as the caller sees it afterwards. */
@@ -216,12 +265,17 @@ export function slot(v0: Vcpu, vcpu: number, name: string): number | bigint {
   return readAbiField(dv, 0, abiField(D.ioreq, name));
 }
 
-/** The device model's answer: `data`, IORESP_READY, then an event on its port `port`. */
-export function answer(hv: Hypervisor, v0: Vcpu, vcpu: number, data: bigint, port: number): number {
+/** The device model's answer in vcpu `vcpu`'s slot, without the event: `data`, IORESP_READY. */
+export function putAnswer(v0: Vcpu, vcpu: number, data: bigint): void {
   const base = BigInt(IOREQ_GFN * 4096 + vcpu * D.ioreq.size);
   putU64s(v0, base + 8n, [data]);
   const dv = v0.guest.readStruct(base + 30n, 1);
   dv.setUint8(0, (dv.getUint8(0) & ~0xf) | D.STATE_IORESP_READY);
   v0.guest.writeStruct(base + 30n, dv);
+}
+
+/** The device model's answer: `data`, IORESP_READY, then an event on its port `port`. */
+export function answer(hv: Hypervisor, v0: Vcpu, vcpu: number, data: bigint, port: number): number {
+  putAnswer(v0, vcpu, data);
   return portOp(hv, v0, E.EVTCHNOP_send, port);
 }

@@ -8,20 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { haveCrossAs, RAM_BASE } from "../../tools/lab/hyp_lab.ts";
-import { guestKernel, ioreqLab } from "./ioreq_fixture.ts";
-
-/** The domU: read a word, write 0x5a, read a signed byte, x4 = 1. */
-const DOMU = `
-  movz x9, #0x1000, lsl #16
-  ldr w1, [x9, #0x10]
-  mov w2, #0x5a
-  str w2, [x9, #0x20]
-  ldrsb x3, [x9, #0x33]
-  mov x4, #1
-1:
-  wfi
-  b 1b
-`;
+import { guestKernel, ioreqLab, READ_WRITE_GUEST } from "./ioreq_fixture.ts";
 
 /**
  * dom0's device model; x0 = the target domid at entry. Scratch at 1 MiB into RAM; the ioreq page
@@ -44,12 +31,7 @@ const DM = `
   str x10, [x1]
   mov x2, #32
   str x2, [x1, #8]
-  mov x16, #41
-  mov x0, x19
-  mov x1, #1
-  add x2, x10, #0x100
-  hvc #0xea1
-  cbnz x0, fail
+  bl dmop
   ldrh w20, [x10, #12]
   // XENMEM_acquire_resource {domid, type 0, id, nr_frames 1, frame 1, frame_list S + 0x300}.
   add x1, x10, #0x200
@@ -151,7 +133,7 @@ Deno.test({
   name: "ioreq: a device model in dom0's own AArch64 code serves the domU through Xen's ABI",
   ignore: !haveCrossAs(),
   fn: () => {
-    const { hv, dom0, v0, domUs: [du] } = ioreqLab(1, [guestKernel(DOMU)], {
+    const { hv, dom0, v0, domUs: [du] } = ioreqLab(1, [guestKernel(READ_WRITE_GUEST)], {
       dom0Kernel: guestKernel(DM),
     });
     // The domU waits until its device model is up (a toolstack starts the model first).

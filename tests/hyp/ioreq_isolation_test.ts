@@ -15,8 +15,7 @@ import {
   guestKernel,
   IOREQ_GFN,
   ioreqLab,
-  mapRange,
-  setState,
+  serveDevice,
   slot,
 } from "./ioreq_fixture.ts";
 
@@ -47,16 +46,13 @@ Deno.test({
   ignore: !haveCrossAs(),
   fn: () => {
     const k = guestKernel(GUEST);
-    const { hv, dom0, v0, domUs: [a, b, c] } = ioreqLab(3, [k, k, k]);
+    const lab = ioreqLab(3, [k, k, k]);
+    const { hv, dom0, v0, domUs: [a, b, c] } = lab;
     const faults: number[] = [];
     hv.on("fault", (e) => faults.push(e.domain.id));
     // Servers for a (page at IOREQ_GFN) and c (page at IOREQ_GFN + 1); none for b.
-    for (const [d, gfn] of [[a, IOREQ_GFN], [c, IOREQ_GFN + 1]] as const) {
-      const [, id] = createServer(hv, v0, d.id);
-      assert.equal(acquire(hv, v0, d.id, id, 1, [gfn])[0], 0);
-      assert.equal(mapRange(hv, v0, d.id, id, 0x1000_0000n, 0x1000_0fffn), 0);
-      assert.equal(setState(hv, v0, d.id, id, true), 0);
-    }
+    serveDevice(lab, a, IOREQ_GFN);
+    serveDevice(lab, c, IOREQ_GFN + 1);
     /** The state bits of vcpu 0's slot in the ioreq page dom0 mapped at `gfn`. */
     const stateAt = (gfn: number) =>
       v0.guest.readStruct(BigInt(gfn * 4096 + 30), 1).getUint8(0) & 0xf;

@@ -18,6 +18,7 @@ import {
   ioreqLab,
   mapRange,
   portOp,
+  READ_WRITE_GUEST,
   setState,
   slot,
 } from "./ioreq_fixture.ts";
@@ -27,24 +28,11 @@ import { abiField } from "../../core/hyp/abi/layout.ts";
 import { shared_info } from "../../core/hyp/abi/shared_info.ts";
 import type { Domain } from "../../core/hyp/domain.ts";
 
-/** Read a word, write one, read a signed byte, then mark x4 and sleep. */
-const GUEST = `
-  movz x9, #0x1000, lsl #16
-  ldr w1, [x9, #0x10]
-  mov w2, #0x5a
-  str w2, [x9, #0x20]
-  ldrsb x3, [x9, #0x33]
-  mov x4, #1
-1:
-  wfi
-  b 1b
-`;
-
 Deno.test({
   name: "ioreq: a dom0 device model serves a domU's MMIO reads and writes; the vcpu waits",
   ignore: !haveCrossAs(),
   fn: () => {
-    const { hv, dom0, v0, domUs: [du] } = ioreqLab(1, [guestKernel(GUEST)]);
+    const { hv, dom0, v0, domUs: [du] } = ioreqLab(1, [guestKernel(READ_WRITE_GUEST)]);
     const [r0, id] = createServer(hv, v0, du.id);
     assert.equal(r0, 0);
     assert.equal(id, 0, "the first server gets id 0");
@@ -112,7 +100,7 @@ Deno.test({
   name: "ioreq: an answer still marked INPROCESS keeps the vcpu waiting; a bad state crashes it",
   ignore: !haveCrossAs(),
   fn: () => {
-    const { hv, v0, domUs: [du] } = ioreqLab(1, [guestKernel(GUEST)]);
+    const { hv, v0, domUs: [du] } = ioreqLab(1, [guestKernel(READ_WRITE_GUEST)]);
     const [, id] = createServer(hv, v0, du.id);
     acquire(hv, v0, du.id, id, 1, [IOREQ_GFN]);
     mapRange(hv, v0, du.id, id, 0x1000_0000n, 0x1000_0fffn);

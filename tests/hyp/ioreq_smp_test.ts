@@ -5,18 +5,7 @@
 import assert from "node:assert/strict";
 import * as D from "../../core/hyp/abi/dm_op.ts";
 import { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
-import {
-  acquire,
-  answer,
-  bindInterdomain,
-  createServer,
-  guestKernel,
-  IOREQ_GFN,
-  ioreqLab,
-  mapRange,
-  setState,
-  slot,
-} from "./ioreq_fixture.ts";
+import { answer, bindSlotPort, guestKernel, ioreqLab, serveDevice, slot } from "./ioreq_fixture.ts";
 
 /**
  * vcpu 0 starts vcpu 1 (PSCI CPU_ON at `second`); each reads the device at 0x10 + 8 * its id
@@ -47,16 +36,14 @@ Deno.test({
   name: "ioreq smp: two vcpus wait in their own slots and are answered out of order",
   ignore: !haveCrossAs(),
   fn: () => {
-    const { hv, dom0, v0, domUs: [du] } = ioreqLab(1, [guestKernel(GUEST)], { vcpus: 2 });
-    const [, id] = createServer(hv, v0, du.id);
-    acquire(hv, v0, du.id, id, 1, [IOREQ_GFN]);
-    mapRange(hv, v0, du.id, id, 0x1000_0000n, 0x1000_0fffn);
-    setState(hv, v0, du.id, id, true);
+    const lab = ioreqLab(1, [guestKernel(GUEST)], { vcpus: 2 });
+    const { hv, dom0, v0, domUs: [du] } = lab;
+    const id = serveDevice(lab, du);
     const ports = [0, 1].map((i) => Number(slot(v0, i, "vp_eport")));
     assert.notEqual(ports[0], ports[1], "a port per vcpu");
     assert.deepEqual(ports, du.ioreq.servers[id]!.vcpuPorts);
     assert.deepEqual(ports.map((p) => du.evtchn.channel(p)?.notifyVcpu), [0, 1]);
-    const lports = ports.map((p) => bindInterdomain(hv, v0, du.id, p)[1]);
+    const lports = [0, 1].map((i) => bindSlotPort(lab, du, i));
     const ready = (i: number) => slot(v0, i, "state") === D.STATE_IOREQ_READY;
     hv.run({ maxCycles: 20_000_000, until: () => ready(0) && ready(1) });
     assert.deepEqual([0, 1].map((i) => slot(v0, i, "addr")), [0x1000_0010n, 0x1000_0018n]);

@@ -14,37 +14,24 @@ import {
 } from "../../core/hyp/machine_snapshot.ts";
 import { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
 import {
-  acquire,
   answer,
-  bindInterdomain,
+  bindSlotPort,
   createServer,
   guestKernel,
-  IOREQ_GFN,
   ioreqLab,
-  mapRange,
-  setState,
+  READ_GUEST,
+  serveDevice,
   slot,
 } from "./ioreq_fixture.ts";
-
-const GUEST = `
-  movz x9, #0x1000, lsl #16
-  ldr w1, [x9, #0x10]
-  mov x4, #1
-1:
-  wfi
-  b 1b
-`;
 
 Deno.test({
   name: "ioreq snapshot: a waiting vcpu's request survives save and restore and completes",
   ignore: !haveCrossAs(),
   fn: () => {
-    const { hv, v0, dom0, domUs: [du] } = ioreqLab(1, [guestKernel(GUEST)]);
-    const [, id] = createServer(hv, v0, du.id);
-    acquire(hv, v0, du.id, id, 1, [IOREQ_GFN]);
-    mapRange(hv, v0, du.id, id, 0x1000_0000n, 0x1000_0fffn);
-    setState(hv, v0, du.id, id, true);
-    const [, lport] = bindInterdomain(hv, v0, du.id, Number(slot(v0, 0, "vp_eport")));
+    const lab = ioreqLab(1, [guestKernel(READ_GUEST)]);
+    const { hv, v0, dom0, domUs: [du] } = lab;
+    const id = serveDevice(lab, du);
+    const lport = bindSlotPort(lab, du);
     dom0.dmTarget = du.id;
     hv.run({ maxCycles: 10_000_000, until: () => slot(v0, 0, "state") === D.STATE_IOREQ_READY });
 

@@ -8,42 +8,26 @@
 import assert from "node:assert/strict";
 import * as D from "../../core/hyp/abi/dm_op.ts";
 import { forwardMmio } from "../../core/hyp/ioreq/ioreq_forward.ts";
-import { haveCrossAs, putU64s } from "../../tools/lab/hyp_lab.ts";
+import { haveCrossAs } from "../../tools/lab/hyp_lab.ts";
 import {
-  acquire,
   answer,
-  bindInterdomain,
-  createServer,
+  bindSlotPort,
   dmOp,
   guestKernel,
-  IOREQ_GFN,
   type IoreqLab,
   ioreqLab,
-  mapRange,
-  setState,
+  putAnswer,
+  READ_GUEST,
+  serveDevice,
   slot,
 } from "./ioreq_fixture.ts";
 
-/** x1 = a word read from the device; x4 = 1 after it; then sleep. IRQs stay masked. */
-const GUEST = `
-  movz x9, #0x1000, lsl #16
-  mov x1, #7
-  ldr w1, [x9, #0x10]
-  mov x4, #1
-1:
-  wfi
-  b 1b
-`;
-
 /** A lab whose domU is waiting on its first read; dom0's bound port. */
 function waiting(): IoreqLab & { lport: number; id: number } {
-  const lab = ioreqLab(1, [guestKernel(GUEST)]);
+  const lab = ioreqLab(1, [guestKernel(READ_GUEST)]);
   const { hv, v0, domUs: [du] } = lab;
-  const [, id] = createServer(hv, v0, du.id);
-  acquire(hv, v0, du.id, id, 1, [IOREQ_GFN]);
-  mapRange(hv, v0, du.id, id, 0x1000_0000n, 0x1000_0fffn);
-  setState(hv, v0, du.id, id, true);
-  const [, lport] = bindInterdomain(hv, v0, du.id, Number(slot(v0, 0, "vp_eport")));
+  const id = serveDevice(lab, du);
+  const lport = bindSlotPort(lab, du);
   const ready = () => slot(v0, 0, "state") === D.STATE_IOREQ_READY;
   assert.equal(hv.run({ maxCycles: 10_000_000, until: ready }).reason, "until");
   return { ...lab, lport, id };
@@ -90,11 +74,7 @@ Deno.test({
     assert.equal(v.cpu.getX(1), 7n);
     earlyWake();
     // The answer is in the slot but its event has not come: the re-executed load takes it.
-    const base = BigInt(IOREQ_GFN * 4096);
-    putU64s(v0, base + 8n, [0x55n]);
-    const dv = v0.guest.readStruct(base + 30n, 1);
-    dv.setUint8(0, (dv.getUint8(0) & ~0xf) | D.STATE_IORESP_READY);
-    v0.guest.writeStruct(base + 30n, dv);
+    putAnswer(v0, 0, 0x55n);
     hv.run({ maxCycles: 5_000_000, until: () => v.cpu.getX(4) === 1n });
     assert.equal(v.cpu.getX(1), 0x55n);
     assert.equal(slot(v0, 0, "state"), D.STATE_IOREQ_NONE);
