@@ -28,14 +28,20 @@ function ticker(hv: Hypervisor): BuiltDomain {
   return buildDomain(hv, cfg, { kernel: probeGuestKernel(cfg.kernel, DOMU_GUEST_IMAGE, "auto") });
 }
 
+/** A 2-pCPU machine with the ticking guest and the C PL011 model's stub domain serving it. */
+async function tickerServed() {
+  const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
+  const hv = new Hypervisor({ pcpus: 2 });
+  const du = ticker(hv).domain;
+  const stub = spawnStubdom(hv, { target: du, kernel }).domain;
+  return { hv, du, stub };
+}
+
 Deno.test({
   name: "stubdom: the C PL011 model in its own domain serves the ticking guest's UART",
   ignore: !haveCrossGcc(),
   fn: async () => {
-    const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    const hv = new Hypervisor({ pcpus: 2 });
-    const du = ticker(hv).domain;
-    const stub = spawnStubdom(hv, { target: du, kernel }).domain;
+    const { hv, du, stub } = await tickerServed();
     const out = () => hv.console(stub.id).text;
     assert.match(out(), /pl011 stubdom: serving domain \d+'s PL011 \(ioreq server 0, 1 vcpus\)\n/);
     assert.ok([...hv.domains.values()].includes(stub), "the stub domain is a listed domain");
@@ -77,10 +83,7 @@ Deno.test({
   name: "stubdom: a machine with a stub domain forks mid-run and both copies go on alike",
   ignore: !haveCrossGcc(),
   fn: async () => {
-    const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    const hv = new Hypervisor({ pcpus: 2 });
-    const du = ticker(hv).domain;
-    const stub = spawnStubdom(hv, { target: du, kernel }).domain;
+    const { hv, du, stub } = await tickerServed();
     hv.run({ maxCycles: 20 * MS, until: () => /tick 3\n/.test(hv.console(stub.id).text) });
     const f = forkMachine(hv);
     assert.equal(f.domain(stub.id)?.dmTarget, du.id, "the fork's stub domain keeps its target");
