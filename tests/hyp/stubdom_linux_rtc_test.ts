@@ -8,32 +8,21 @@
 import assert from "node:assert/strict";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { GUEST_PL031_BASE } from "../../core/hyp/builder/domu_fdt.ts";
-import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { parseElf } from "../../core/machine/elf.ts";
-import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
-import { haveCrossGcc } from "../../tools/lab/hyp_lab.ts";
-import { FETCH_COMMANDS, findLinuxFiles } from "../../tools/linux/guest_files.ts";
-import { buildLinuxDomu, consoleOn, linuxInputs } from "../../tools/linux/linux_domu.ts";
-
-const files = findLinuxFiles();
-const skip = files
-  ? ""
-  : ` (SKIPPED: fetch Debian's kernel and busybox with: ${FETCH_COMMANDS.join(" && ")})`;
+import {
+  IGNORE_LINUX_STUBDOM,
+  LINUX_SKIP_NOTE,
+  linuxWithStubdomUart,
+  modelCounter,
+} from "./stubdom_linux_fixture.ts";
 
 Deno.test({
   name: "stubdom: Linux on ttyAMA0 registers the C stub domain's PL031 as rtc0 and sets its clock" +
-    skip,
-  ignore: !files || !haveCrossGcc(),
+    LINUX_SKIP_NOTE,
+  ignore: IGNORE_LINUX_STUBDOM,
   fn: async () => {
-    const inputs = await linuxInputs();
-    if ("missing" in inputs) throw new Error(inputs.missing);
-    const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    const hv = new Hypervisor({ pcpus: 2 });
-    const d = (await buildLinuxDomu(hv, inputs, {
-      ...consoleOn("ttyAMA0"),
-      vuartPlacement: "stubdom",
+    const { hv, d, kernel } = await linuxWithStubdomUart({
       vmDevices: { rtc: { placement: "stubdom" } },
-    })).domain;
+    });
     // Nothing in the hypervisor answers the RTC's page: only the stub domain's ioreq server can.
     assert.equal(d.mmio.find(Number(GUEST_PL031_BASE)), undefined);
     assert.equal(hv.runtimes.get(d.id)!.backends.rtc, null);
@@ -55,9 +44,6 @@ Deno.test({
       /rtc-pl031 22001000\.pl031: setting system clock to 2026-01-01T00:00:0\d UTC/,
     );
     assert.ok(!/Oops|BUG:|Kernel panic|WARNING:|Call trace/.test(text), tail);
-    const sv = stub.vcpus[0];
-    const at = (name: string) => BigInt(parseElf(kernel).symbols.get(name)!);
-    const counter = (name: string) => sv.guest.readStruct(at(name), 8).getBigUint64(0, true);
-    assert.equal(counter("bad_requests"), 0n);
+    assert.equal(modelCounter(stub, kernel, "bad_requests"), 0n);
   },
 });

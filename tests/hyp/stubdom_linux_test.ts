@@ -8,32 +8,20 @@
  */
 import assert from "node:assert/strict";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
-import { Hypervisor } from "../../core/hyp/hypervisor.ts";
-import { parseElf } from "../../core/machine/elf.ts";
-import { compileGuest, STUBDOM_PL011 } from "../../scripts/build_guests.ts";
-import { haveCrossGcc } from "../../tools/lab/hyp_lab.ts";
-import { FETCH_COMMANDS, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import { WORK_INIT, workOutput } from "../../tools/linux/domu_workload.ts";
-import { buildLinuxDomu, consoleOn, linuxInputs } from "../../tools/linux/linux_domu.ts";
-
-const files = findLinuxFiles();
-const skip = files
-  ? ""
-  : ` (SKIPPED: fetch Debian's kernel and busybox with: ${FETCH_COMMANDS.join(" && ")})`;
+import {
+  IGNORE_LINUX_STUBDOM,
+  LINUX_SKIP_NOTE,
+  linuxWithStubdomUart,
+  modelCounter,
+} from "./stubdom_linux_fixture.ts";
 
 Deno.test({
   name: "stubdom: Linux on ttyAMA0 boots to /init and powers off through the C PL011 stub domain" +
-    skip,
-  ignore: !files || !haveCrossGcc(),
+    LINUX_SKIP_NOTE,
+  ignore: IGNORE_LINUX_STUBDOM,
   fn: async () => {
-    const inputs = await linuxInputs();
-    if ("missing" in inputs) throw new Error(inputs.missing);
-    const kernel = await Deno.readFile(await compileGuest(STUBDOM_PL011));
-    const hv = new Hypervisor({ pcpus: 2 });
-    const d = (await buildLinuxDomu(hv, inputs, {
-      ...consoleOn("ttyAMA0"),
-      vuartPlacement: "stubdom",
-    })).domain;
+    const { hv, d, kernel } = await linuxWithStubdomUart();
     const stub = spawnStubdom(hv, { target: d, kernel }).domain;
     const out = () => hv.console(stub.id).text;
     hv.run({ maxCycles: 8_000_000_000, until: () => out().includes(WORK_INIT) || !d.alive });
@@ -61,9 +49,8 @@ Deno.test({
     assert.ok(sends > 10_000, `${sends} answers`);
     assert.ok(sv.runstate.timeNs[0] > 0 && sv.runstate.timeNs[2] > 0, "ran and blocked on its own");
     assert.ok(text.split(WORK_INIT)[1]?.includes("xyzzy"), "the typed bytes were echoed");
-    // The model's own counters, read from its memory by symbol (it runs with VA = IPA).
-    const at = (name: string) => BigInt(parseElf(kernel).symbols.get(name)!);
-    const counter = (name: string) => sv.guest.readStruct(at(name), 8).getBigUint64(0, true);
+    // The model's own counters, read from its memory by symbol.
+    const counter = (name: string) => modelCounter(stub, kernel, name);
     assert.equal(counter("bad_requests"), 0n);
     assert.ok(counter("irq_changes") >= 2n, `${counter("irq_changes")} line changes`);
     assert.ok(counter("requests_served") > 10_000n, `${counter("requests_served")} requests`);
