@@ -15,22 +15,20 @@ import {
   guestKernel,
   IOREQ_GFN,
   ioreqLab,
+  READ_GUEST,
   serveDevice,
   slot,
 } from "./ioreq_fixture.ts";
 
-/** x23 counts data aborts (the vector skips the access); x1 = the device's word; x4 = 1 at the end. */
+/**
+ * READ_GUEST with vectors: x23 counts data aborts (the vector skips the access); x1 = the
+ * device's word; x4 = 1 at the end.
+ */
 const GUEST = `
   adr x0, vectors
   msr vbar_el1, x0
   isb
-  movz x9, #0x1000, lsl #16
-  mov x1, #7
-  ldr w1, [x9, #0x10]
-  mov x4, #1
-1:
-  wfi
-  b 1b
+${READ_GUEST}
   .balign 0x800
 vectors:
   .skip 0x200
