@@ -543,6 +543,13 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       p.resched = true;
       p.current?.cpu.requestStop();
     }
+    // Xen's vcpu_set_affinity migrates a running vcpu: it leaves its pCPU and is woken again,
+    // so the wake places it by the new hard and soft affinity (between runs only).
+    const on = this.#payer === null ? this.pcpus.find((q) => q.curr === v) : undefined;
+    if (on !== undefined) {
+      this.#idleOut(on);
+      on.resched = true;
+    }
   }
 
   /**
