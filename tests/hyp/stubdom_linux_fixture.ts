@@ -12,15 +12,17 @@ import { haveCrossGcc } from "../../tools/lab/hyp_lab.ts";
 import { FETCH_COMMANDS, findLinuxFiles } from "../../tools/linux/guest_files.ts";
 import { buildLinuxDomu, consoleOn, linuxInputs } from "../../tools/linux/linux_domu.ts";
 
-const files = findLinuxFiles();
-
-/** Deno.test's `ignore` for these tests: no Debian files (as linux_domu_test.ts) or no compiler. */
-export const IGNORE_LINUX_STUBDOM = !files || !haveCrossGcc();
-
-/** Appended to the test names: how to fetch the Debian files when they are missing. */
-export const LINUX_SKIP_NOTE = files
-  ? ""
-  : ` (SKIPPED: fetch Debian's kernel and busybox with: ${FETCH_COMMANDS.join(" && ")})`;
+/**
+ * Registers test `name`, ignored without the Debian files (as linux_domu_test.ts; the name then
+ * says how to fetch them) or without the cross compiler.
+ */
+export function linuxStubdomTest(name: string, fn: () => Promise<void>): void {
+  const files = findLinuxFiles();
+  const skip = files
+    ? ""
+    : ` (SKIPPED: fetch Debian's kernel and busybox with: ${FETCH_COMMANDS.join(" && ")})`;
+  Deno.test({ name: name + skip, ignore: !files || !haveCrossGcc(), fn });
+}
 
 /**
  * A 2-pCPU machine with the Linux domU on ttyAMA0, its PL011 placed in a stub domain (not spawned

@@ -8,18 +8,11 @@
 import assert from "node:assert/strict";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { GUEST_PL031_BASE } from "../../core/hyp/builder/domu_fdt.ts";
-import {
-  IGNORE_LINUX_STUBDOM,
-  LINUX_SKIP_NOTE,
-  linuxWithStubdomUart,
-  modelCounter,
-} from "./stubdom_linux_fixture.ts";
+import { linuxStubdomTest, linuxWithStubdomUart, modelCounter } from "./stubdom_linux_fixture.ts";
 
-Deno.test({
-  name: "stubdom: Linux on ttyAMA0 registers the C stub domain's PL031 as rtc0 and sets its clock" +
-    LINUX_SKIP_NOTE,
-  ignore: IGNORE_LINUX_STUBDOM,
-  fn: async () => {
+linuxStubdomTest(
+  "stubdom: Linux on ttyAMA0 registers the C stub domain's PL031 as rtc0 and sets its clock",
+  async () => {
     const { hv, d, kernel } = await linuxWithStubdomUart({
       vmDevices: { rtc: { placement: "stubdom" } },
     });
@@ -46,4 +39,4 @@ Deno.test({
     assert.ok(!/Oops|BUG:|Kernel panic|WARNING:|Call trace/.test(text), tail);
     assert.equal(modelCounter(stub, kernel, "bad_requests"), 0n);
   },
-});
+);

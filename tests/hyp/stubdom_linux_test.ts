@@ -9,18 +9,11 @@
 import assert from "node:assert/strict";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { WORK_INIT, workOutput } from "../../tools/linux/domu_workload.ts";
-import {
-  IGNORE_LINUX_STUBDOM,
-  LINUX_SKIP_NOTE,
-  linuxWithStubdomUart,
-  modelCounter,
-} from "./stubdom_linux_fixture.ts";
+import { linuxStubdomTest, linuxWithStubdomUart, modelCounter } from "./stubdom_linux_fixture.ts";
 
-Deno.test({
-  name: "stubdom: Linux on ttyAMA0 boots to /init and powers off through the C PL011 stub domain" +
-    LINUX_SKIP_NOTE,
-  ignore: IGNORE_LINUX_STUBDOM,
-  fn: async () => {
+linuxStubdomTest(
+  "stubdom: Linux on ttyAMA0 boots to /init and powers off through the C PL011 stub domain",
+  async () => {
     const { hv, d, kernel } = await linuxWithStubdomUart();
     const stub = spawnStubdom(hv, { target: d, kernel }).domain;
     const out = () => hv.console(stub.id).text;
@@ -61,4 +54,4 @@ Deno.test({
         } ms of ${(hv.nowNs() / 1e6).toFixed(1)} ms`,
     );
   },
-});
+);
