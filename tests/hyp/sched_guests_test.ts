@@ -234,11 +234,9 @@ for (const scheduler of ["credit2", "credit", "rtds"] as const) {
 
 for (const scheduler of ["credit2", "credit"] as const) {
   Deno.test({
-    // Known bug for credit, run with HVLAB_KNOWN_BUGS=1: its wake tickles the idle pCPU of the
-    // soft affinity, but the vcpu's own pCPU, deciding first, takes it (credit2 leaves a unit
-    // to the pCPU tickled for it); Xen places it by soft affinity (csched_res_pick).
+    // Xen places it by soft affinity (csched_res_pick, runq_tickle): its own pCPU 0, deciding
+    // first, must leave it to pCPU 1.
     name: `affinity (${scheduler}): a vcpu built with soft affinity {1} runs on idle pCPU 1`,
-    ignore: scheduler === "credit" && Deno.env.get("HVLAB_KNOWN_BUGS") === undefined,
     fn: () => {
       const placed = (cpusSoft?: { all: boolean; cpus: number[] }[]) => {
         const hv = new Hypervisor({ scheduler, pcpus: 2 });
@@ -330,11 +328,8 @@ for (const scheduler of ["credit2", "credit"] as const) {
   Deno.test({
     // Xen's vcpu_set_affinity re-places a running vcpu (sched_unit_migrate_start/finish,
     // pick_resource preferring soft affinity); hv.setAffinity does it with a sleep and a wake.
-    // Known bug for credit, run with HVLAB_KNOWN_BUGS=1: as below, the wake's tickle of the idle
-    // soft-affine pCPU loses to the vcpu's own pCPU deciding first.
     name: `affinity (${scheduler}): a soft affinity set at run time moves a running vcpu to an ` +
       "idle pCPU in it",
-    ignore: scheduler === "credit" && Deno.env.get("HVLAB_KNOWN_BUGS") === undefined,
     fn: () => {
       const { hv, vs: [v] } = spinners(scheduler, 2, 1);
       runMs(hv, 2);

@@ -40,6 +40,11 @@ interface Unit1 {
   yielded: boolean;
   /** Queue position: lower was queued earlier (FIFO among equal priority). */
   seq: number;
+  /**
+   * The idle pCPU its wake placed it on (csched_res_pick, soft affinity first), -1 = none: other
+   * pCPUs leave it to that one until it decides, as it sits on that pCPU's runqueue in Xen.
+   */
+  placedOn: number;
 }
 
 /** The credit policy. */
@@ -95,6 +100,7 @@ export class CreditScheduler extends SchedulerBase {
       parked: false,
       yielded: false,
       seq: ++this.#seq,
+      placedOn: -1,
     });
   }
 
@@ -127,9 +133,13 @@ export class CreditScheduler extends SchedulerBase {
     const s = this.#st(u);
     if (s.pri === PRI_UNDER && !s.parked) s.pri = PRI_BOOST;
     s.seq = ++this.#seq;
+    s.placedOn = -1;
     if (s.parked) return [];
     const idle = this.pickIdle(u);
-    if (idle !== undefined) return [idle];
+    if (idle !== undefined) {
+      s.placedOn = idle;
+      return [idle];
+    }
     const last = this.lastPcpuOf(u);
     let best: number | undefined;
     for (const q of this.pcpus) {
@@ -162,7 +172,7 @@ export class CreditScheduler extends SchedulerBase {
     const order = (a: SchedUnit, b: SchedUnit) =>
       pri(b) - pri(a) || this.#st(a).seq - this.#st(b).seq;
     const waiting = this.allUnits().filter((u) =>
-      u !== prev && ok(u) && !this.betterElsewhere(u, p)
+      u !== prev && ok(u) && !this.betterElsewhere(u, p) && !this.#leftFor(u, p)
     ).sort(order);
     const sliceEnd = this.#sliceEnd.get(p)!;
     if (
@@ -179,6 +189,7 @@ export class CreditScheduler extends SchedulerBase {
         next = prev;
       }
     }
+    if (next !== null) this.#st(next).placedOn = -1;
     if (next === null) {
       const parked = this.allUnits().some((u) => this.#st(u).parked && this.isRunnable(u));
       return { next, until: parked ? this.#nextAcct : Infinity };
@@ -220,7 +231,17 @@ export class CreditScheduler extends SchedulerBase {
     for (const [i, e] of rows.entries()) {
       const r = record(`${w}.units[${i}]`, e);
       const at = `${w}.units[${i}]`;
-      knownKeys(at, r, ["unit", "credit", "residual", "pri", "active", "parked", "yielded", "seq"]);
+      knownKeys(at, r, [
+        "unit",
+        "credit",
+        "residual",
+        "pri",
+        "active",
+        "parked",
+        "yielded",
+        "seq",
+        "placedOn",
+      ]);
       if (r.unit !== mine[i]) throw new Error(`${at}.unit: ${String(r.unit)}, expected ${mine[i]}`);
       for (const f of ["active", "parked", "yielded"] as const) {
         if (typeof r[f] !== "boolean") throw new Error(`${at}.${f}: ${String(r[f])}`);
@@ -233,6 +254,7 @@ export class CreditScheduler extends SchedulerBase {
         parked: r.parked as boolean,
         yielded: r.yielded as boolean,
         seq: intIn(`${at}.seq`, r.seq, 0, seq),
+        placedOn: intIn(`${at}.placedOn`, r.placedOn, -1, 4095),
       });
     }
     return () => {
@@ -243,6 +265,12 @@ export class CreditScheduler extends SchedulerBase {
       this.#sliceEnd = sliceEnd;
       this.#u = units;
     };
+  }
+
+  /** Whether u waits for the pCPU its wake placed it on, which has not decided yet. */
+  #leftFor(u: SchedUnit, p: number): boolean {
+    const t = this.#st(u).placedOn;
+    return t !== -1 && t !== p && this.pcpus.includes(t) && this.isTickled(t);
   }
 
   #tslice(): number {
