@@ -35,6 +35,7 @@ const setups: PlacementSetup[] = [
 const boots = [];
 const crashes = [];
 const hangs = [];
+const misbehaviours = [];
 for (const s of setups) {
   boots.push(
     await bootWithPlacement(
@@ -45,9 +46,10 @@ for (const s of setups) {
   );
   crashes.push(blastRadius(s, "crash"));
   hangs.push(blastRadius(s, "hang"));
+  misbehaviours.push(blastRadius(s, "misbehave"));
 }
 console.log("PL011 (Linux amba-pl011 on ttyAMA0) by device-model placement:");
-console.log(placementTable(boots, crashes, hangs));
+console.log(placementTable(boots, crashes, hangs, misbehaviours));
 for (const b of boots) if (!b.ok) console.log(`${b.setup.label}: Linux did not finish:\n${b.tail}`);
 console.log(
   `hvlab-lab placement placements=${setups.length} linux_ok=${boots.filter((b) => b.ok).length}`,

@@ -6,7 +6,9 @@
  * EL0 switch, plus a round trip through another domain); only out-of-hypervisor placements charge
  * a device-model domain; a crash panics the machine from the hypervisor, crashes the served guest
  * from an EL0 app, and leaves it waiting from another domain; a hang panics from the hypervisor
- * (watchdog) and holds only the served guest elsewhere (tests/hyp/dm_placement_test.ts).
+ * (watchdog) and holds only the served guest elsewhere; a misbehaving model (a bad ioreq answer
+ * from another domain) crashes only the served guest (tests/hyp/dm_placement_test.ts,
+ * tests/hyp/ioreq_protocol_test.ts).
  */
 import assert from "node:assert/strict";
 import { findLinuxFiles } from "../../tools/linux/guest_files.ts";
@@ -29,7 +31,7 @@ Deno.test({
     assert.match(out, /^hvlab-lab placement placements=4 linux_ok=4$/m, out);
     const rows = new Map(
       out.split("\n").map((l) => l.split(" | ").map((c) => c.trim())).filter((c) =>
-        c.length === 12 && (c[1] === "ok" || c[1] === "FAILED")
+        c.length === 13 && (c[1] === "ok" || c[1] === "FAILED")
       ).map((c) => [c[0], c]),
     );
     assert.deepEqual([...rows.keys()], [
@@ -63,5 +65,11 @@ Deno.test({
     // A hang: Xen's watchdog panics a pCPU stuck in EL2; elsewhere only the served guest waits.
     assert.match(rows.get("in the hypervisor")![11], /whole machine \(hypervisor panic\)/);
     for (const l of labels.slice(1)) assert.match(rows.get(l)![11], /serviced guest only/, l);
+    // Misbehaving: wild in the hypervisor is a panic; an EL0 app's fault and another domain's bad
+    // ioreq answer crash the served guest only (Xen's domain_crash on a weird ioreq state).
+    assert.match(rows.get("in the hypervisor")![12], /whole machine \(hypervisor panic\)/);
+    for (const l of labels.slice(1)) {
+      assert.match(rows.get(l)![12], /serviced guest only \(crashed\)/, l);
+    }
   },
 });

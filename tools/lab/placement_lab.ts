@@ -21,6 +21,9 @@ import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { labConfig } from "./hyp_lab.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
+import { ioreq, STATE_IOREQ_NONE } from "../../core/hyp/abi/dm_op.ts";
+import { abiField, writeAbiField } from "../../core/hyp/abi/layout.ts";
+import { waitingForIoreq } from "../../core/hyp/ioreq/ioreq_wait.ts";
 
 /** The vpl011's window in a domU (GUEST_PL011_BASE, one page). */
 export const UART_BASE = 0x2200_0000;
@@ -41,6 +44,37 @@ export interface PlacementSetup {
   crash(hv: Hypervisor, target: Domain, dm: Domain | null): void;
   /** Makes the device model hang (an injected fault in it, or its domain paused). */
   hang(hv: Hypervisor, target: Domain, dm: Domain | null): void;
+  /**
+   * Makes the device model misbehave: a model in the trap path runs wild (an exception out of
+   * it, as an access outside its window would be); one in another domain answers a pending
+   * request with a state going backwards (a bad ioreq), as a buggy or hostile QEMU might.
+   */
+  misbehave(hv: Hypervisor, target: Domain, dm: Domain | null): void;
+}
+
+/**
+ * What a misbehaving device model in domain `dm` does to `target`: once the target's vcpu 0
+ * waits on a request, its slot's state is set back to NONE and the model's port to the target is
+ * signalled, as if the model had written that and sent the event.
+ */
+function badIoreqAnswer(hv: Hypervisor, target: Domain, dm: Domain): void {
+  const v = target.vcpus[0];
+  hv.run({ maxCycles: hv.nsToCycles(5e6), until: () => waitingForIoreq(target, v) });
+  if (!waitingForIoreq(target, v)) throw new Error(`domain ${target.id} made no request`);
+  const s = target.ioreq.servers.find((x) => x?.emulator === dm.id);
+  if (!s) throw new Error(`domain ${dm.id} runs no ioreq server of ${target.id}`);
+  writeAbiField(hv.mem.writePage(s.ioreqMfn)!, 0, abiField(ioreq, "state"), STATE_IOREQ_NONE);
+  let port = 1;
+  for (; port < 4096; port++) {
+    const c = dm.evtchn.channel(port);
+    if (
+      c?.state === "interdomain" && c.remoteDom === target.id && c.remotePort === s.vcpuPorts[0]
+    ) {
+      break;
+    }
+  }
+  if (port === 4096) throw new Error(`domain ${dm.id} has no port bound to ${target.id}'s`);
+  dm.evtchn.send(port);
 }
 
 function placedUart(hv: Hypervisor, target: Domain, label: string) {
@@ -61,6 +95,9 @@ export function inlineSetup(placement: "hypervisor" | "el0", label: string): Pla
     hang: (hv, target) => {
       placedUart(hv, target, label).state.fault = "hang";
     },
+    misbehave: (hv, target) => {
+      placedUart(hv, target, label).state.fault = "crash";
+    },
   };
 }
 
@@ -75,6 +112,7 @@ export function stubdomSetup(kernel: Uint8Array): PlacementSetup {
     start: (hv, target) => spawnStubdom(hv, { target, kernel }).domain,
     crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
     hang: (hv, _target, dm) => hv.pauseDomain(dm!),
+    misbehave: (hv, target, dm) => badIoreqAnswer(hv, target, dm!),
   };
 }
 
@@ -90,6 +128,7 @@ export function dom0Setup(kernel: Uint8Array): PlacementSetup {
       spawnStubdom(hv, { target, kernel, privileged: true, name: "dom0-dm" }).domain,
     crash: (hv, _target, dm) => hv.shutdown(dm!, "crash"),
     hang: (hv, _target, dm) => hv.pauseDomain(dm!),
+    misbehave: (hv, target, dm) => badIoreqAnswer(hv, target, dm!),
   };
 }
 
@@ -105,10 +144,13 @@ export interface PlacementBoot {
   tail: string;
 }
 
+/** The faults the lab injects. */
+export type DmFault = "crash" | "hang" | "misbehave";
+
 /** What a fault of the device model took down. */
 export interface BlastResult {
   setup: PlacementSetup;
-  fault: "crash" | "hang";
+  fault: DmFault;
   panicked: boolean;
   target: "crashed" | "hung" | "runs";
   bystander: "dead" | "runs";
@@ -176,7 +218,7 @@ export function ticker(hv: Hypervisor, name: string, placement: Placement): Buil
  * A ticking target served per `setup` and a bystander (in-hypervisor UART) run 5 ms; then the
  * device model crashes and the machine runs BLAST_MS more: who is still alive and printing.
  */
-export function blastRadius(setup: PlacementSetup, fault: "crash" | "hang"): BlastResult {
+export function blastRadius(setup: PlacementSetup, fault: DmFault): BlastResult {
   const hv = new Hypervisor({ pcpus: 2 });
   const target = ticker(hv, "target", setup.placement).domain;
   const bystander = ticker(hv, "bystander", "hypervisor").domain;
@@ -219,6 +261,7 @@ export function placementTable(
   boots: readonly PlacementBoot[],
   crashes: readonly BlastResult[],
   hangs: readonly BlastResult[],
+  misbehaviours: readonly BlastResult[],
 ) {
   const head = [
     "placement",
@@ -233,6 +276,7 @@ export function placementTable(
     "DM domain ms",
     "a DM crash takes down",
     "a DM hang takes down",
+    "a misbehaving DM takes down",
   ];
   const ms = (ns: number) => (ns / 1e6).toFixed(2);
   const rows = boots.map((b, i) => [
@@ -248,11 +292,12 @@ export function placementTable(
     ms(b.cpu.dmNs),
     blastText(crashes[i]),
     blastText(hangs[i]),
+    blastText(misbehaviours[i]),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
     cells.map((c, i) =>
-      i === 0 || i >= cells.length - 2 ? c.padEnd(widths[i]) : c.padStart(widths[i])
+      i === 0 || i >= cells.length - 3 ? c.padEnd(widths[i]) : c.padStart(widths[i])
     )
       .join(" | ");
   return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
