@@ -479,11 +479,19 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const s = this.schedulerOfDomain(v.domainId);
     this.#charge(this.costs.sched[s.name].wake, `sched:${s.name}:wake`, v);
     this.#schedEvent(this.pcpus[v.pcpu], "wake", v);
-    for (const i of s.wake(v.unit, this.nowNs())) {
+    this.#tickle(s.wake(v.unit, this.nowNs()), v);
+  }
+
+  /**
+   * Makes pCPUs `ids` decide again at once, stopping what runs there (a scheduler's tickle);
+   * the timeline records it against `about` when given.
+   */
+  #tickle(ids: Iterable<number>, about: Vcpu | null = null): void {
+    for (const i of ids) {
       const p = this.pcpus[i];
       p.resched = true;
       p.current?.cpu.requestStop();
-      this.#schedEvent(p, "tickle", v);
+      if (about !== null) this.#schedEvent(p, "tickle", about);
     }
   }
 
@@ -537,12 +545,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     const h = check(hard, "hard"), so = check(soft, "soft");
     v.unit.hard = h;
     v.unit.soft = so;
-    const s = this.schedulerOfDomain(v.domainId);
-    for (const i of s.affinityChanged(v.unit, this.nowNs())) {
-      const p = this.pcpus[i];
-      p.resched = true;
-      p.current?.cpu.requestStop();
-    }
+    this.#tickle(this.schedulerOfDomain(v.domainId).affinityChanged(v.unit, this.nowNs()));
     // Xen's vcpu_set_affinity migrates a running vcpu: it leaves its pCPU and is woken again,
     // so the wake places it by the new hard and soft affinity (between runs only).
     const on = this.#payer === null ? this.pcpus.find((q) => q.curr === v) : undefined;
@@ -854,7 +857,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       }
     }
     if (from !== null) this.#idleOut(pc);
-    for (const i of this.pools.movePcpu(p, poolId)) this.pcpus[i].resched = true;
+    this.#tickle(this.pools.movePcpu(p, poolId));
     pc.resched = true;
   }
 
@@ -867,8 +870,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         pc.resched = true;
       }
     }
-    const tickles = this.pools.moveDomain(d.id, poolId, units, this.nowNs());
-    for (const i of tickles) this.pcpus[i].resched = true;
+    this.#tickle(this.pools.moveDomain(d.id, poolId, units, this.nowNs()));
     for (const v of d.vcpus) this.#schedWake(v);
   }
 
@@ -890,7 +892,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     if (!(s instanceof Arinc653Scheduler)) {
       throw new Error(`pool ${poolId} runs ${s.name}, not arinc653`);
     }
-    for (const i of s.setSchedule(frame, this.nowNs())) this.pcpus[i].resched = true;
+    this.#tickle(s.setSchedule(frame, this.nowNs()));
   }
 
   /**
@@ -1021,7 +1023,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
     for (const v of d.vcpus) {
       const p = this.pcpus[v.pcpu];
       p.vcpus.splice(p.vcpus.indexOf(v), 1);
-      for (const i of this.schedulerOfDomain(d.id).remove(v.unit)) this.pcpus[i].resched = true;
+      this.#tickle(this.schedulerOfDomain(d.id).remove(v.unit));
       for (const o of this.pcpus) {
         if (o.current === v) o.current = null;
         if (o.loaded === v) o.loaded = null;
@@ -1120,19 +1122,27 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
   #wakeCycle(v: Vcpu, p: Pcpu): number {
     if (v.runstate.state !== "blocked" || v.paused) return Infinity;
     // A poller whose port another pCPU made pending since its pCPU last looked wakes now.
-    const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
-    if (polled && ec && polled.some((port) => ec.isPending(port))) return p.now;
+    if (this.#pollReady(v)) return p.now;
     let w = Infinity;
     // A blocked vcpu's clock stands where its timer was last looked at: a deadline up to there
     // has raised its interrupt (or a hook dropped it); a later one is still to come, even if
     // the pCPU's time has passed it since (a context switch, an interrupt's cost).
-    const dl = v.cpu.timer.nextDeadline();
-    if (dl !== undefined && dl < 1n << 53n) {
-      const at = this.clock.cycleOfCount(Number(dl));
-      if (at > v.cpu.retired + v.timeBase) w = at;
-    }
+    const at = this.#timerCycle(v);
+    if (at > v.cpu.retired + v.timeBase) w = at;
     if (v.pollTimeoutNs !== null) w = Math.min(w, this.nsToCycles(v.pollTimeoutNs));
     return Math.max(w, p.now);
+  }
+
+  /** The cycle of `v`'s next timer deadline (Infinity: none, or beyond exact numbers). */
+  #timerCycle(v: Vcpu): number {
+    const dl = v.cpu.timer.nextDeadline();
+    return dl === undefined || dl >= 1n << 53n ? Infinity : this.clock.cycleOfCount(Number(dl));
+  }
+
+  /** `v` is blocked in SCHEDOP_poll on a port that is pending. */
+  #pollReady(v: Vcpu): boolean {
+    const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
+    return polled !== null && ec !== undefined && polled.some((port) => ec.isPending(port));
   }
 
   /**
@@ -1150,8 +1160,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
       if (v.pollTimeoutNs !== null && this.cyclesToNs(p.now) >= v.pollTimeoutNs) this.wake(v);
       // Xen's timer for the blocked vcpu fired: its softirq ran the callback.
       const timer = v.runstate.state !== "blocked";
-      const polled = v.pollPorts, ec = this.domains.get(v.domainId)?.evtchn;
-      if (polled && ec && polled.some((port) => ec.isPending(port))) this.wake(v);
+      if (this.#pollReady(v)) this.wake(v);
       if (this.runtimes.get(v.domainId)?.hasWork(v)) this.wake(v);
       if (v.runstate.state === "blocked") continue;
       const cost = this.#irqEntryCost + (idle ? c.wfiWake : 0) + (timer ? c.timerSoftirq : 0);
@@ -1271,10 +1280,7 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         }
       },
       idleOnPcpu: (p, v, end) => {
-        const dl = v.cpu.timer.nextDeadline();
-        const at = dl === undefined || dl >= 1n << 53n
-          ? Infinity
-          : this.clock.cycleOfCount(Number(dl));
+        const at = this.#timerCycle(v);
         // A deadline already passed has fired: then the pCPU sleeps to the round's end.
         const wake = Math.min(end, at > p.now ? at : Infinity);
         v.timeBase += wake - p.now;
@@ -1327,11 +1333,8 @@ export class Hypervisor implements HypervisorServices, VsmcccHost, StandardTable
         this.#charge(entry + writes * c.lrWrite, trapped ? "lr" : "irq");
       }
       let budget = stop - p.now;
-      const dl = cpu.timer.nextDeadline();
-      if (dl !== undefined && dl < 1n << 53n) {
-        const at = this.clock.cycleOfCount(Number(dl));
-        if (at > p.now) budget = Math.min(budget, at - p.now);
-      }
+      const at = this.#timerCycle(v);
+      if (at > p.now) budget = Math.min(budget, at - p.now);
       const probed = this.mmioProbe !== null ? this.#probing.get(v) : undefined;
       if (probed !== undefined && cpu.pc !== probed.pc) {
         this.mmioProbe!.samplesNs.push(this.cyclesToNs(p.now - probed.at));
