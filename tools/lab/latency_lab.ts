@@ -18,6 +18,7 @@ import type { TimelineEvent } from "../../core/hyp/timeline.ts";
 import { parseElf } from "../../core/machine/elf.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { labConfig } from "./hyp_lab.ts";
+import { table } from "../scenario/report.ts";
 import { type LatencyFigures, PUBLISHED_LATENCY } from "./published_latency.ts";
 
 /** The machine of the published figures. */
@@ -285,20 +286,18 @@ export function latencyTable(results: readonly LatencyResult[]): string {
   ];
   const rows = results.map((r) => {
     const f = r.figures, p = r.config.published;
-    const pub = p === undefined
-      ? ["-", "-", "-", "-"]
-      : [p.avg, p.min, p.max, p.warmMax].map(String);
+    const pub = p === undefined ? ["-", "-", "-", "-"] : [p.avg, p.min, p.max, p.warmMax];
     const ratio = (a: number, b: number | undefined) => b === undefined ? "-" : (a / b).toFixed(3);
     return [
       r.config.label,
-      ...[f.avg, f.min, f.max, f.warmMax].map(String),
+      f.avg,
+      f.min,
+      f.max,
+      f.warmMax,
       ...pub,
       ratio(f.avg, p?.avg),
       ratio(f.warmMax, p?.warmMax),
     ];
   });
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) => i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])).join(" | ");
-  return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+  return table(head, rows, " | ");
 }

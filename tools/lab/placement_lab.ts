@@ -20,6 +20,7 @@ import type { Domain } from "../../core/hyp/domain.ts";
 import { Hypervisor } from "../../core/hyp/hypervisor.ts";
 import { DOMU_GUEST_IMAGE } from "../../repl/domu_guest.ts";
 import { labConfig } from "./hyp_lab.ts";
+import { table } from "../scenario/report.ts";
 import { spawnStubdom } from "../../core/hyp/builder/stubdom.ts";
 import { ioreq, STATE_IOREQ_NONE } from "../../core/hyp/abi/dm_op.ts";
 import { abiField, writeAbiField } from "../../core/hyp/abi/layout.ts";
@@ -282,11 +283,11 @@ export function placementTable(
   const rows = boots.map((b, i) => [
     b.setup.label,
     b.ok ? "ok" : "FAILED",
-    String(b.latencyNs.n),
-    String(b.latencyNs.mean),
-    String(b.latencyNs.p99),
-    String(b.latencyNs.max),
-    String(Math.round(b.consoleBytes / (b.virtualNs / 1e9))),
+    b.latencyNs.n,
+    b.latencyNs.mean,
+    b.latencyNs.p99,
+    b.latencyNs.max,
+    Math.round(b.consoleBytes / (b.virtualNs / 1e9)),
     ms(b.cpu.guestNs),
     ms(b.cpu.hypNs),
     ms(b.cpu.dmNs),
@@ -294,11 +295,5 @@ export function placementTable(
     blastText(hangs[i]),
     blastText(misbehaviours[i]),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) =>
-    cells.map((c, i) =>
-      i === 0 || i >= cells.length - 3 ? c.padEnd(widths[i]) : c.padStart(widths[i])
-    )
-      .join(" | ");
-  return [line(head), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)].join("\n");
+  return table(head, rows, " | ");
 }

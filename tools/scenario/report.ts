@@ -3,15 +3,19 @@
  * the readable report and the one machine-checkable summary line each script ends with.
  */
 
-/** Formats `rows` under `head` as left/right aligned columns (numbers right-aligned). */
-export function table(head: string[], rows: (string | number)[][]): string {
+/**
+ * Formats `rows` under `head` as aligned columns joined by `sep`: a column of numbers is
+ * right-aligned ("-" stands for a blank in it), any other left-aligned.
+ */
+export function table(head: string[], rows: (string | number)[][], sep = "  "): string {
   const cells = [head, ...rows.map((r) => r.map(String))];
   const width = head.map((_, c) => Math.max(...cells.map((r) => (r[c] ?? "").length)));
   const numeric = head.map((_, c) =>
-    rows.length > 0 && rows.every((r) => typeof r[c] === "number")
+    rows.some((r) => typeof r[c] === "number") &&
+    rows.every((r) => typeof r[c] === "number" || r[c] === "-")
   );
   const line = (r: string[]) =>
-    r.map((s, c) => (numeric[c] ? s.padStart(width[c]) : s.padEnd(width[c]))).join("  ")
+    r.map((s, c) => (numeric[c] ? s.padStart(width[c]) : s.padEnd(width[c]))).join(sep)
       .trimEnd();
   return [line(head), line(width.map((w) => "-".repeat(w))), ...cells.slice(1).map(line)]
     .join("\n");
