@@ -66,10 +66,6 @@ export interface LatencyResult {
   figures: LatencyFigures;
   /** Every run's latency as the guest stored it, ns. */
   samplesNs: number[];
-  /** Virtual time of the whole run, ns. */
-  virtualNs: number;
-  /** Time each domain spent running, ns, by domain name. */
-  runningNs: Record<string, number>;
   /** The timeline, when asked for. */
   timeline: readonly TimelineEvent[] | null;
   /** The domain names by id (for trace export). */
@@ -226,16 +222,10 @@ export function runLatencyConfig(
   }
   const [avg, min, max, warmMax] = m.slice(1).map(Number);
   const names = new Map([...hv.domains.values()].map((d) => [d.id, d.name]));
-  const runningNs: Record<string, number> = {};
-  for (const d of hv.domains.values()) {
-    runningNs[d.name] = d.vcpus.reduce((t, v) => t + v.runstate.timeNs[0], 0);
-  }
   return {
     config,
     figures: { avg, min, max, warmMax },
     samplesNs: readSamples(test, elf, runs),
-    virtualNs: hv.nowNs(),
-    runningNs,
     timeline: hv.timeline.enabled ? hv.timeline.events : null,
     names,
   };
